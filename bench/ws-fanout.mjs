@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// WebSocket fan-out across instances: N clients in one chat room spread over two api processes
+// sharing Redis; a few senders publish at a fixed offered rate; every client timestamps what
+// it receives. Reports deliveries per second (one message to one client = one delivery) and the
+// delivery latency distribution (send -> receive, same clock: this process), per offered rate.
+//
+//   node bench/ws-fanout.mjs [--clients 500] [--senders 10] [--rates 50,100,200] [--seconds 5]
+//
+// The two api processes are pinned to core 0 and core 1 (where taskset exists); this process,
+// which also parses every delivered frame, runs unpinned. On a 2-core machine client and servers
+// compete, so the figures are a floor for the servers.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { WebSocket } from 'ws';
+import { REDIS_URL, log, scratchDatabase, sleep, startProcess } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const index = args.indexOf(`--${name}`);
+  return index === -1 ? fallback : args[index + 1];
+};
+const CLIENTS = Number(option('clients', 500));
+const SENDERS = Number(option('senders', 10));
+const RATES = option('rates', '50,100,200').split(',').map(Number);
+const SECONDS = Number(option('seconds', 5));
+const PORTS = [3911, 3912];
+const ROOM = 'bench';
+
+function apiEnv(databaseUrl, port) {
+  return {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    REDIS_PREFIX: `bench-ws:${process.pid}:`,
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-bench-secret',
+    METRICS_PASSWORD: 'bench-metrics-password',
+    BCRYPT_COST: '4',
+    RATE_LIMIT_MAX: '1000000',
+    LOGIN_RATE_LIMIT_MAX: '10000',
+    WS_MESSAGE_RATE: '100000',
+    WS_MESSAGE_BURST: '100000',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    UPLOAD_DIR: `.tmp/bench-uploads-${process.pid}`,
+  };
+}
+
+async function json(url, init) {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function accessToken(baseUrl) {
+  const email = `bench-ws-${process.pid}@example.com`;
+  const password = 'bench-ws-password';
+  const headers = { 'content-type': 'application/json' };
+  await json(`${baseUrl}/api/v1/auth/register`, { method: 'POST', headers, body: JSON.stringify({ email, password, name: 'Bench' }) });
+  const tokens = await json(`${baseUrl}/api/v1/auth/token`, { method: 'POST', headers, body: JSON.stringify({ username: email, password }) });
+  return tokens.access_token;
+}
+
+/** Opens `count` sockets round-robin over the instances; `onFrame(client, text)` sees every frame. */
+async function openClients(count, token, onFrame) {
+  const clients = [];
+  const batch = 50;
+  for (let start = 0; start < count; start += batch) {
+    const opening = [];
+    for (let i = start; i < Math.min(count, start + batch); i++) {
+      const port = PORTS[i % PORTS.length];
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/chat/${ROOM}`, { headers: { authorization: `Bearer ${token}` } });
+      const client = { index: i, socket, closeCode: undefined };
+      socket.on('message', (data) => onFrame(client, data.toString()));
+      socket.on('close', (code) => (client.closeCode = code));
+      opening.push(
+        new Promise((resolve, reject) => {
+          socket.once('open', resolve);
+          socket.once('error', reject);
+          socket.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+        }),
+      );
+      clients.push(client);
+    }
+    await Promise.all(opening);
+  }
+  return clients;
+}
+
+/** Waits until no frame has arrived for `quietMs`. */
+async function settle(state, quietMs = 1000) {
+  while (performance.now() - state.lastFrameAt < quietMs) await sleep(100);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of the line, i.e. 11 and 12 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function measure(clients, state, rate, serverPids) {
+  const open = clients.filter((client) => client.socket.readyState === WebSocket.OPEN);
+  const senders = open.slice(0, SENDERS);
+  const total = Math.round(rate * SECONDS);
+  state.latencies = [];
+  state.expected = total * open.length;
+  const intervalMs = 1000 / rate;
+  const cpuBefore = serverPids.map(cpuSeconds);
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
+  for (let n = 0; n < total; n++) {
+    // Paced against the schedule, not the previous send, so the offered rate holds.
+    const due = started + n * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const sender = senders[n % senders.length];
+    sender.socket.send(JSON.stringify({ type: 'message', text: `${n}|${performance.now()}` }));
+  }
+  const sentAt = performance.now();
+  const deadline = sentAt + 30_000;
+  while (state.latencies.length < state.expected && performance.now() < deadline) await sleep(50);
+  const finished = state.lastFrameAt;
+  const serverCpu = serverPids.map((pid, i) => cpuSeconds(pid) - cpuBefore[i]).reduce((x, y) => x + y, 0);
+  const clientUsage = process.cpuUsage(clientBefore);
+  const sorted = Float64Array.from(state.latencies).sort();
+  return {
+    offered: rate,
+    sent: total,
+    clients: open.length,
+    publishedPerSecond: total / ((sentAt - started) / 1000),
+    deliveries: sorted.length,
+    lost: state.expected - sorted.length,
+    deliveriesPerSecond: sorted.length / ((finished - started) / 1000),
+    // Load-independent: what the servers spent per delivery, whatever else ran on the machine.
+    serverCpuMicrosPerDelivery: (serverCpu * 1e6) / Math.max(1, sorted.length),
+    clientCpuMicrosPerDelivery: (clientUsage.user + clientUsage.system) / Math.max(1, sorted.length),
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+  };
+}
+
+async function main() {
+  log(`ws-fanout: ${CLIENTS} clients over ${PORTS.length} instances, ${SENDERS} senders, rates ${RATES.join(', ')} msg/s for ${SECONDS}s, node ${process.version}, ${os.cpus().length} cores`);
+  const db = await scratchDatabase('bench_ws');
+  const processes = [];
+  const state = { latencies: [], expected: 0, lastFrameAt: performance.now() };
+  let clients = [];
+  try {
+    for (const [i, port] of PORTS.entries()) {
+      processes.push(
+        await startProcess({
+          script: 'src/server.ts',
+          nodeArgs: ['--import', 'tsx'],
+          env: apiEnv(db.url, port),
+          cpu: i % os.cpus().length,
+          readyUrl: `http://127.0.0.1:${port}/health/ready`,
+        }),
+      );
+    }
+    const token = await accessToken(`http://127.0.0.1:${PORTS[0]}`);
+    clients = await openClients(CLIENTS, token, (_client, text) => {
+      const now = performance.now();
+      state.lastFrameAt = now;
+      // Only chat messages carry a send timestamp; join notices are counted out. String slicing
+      // instead of JSON.parse: this process reads every delivery and must stay cheap.
+      if (!text.startsWith('{"type":"message"')) return;
+      const bar = text.indexOf('|');
+      state.latencies.push(now - Number.parseFloat(text.slice(bar + 1, text.indexOf('"', bar))));
+    });
+    log(`${clients.length} clients connected; waiting for the join notices to settle`);
+    await settle(state);
+    const closedEarly = clients.filter((client) => client.closeCode !== undefined);
+    if (closedEarly.length > 0) log(`${closedEarly.length} clients were closed while joining: codes ${closedEarly.map((c) => c.closeCode).join(',')}`);
+
+    const results = [];
+    for (const rate of RATES) {
+      const result = await measure(
+        clients,
+        state,
+        rate,
+        processes.map((p) => p.pid),
+      );
+      results.push(result);
+      log(
+        `offered ${rate} msg/s: ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms, lost ${result.lost}, server CPU ${result.serverCpuMicrosPerDelivery.toFixed(1)} µs/delivery`,
+      );
+      await settle(state, 500);
+    }
+    const closes = {};
+    for (const client of clients) if (client.closeCode !== undefined) closes[client.closeCode] = (closes[client.closeCode] ?? 0) + 1;
+    writeResults(results, closes);
+  } finally {
+    for (const client of clients) client.socket.terminate();
+    for (const p of processes.reverse()) await p.stop();
+    await db.drop();
+  }
+}
+
+function writeResults(results, closes) {
+  const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, clients: CLIENTS, instances: PORTS.length, senders: SENDERS, seconds: SECONDS };
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/ws-fanout.json', `${JSON.stringify({ meta, results, closes }, null, 2)}\n`);
+  const ms = (v) => v.toFixed(1);
+  const lines = [
+    `# WebSocket fan-out ${meta.date.slice(0, 10)}`,
+    '',
+    `${CLIENTS} clients in one room over ${PORTS.length} api instances sharing Redis; ${SENDERS} senders; ${SECONDS}s per offered rate. Node ${meta.node}, ${meta.cpus} × ${meta.cpu} (servers, Redis and the load generator share them).`,
+    '',
+    '| offered msg/s | published msg/s | clients | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | lost | server CPU µs/delivery | client CPU µs/delivery |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.offered} | ${r.publishedPerSecond.toFixed(1)} | ${r.clients} | ${r.deliveriesPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.lost} | ${r.serverCpuMicrosPerDelivery.toFixed(1)} | ${r.clientCpuMicrosPerDelivery.toFixed(1)} |`,
+    ),
+    '',
+    `Sockets closed by the server during the run (close code: count): ${JSON.stringify(closes)}. Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+    '',
+  ];
+  writeFileSync('bench/results/ws-fanout.md', lines.join('\n'));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();

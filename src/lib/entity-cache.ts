@@ -1,0 +1,171 @@
+// Cache-aside for read-mostly entities (items), in Redis so that every api instance shares it.
+// PostgreSQL stays the source of truth: the cache holds the serialized representation and its
+// strong ETag for a short TTL, writes delete it, and when Redis is unreachable reads go straight
+// to the database. Three races are handled:
+// - a burst of misses for one key: the first load is shared by every request of this process
+//   (single-flight), so the database sees one query per instance, not one per request;
+// - a read that loaded old data before a write commits must not store it after the write's
+//   invalidation: each key has a version that invalidation bumps, and the store is a Lua
+//   compare-and-set on that version;
+// - an invalidation that fails because Redis is down is remembered and replayed before this
+//   instance trusts the cache again.
+import { createHash } from 'node:crypto';
+
+/** The ioredis commands used here; keys get the client's keyPrefix. */
+export interface CacheRedis {
+  status: string;
+  get(key: string): Promise<string | null>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+export interface CacheLogger {
+  warn(obj: object, msg: string): void;
+  info(msg: string): void;
+}
+
+export interface CachedRepresentation {
+  /** The JSON body, byte for byte what is sent. */
+  body: string;
+  /** Strong ETag of `body`. */
+  etag: string;
+}
+
+export interface CacheRead extends CachedRepresentation {
+  hit: boolean;
+}
+
+export interface EntityCacheOptions {
+  redis: CacheRedis;
+  /** Key namespace, e.g. `items`: keys are `cache:items:<id>` and `cache:items:<id>:v`. */
+  namespace: string;
+  ttlSeconds: number;
+  log: CacheLogger;
+}
+
+// KEYS[1] = value, KEYS[2] = version; ARGV = expected version, body, ttl.
+const STORE_IF_UNCHANGED = `
+local current = redis.call('GET', KEYS[2]) or '0'
+if current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0`;
+
+// KEYS[1] = value, KEYS[2] = version; ARGV = version lifetime. The version outlives any load
+// in flight by far; when it finally expires, counting restarts from 0, which is harmless.
+const INVALIDATE = `
+redis.call('DEL', KEYS[1])
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return 1`;
+
+const VERSION_TTL_SECONDS = 24 * 3600;
+
+export function strongEtag(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+}
+
+/** If-None-Match uses the weak comparison (RFC 9110 13.1.2): `W/` is ignored, `*` matches. */
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const candidate = tag.trim().replace(/^W\//, '');
+    return candidate === '*' || candidate === etag;
+  });
+}
+
+export class EntityCache {
+  private readonly inFlight = new Map<string, Promise<CachedRepresentation>>();
+  private readonly pendingInvalidations = new Set<string>();
+  private down = false;
+
+  constructor(private readonly options: EntityCacheOptions) {}
+
+  /** The cached representation of `id`, or `load()` serialized (and cached) on a miss. */
+  async read(id: string | number, load: () => Promise<unknown>): Promise<CacheRead> {
+    const key = String(id);
+    if (await this.usable()) {
+      const cached = await this.attempt(() => this.options.redis.get(this.valueKey(key)));
+      if (cached) return { body: cached, etag: strongEtag(cached), hit: true };
+    }
+    let shared = this.inFlight.get(key);
+    if (!shared) {
+      shared = this.loadAndStore(key, load).finally(() => {
+        if (this.inFlight.get(key) === shared) this.inFlight.delete(key);
+      });
+      this.inFlight.set(key, shared);
+    }
+    return { ...(await shared), hit: false };
+  }
+
+  /** Drops `id` for every instance. Never throws: a write must not fail because of the cache. */
+  async invalidate(id: string | number): Promise<void> {
+    const key = String(id);
+    // A load started before this write may hold old data: later readers must not join it.
+    this.inFlight.delete(key);
+    this.pendingInvalidations.add(key);
+    await this.flushInvalidations();
+  }
+
+  private async loadAndStore(key: string, load: () => Promise<unknown>): Promise<CachedRepresentation> {
+    const ready = await this.usable();
+    const version = ready ? await this.attempt(() => this.options.redis.get(this.versionKey(key))) : undefined;
+    const body = JSON.stringify(await load());
+    if (ready && version !== undefined) {
+      const { redis, ttlSeconds } = this.options;
+      await this.attempt(() => redis.eval(STORE_IF_UNCHANGED, 2, this.valueKey(key), this.versionKey(key), version ?? '0', body, ttlSeconds));
+    }
+    return { body, etag: strongEtag(body) };
+  }
+
+  /** Whether Redis may be used now: connected, and no invalidation of ours left to replay. */
+  private async usable(): Promise<boolean> {
+    if (this.options.redis.status !== 'ready') {
+      this.markDown(new Error(`redis connection is ${this.options.redis.status}`));
+      return false;
+    }
+    return this.flushInvalidations();
+  }
+
+  private async flushInvalidations(): Promise<boolean> {
+    for (const key of [...this.pendingInvalidations]) {
+      if (this.options.redis.status !== 'ready') {
+        this.markDown(new Error(`redis connection is ${this.options.redis.status}`));
+        return false;
+      }
+      const done = await this.attempt(() => this.options.redis.eval(INVALIDATE, 2, this.valueKey(key), this.versionKey(key), VERSION_TTL_SECONDS));
+      if (done === undefined) return false;
+      this.pendingInvalidations.delete(key);
+    }
+    return true;
+  }
+
+  /** Runs a Redis command; on failure logs once per outage and returns undefined. */
+  private async attempt<T>(command: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const result = await command();
+      if (this.down) {
+        this.down = false;
+        this.options.log.info(`${this.options.namespace} cache: redis is back, cache in use again`);
+      }
+      return result;
+    } catch (err) {
+      this.markDown(err);
+      return undefined;
+    }
+  }
+
+  private markDown(err: unknown): void {
+    if (this.down) return;
+    this.down = true;
+    this.options.log.warn({ err }, `${this.options.namespace} cache: redis unavailable, reading from the database until it is back`);
+  }
+
+  private valueKey(key: string): string {
+    return `cache:${this.options.namespace}:${key}`;
+  }
+
+  private versionKey(key: string): string {
+    return `cache:${this.options.namespace}:${key}:v`;
+  }
+}

@@ -1,0 +1,29 @@
+import { Type } from 'typebox';
+import { DateTime } from '../../lib/openapi.js';
+import { Page } from '../../lib/pagination.js';
+
+export const CreateApiKeyBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100, description: 'What the key is for, e.g. "CI deploys"' }) },
+  { additionalProperties: false, title: 'CreateApiKey' },
+);
+
+const apiKeyProperties = {
+  id: Type.Integer(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'The first characters of the key, to tell keys apart' }),
+  lastUsedAt: Type.Union([DateTime, Type.Null()]),
+  createdAt: DateTime,
+};
+
+/** A key as listed: never the secret. */
+export const ApiKeyOut = Type.Object(apiKeyProperties, { title: 'ApiKey' });
+
+/** The answer to a creation: the only time the key itself is shown. */
+export const CreatedApiKeyOut = Type.Object(
+  { ...apiKeyProperties, key: Type.String({ description: 'Send it as `X-API-Key`. Shown once: store it now.' }) },
+  { title: 'CreatedApiKey' },
+);
+
+export const ApiKeyParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+export const ApiKeyPage = Page(ApiKeyOut, 'ApiKeyPage');

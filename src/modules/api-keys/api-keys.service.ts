@@ -1,0 +1,50 @@
+// Personal API keys: created and shown once, listed without the secret, revoked by id, and
+// accepted by the auth guard as `X-API-Key` on behalf of their owner.
+import { ConflictError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
+import type { Pagination, PageResult } from '../../lib/pagination.js';
+import type { AuthenticatedUser } from '../auth/auth.service.js';
+import { generateToken, hashToken } from '../auth/tokens.js';
+import type { ApiKey, ApiKeysRepository } from './api-keys.repository.js';
+
+/** Recognizable in logs, configs and secret scanners; followed by 32 random bytes (base64url). */
+export const API_KEY_PREFIX = 'ftk_';
+const KEY_PATTERN = /^ftk_[A-Za-z0-9_-]{43}$/;
+/** How many characters of the key are kept in clear to tell keys apart. */
+const VISIBLE_PREFIX_LENGTH = 12;
+export const MAX_KEYS_PER_USER = 25;
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+export interface CreatedApiKey extends ApiKey {
+  /** The key itself; never stored, never shown again. */
+  key: string;
+}
+
+export class ApiKeysService {
+  constructor(private readonly keys: ApiKeysRepository) {}
+
+  async create(userId: number, name: string): Promise<CreatedApiKey> {
+    if ((await this.keys.countActive(userId)) >= MAX_KEYS_PER_USER) {
+      throw new ConflictError(`You already have ${MAX_KEYS_PER_USER} API keys; delete one first`);
+    }
+    const key = API_KEY_PREFIX + generateToken(32);
+    const created = await this.keys.create({ userId, name, prefix: key.slice(0, VISIBLE_PREFIX_LENGTH), keyHash: hashToken(key) });
+    return { ...created, key };
+  }
+
+  async list(userId: number, page: Pagination): Promise<PageResult<ApiKey>> {
+    return { ...(await this.keys.listActive(userId, page)), ...page };
+  }
+
+  async revoke(userId: number, id: number): Promise<void> {
+    if (!(await this.keys.revoke(userId, id))) throw new NotFoundError('API key not found');
+  }
+
+  /** The owner of a live key, in their current state; made-up, revoked or orphaned keys are refused alike. */
+  async authenticate(key: string): Promise<AuthenticatedUser & { apiKeyId: number }> {
+    const found = KEY_PATTERN.test(key) ? await this.keys.findActiveByHash(hashToken(key)) : null;
+    if (!found || !found.user.isActive) throw new UnauthorizedError('The API key is invalid or revoked');
+    await this.keys.touch(found.id, new Date(), LAST_USED_GRANULARITY_MS);
+    const { id, email, name, role } = found.user;
+    return { id, email, name, role, apiKeyId: found.id };
+  }
+}

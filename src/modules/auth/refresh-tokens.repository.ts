@@ -1,0 +1,77 @@
+// Refresh-token rows. A family (one login) is dead as soon as ANY of its rows is revoked: that
+// rule, checked inside the rotating UPDATE, closes the race where a rotation inserts a new row
+// while a concurrent reuse detection is revoking the family.
+import type { PrismaClient } from '../../db/prisma.js';
+
+export interface RefreshTokenRecord {
+  id: string;
+  userId: number;
+  familyId: string;
+  tokenHash: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface NewRefreshToken {
+  userId: number;
+  familyId: string;
+  tokenHash: string;
+  expiresAt: Date;
+}
+
+export class RefreshTokensRepository {
+  constructor(private readonly db: PrismaClient) {}
+
+  create(data: NewRefreshToken): Promise<RefreshTokenRecord> {
+    return this.db.refreshToken.create({ data });
+  }
+
+  findByHash(tokenHash: string): Promise<RefreshTokenRecord | null> {
+    return this.db.refreshToken.findUnique({ where: { tokenHash } });
+  }
+
+  /**
+   * Marks `currentId` used and inserts its successor, atomically. The conditional UPDATE is the
+   * arbiter of concurrent refreshes: PostgreSQL row locking lets exactly one of them see
+   * `used_at IS NULL`. Returns null (and writes nothing) when the token was already used,
+   * revoked, expired, or its family was revoked.
+   */
+  async rotate(currentId: string, next: NewRefreshToken): Promise<RefreshTokenRecord | null> {
+    return this.db.$transaction(async (tx) => {
+      const claimed = await tx.$executeRaw`
+        UPDATE refresh_tokens SET used_at = now()
+        WHERE id = ${currentId}::uuid
+          AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+          AND NOT EXISTS (
+            SELECT 1 FROM refresh_tokens sibling
+            WHERE sibling.family_id = refresh_tokens.family_id AND sibling.revoked_at IS NOT NULL
+          )`;
+      if (claimed !== 1) return null;
+      return tx.refreshToken.create({ data: next });
+    });
+  }
+
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+  }
+
+  /** Revokes every family of the user; returns the ids of those that were still alive. */
+  async revokeAllForUser(userId: number): Promise<string[]> {
+    return this.db.$transaction(async (tx) => {
+      const live = await tx.refreshToken.findMany({
+        where: { userId, revokedAt: null, expiresAt: { gt: new Date() } },
+        select: { familyId: true },
+        distinct: ['familyId'],
+      });
+      await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
+      return live.map((row) => row.familyId);
+    });
+  }
+
+  async isFamilyRevoked(familyId: string): Promise<boolean> {
+    const revoked = await this.db.refreshToken.findFirst({ where: { familyId, revokedAt: { not: null } }, select: { id: true } });
+    return revoked !== null;
+  }
+}

@@ -1,0 +1,56 @@
+// Files metadata table access. The bytes live in the storage port; a row only ever points at
+// bytes that were completely written (rows are inserted after the bytes, deleted before them).
+import type { PrismaClient } from '../../db/prisma.js';
+import type { Pagination } from '../../lib/pagination.js';
+
+export interface FileRecord {
+  id: string;
+  ownerId: number;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  storageKey: string;
+  createdAt: Date;
+}
+
+export type NewFile = Omit<FileRecord, 'id' | 'createdAt'>;
+
+interface FileRow extends Omit<FileRecord, 'size'> {
+  size: bigint;
+}
+
+function toFile(row: FileRow): FileRecord {
+  // BIGINT column; a number is exact up to 8 PiB, far above any upload limit.
+  return { ...row, size: Number(row.size) };
+}
+
+export class FilesRepository {
+  constructor(private readonly db: Pick<PrismaClient, 'file' | '$transaction'>) {}
+
+  /** Inserts every row or none (one statement per row inside one transaction). */
+  async createAll(files: NewFile[]): Promise<FileRecord[]> {
+    const rows = await this.db.$transaction(files.map((file) => this.db.file.create({ data: { ...file, size: BigInt(file.size) } })));
+    return rows.map(toFile);
+  }
+
+  async findById(id: string): Promise<FileRecord | null> {
+    const row = await this.db.file.findUnique({ where: { id } });
+    return row ? toFile(row) : null;
+  }
+
+  /** Newest first; `ownerId` undefined lists everybody's files. */
+  async list(ownerId: number | undefined, page: Pagination): Promise<{ items: FileRecord[]; total: number }> {
+    const where = ownerId === undefined ? {} : { ownerId };
+    const [rows, total] = await Promise.all([
+      this.db.file.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: page.skip, take: page.limit }),
+      this.db.file.count({ where }),
+    ]);
+    return { items: rows.map(toFile), total };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const { count } = await this.db.file.deleteMany({ where: { id } });
+    return count > 0;
+  }
+}

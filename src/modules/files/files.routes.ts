@@ -1,0 +1,183 @@
+// HTTP surface of files: multipart uploads streamed to storage, metadata reads, and downloads
+// with ETag/304, single byte ranges (206/416) and an attachment Content-Disposition.
+// @fastify/multipart is registered inside this plugin only, so no other route accepts
+// multipart bodies.
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { ifNoneMatchHits } from '../../lib/entity-cache.js';
+import { AppError, UnsupportedMediaTypeError } from '../../lib/errors.js';
+import { attachmentDisposition, ifRangeAllows, resolveRange } from '../../lib/http-download.js';
+import { authenticated, problems } from '../../lib/openapi.js';
+import type { FilesService, UploadPart } from './files.service.js';
+import { FileList, FileOut, FilePage, FileParams, ListFilesQuery, UploadForm } from './files.schemas.js';
+
+export interface FilesRoutesOptions {
+  files: FilesService;
+  /** MAX_UPLOAD_BYTES: storage enforces it exactly; the parser stops one byte later. */
+  maxUploadBytes: number;
+  /** Most `file` parts in one request. */
+  maxFilesPerRequest?: number;
+}
+
+const tags = ['files'];
+
+/** Multipart parts as the service wants them; plain text fields are not files and are skipped. */
+async function* fileParts(request: FastifyRequest): AsyncGenerator<UploadPart> {
+  for await (const part of request.parts()) {
+    if (part.type !== 'file') continue;
+    yield { fieldname: part.fieldname, filename: part.filename, mimetype: part.mimetype, stream: part.file };
+  }
+}
+
+export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, maxUploadBytes, maxFilesPerRequest = 20 }) => {
+  await app.register(multipart, {
+    limits: {
+      // One byte over the limit must reach storage so it can tell "too large" from "exactly
+      // the limit"; the parser truncates there, so it never reads further into a file.
+      fileSize: maxUploadBytes + 1,
+      files: maxFilesPerRequest,
+      fields: 10,
+      fieldSize: 1024,
+      parts: maxFilesPerRequest + 10,
+      headerPairs: 100,
+    },
+    // Storage raises the size error (and cleans up); the parser only stops reading.
+    throwFileSizeLimit: false,
+  });
+
+  app.post(
+    '/',
+    {
+      onRequest: [app.authenticate],
+      // The body is a stream of parts, validated part by part by the service; this schema is
+      // for the OpenAPI document only, so the route's body validator accepts anything.
+      validatorCompiler: () => () => true,
+      schema: {
+        tags,
+        summary: 'Upload files',
+        description:
+          'multipart/form-data with one or more `file` parts. Each part is streamed to storage (never held in memory) ' +
+          'while its size and SHA-256 are computed. A part over MAX_UPLOAD_BYTES is 413, a type outside ALLOWED_UPLOAD_TYPES ' +
+          'or content whose magic bytes contradict its declared type is 415, no file part is 422; in every failure case ' +
+          'nothing of the request is kept.',
+        security: authenticated,
+        consumes: ['multipart/form-data'],
+        body: UploadForm,
+        response: { 201: FileList, ...problems(401, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      // A JSON or form body passes the content-type parsers of the app; files come only as multipart.
+      if (!request.isMultipart()) throw new UnsupportedMediaTypeError('Send files as multipart/form-data');
+      const created = await files.upload(request.user, fileParts(request));
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get(
+    '/',
+    {
+      onRequest: [app.authenticate],
+      schema: {
+        tags,
+        summary: 'List files',
+        description: 'Your own files, newest first; an ADMIN sees everybody’s.',
+        security: authenticated,
+        querystring: ListFilesQuery,
+        response: { 200: FilePage, ...problems(401, 422) },
+      },
+    },
+    async (request) => files.list(request.user, request.query),
+  );
+
+  app.get(
+    '/:id',
+    {
+      onRequest: [app.authenticate],
+      schema: {
+        tags,
+        summary: 'Read file metadata',
+        security: authenticated,
+        params: FileParams,
+        response: { 200: FileOut, ...problems(401, 404, 422) },
+      },
+    },
+    async (request) => files.get(request.user, request.params.id),
+  );
+
+  // GET and HEAD in one route: the HEAD Fastify would add runs the handler and reads the whole
+  // file to throw it away; this one answers from the metadata without opening the bytes.
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/:id/content',
+    onRequest: [app.authenticate],
+    // Compressing would change the bytes that ranges and Content-Length refer to.
+    compress: false,
+    schema: {
+      tags,
+      summary: 'Download a file',
+      description:
+        'Streams the bytes as an attachment. The strong `ETag` is the SHA-256 of the content: `If-None-Match` answers 304. ' +
+        'One byte range (`Range: bytes=0-99`, `bytes=100-`, `bytes=-100`) answers 206 with `Content-Range`; a range ' +
+        'beyond the end is 416; several ranges, or an `If-Range` that no longer matches, get the whole file (200).',
+      security: authenticated,
+      params: FileParams,
+      response: {
+        200: { description: 'The file', content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } } },
+        206: { description: 'The requested byte range', content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } } },
+        304: Type.Null({ description: 'Not modified' }),
+        ...problems(401, 404, 416, 422),
+      },
+    },
+    handler: async (request, reply) => {
+      const { file, open } = await files.download(request.user, request.params.id);
+      const etag = `"${file.sha256}"`;
+      reply
+        .header('etag', etag)
+        .header('last-modified', file.createdAt.toUTCString())
+        .header('cache-control', 'private, no-cache')
+        .header('accept-ranges', 'bytes');
+      if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+
+      const ifRange = request.headers['if-range'];
+      const wanted = ifRangeAllows(typeof ifRange === 'string' ? ifRange : undefined, etag) ? resolveRange(request.headers.range, file.size) : { kind: 'full' as const };
+      if (wanted.kind === 'unsatisfiable') {
+        throw new AppError(416, 'range-not-satisfiable', 'Range Not Satisfiable', {
+          detail: `The file has ${file.size} bytes`,
+          headers: { 'content-range': `bytes */${file.size}` },
+        });
+      }
+      const range = wanted.kind === 'partial' ? wanted.range : undefined;
+      // Opened before the body headers are set, so a failure still answers a clean problem.
+      const content = request.method === 'HEAD' ? undefined : await open(range);
+      reply
+        .type(file.contentType)
+        .header('content-disposition', attachmentDisposition(file.filename))
+        .header('content-length', String(range ? range.end - range.start + 1 : file.size));
+      if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${file.size}`);
+      // The documented 200/206 body is binary (a string schema); a stream is what Fastify sends.
+      return reply.send(content as never);
+    },
+  });
+
+  app.delete(
+    '/:id',
+    {
+      onRequest: [app.authenticate],
+      schema: {
+        tags,
+        summary: 'Delete a file',
+        description: 'Removes the metadata row, then the bytes.',
+        security: authenticated,
+        params: FileParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...problems(401, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await files.delete(request.user, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};

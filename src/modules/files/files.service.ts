@@ -1,0 +1,160 @@
+// File rules: who sees what (owner or ADMIN; anyone else gets 404, so ids cannot be probed),
+// which uploads are accepted (type allowlist, magic bytes, size), and all-or-nothing uploads:
+// bytes first, rows after, and any failure removes whatever this request already stored.
+import type { Readable } from 'node:stream';
+import { NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../lib/errors.js';
+import type { Pagination, PageResult } from '../../lib/pagination.js';
+import { peekHead } from '../../lib/stream-head.js';
+import { StorageLimitExceededError, StorageNotFoundError, type ByteRange, type Storage, type StoredObject } from '../../lib/storage/storage.js';
+import { sanitizeFilename } from './filenames.js';
+import type { FileRecord, FilesRepository, NewFile } from './files.repository.js';
+import { SNIFF_BYTES, contentMatchesDeclaredType } from './magic-bytes.js';
+
+export interface Actor {
+  id: number;
+  role: 'USER' | 'ADMIN';
+}
+
+/** One part of an upload as the HTTP layer hands it over: a name, a declared type, a stream. */
+export interface UploadPart {
+  fieldname: string;
+  filename: string | undefined;
+  mimetype: string;
+  stream: AsyncIterable<Uint8Array>;
+}
+
+/** File metadata as clients see it (the storage key stays inside). */
+export type FileInfo = Omit<FileRecord, 'storageKey'>;
+
+export interface FilesServiceOptions {
+  files: FilesRepository;
+  storage: Storage;
+  maxUploadBytes: number;
+  /** Media types (or `type/*` wildcards) accepted, from ALLOWED_UPLOAD_TYPES. */
+  allowedTypes: string[];
+  log: { warn(obj: object, msg: string): void };
+}
+
+export const UPLOAD_FIELD = 'file';
+
+export class FilesService {
+  constructor(private readonly options: FilesServiceOptions) {}
+
+  /**
+   * Streams every part to storage one after the other (multipart parts arrive in order) and
+   * then records them in one transaction. Nothing is kept if any part is refused, the client
+   * goes away or the insert fails.
+   */
+  async upload(actor: Actor, parts: AsyncIterable<UploadPart>): Promise<FileInfo[]> {
+    const stored: Array<{ object: StoredObject; filename: string; contentType: string }> = [];
+    try {
+      for await (const part of parts) {
+        const contentType = this.acceptedType(part);
+        const object = await this.store(part, contentType);
+        stored.push({ object, filename: sanitizeFilename(part.filename), contentType });
+      }
+      if (stored.length === 0) {
+        throw new ValidationError([{ path: `/body/${UPLOAD_FIELD}`, message: 'must contain at least one file part' }], 'No file was uploaded');
+      }
+      const rows: NewFile[] = stored.map(({ object, filename, contentType }) => ({
+        ownerId: actor.id,
+        filename,
+        contentType,
+        size: object.size,
+        sha256: object.sha256,
+        storageKey: object.key,
+      }));
+      const created = await this.options.files.createAll(rows);
+      return created.map(toInfo);
+    } catch (error) {
+      await this.removeObjects(stored.map((s) => s.object.key));
+      throw error;
+    }
+  }
+
+  async list(actor: Actor, page: Pagination): Promise<PageResult<FileInfo>> {
+    const { items, total } = await this.options.files.list(actor.role === 'ADMIN' ? undefined : actor.id, page);
+    return { items: items.map(toInfo), total, ...page };
+  }
+
+  async get(actor: Actor, id: string): Promise<FileInfo> {
+    return toInfo(await this.visible(actor, id));
+  }
+
+  /**
+   * A file the actor may see, and a way to open its bytes (or one range of them) once the
+   * caller has decided it needs them (not for 304, 416 or HEAD).
+   */
+  async download(actor: Actor, id: string): Promise<{ file: FileInfo; open: (range?: ByteRange) => Promise<Readable> }> {
+    const record = await this.visible(actor, id);
+    const open = async (range?: ByteRange) => {
+      try {
+        return await this.options.storage.get(record.storageKey, range);
+      } catch (error) {
+        if (!(error instanceof StorageNotFoundError)) throw error;
+        // A row without bytes should not exist (rows go first on delete); say so loudly.
+        this.options.log.warn({ fileId: id }, 'file row has no stored content');
+        throw new NotFoundError('File not found');
+      }
+    };
+    return { file: toInfo(record), open };
+  }
+
+  /** Removes the row first, then the bytes: a crash in between leaves unreferenced bytes, never a dangling row. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    const file = await this.visible(actor, id);
+    if (!(await this.options.files.delete(id))) throw new NotFoundError('File not found');
+    await this.removeObjects([file.storageKey]);
+  }
+
+  private async visible(actor: Actor, id: string): Promise<FileRecord> {
+    const file = await this.options.files.findById(id);
+    if (!file || (file.ownerId !== actor.id && actor.role !== 'ADMIN')) throw new NotFoundError('File not found');
+    return file;
+  }
+
+  /** The declared media type, normalised, if the field and the type are accepted. */
+  private acceptedType(part: UploadPart): string {
+    if (part.fieldname !== UPLOAD_FIELD) {
+      throw new ValidationError([{ path: `/body/${part.fieldname}`, message: `unexpected field; send files as "${UPLOAD_FIELD}"` }]);
+    }
+    const contentType = (part.mimetype.split(';')[0] ?? '').trim().toLowerCase();
+    const allowed = this.options.allowedTypes.some((pattern) =>
+      pattern.endsWith('/*') ? contentType.startsWith(pattern.slice(0, -1)) : pattern === contentType,
+    );
+    if (!allowed) throw new UnsupportedMediaTypeError(`Files of type "${contentType}" are not accepted`);
+    return contentType;
+  }
+
+  private async store(part: UploadPart, contentType: string): Promise<StoredObject> {
+    const { head, stream, discard } = await peekHead(part.stream, SNIFF_BYTES);
+    if (!contentMatchesDeclaredType(contentType, head)) {
+      discard();
+      throw new UnsupportedMediaTypeError(`The content of "${sanitizeFilename(part.filename)}" is not ${contentType}`);
+    }
+    try {
+      return await this.options.storage.put(stream, { maxBytes: this.options.maxUploadBytes });
+    } catch (error) {
+      if (error instanceof StorageLimitExceededError) {
+        throw new PayloadTooLargeError(`Each file may be at most ${this.options.maxUploadBytes} bytes`);
+      }
+      throw error;
+    }
+  }
+
+  private async removeObjects(keys: string[]): Promise<void> {
+    for (const key of keys) {
+      try {
+        await this.options.storage.delete(key);
+      } catch (error) {
+        // Unreferenced bytes cost disk space only; the request's own outcome matters more.
+        this.options.log.warn({ storageKey: key, err: error }, 'could not remove stored content');
+      }
+    }
+  }
+}
+
+function toInfo(file: FileRecord): FileInfo {
+  const { storageKey: _key, ...info } = file;
+  return info;
+}

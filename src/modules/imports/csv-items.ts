@@ -1,0 +1,65 @@
+// One CSV row -> item data, by the same rules as the API: the ItemBody schema (lengths, price
+// range and two decimals, tag pattern) and the service's normalize() (tax <= price, tags as a
+// set). Columns: name,description,price,tax,tags (tags separated by `|`); header required.
+import { Value } from 'typebox/value';
+import { ValidationError } from '../../lib/errors.js';
+import type { ItemData } from '../items/items.repository.js';
+import { ItemBody } from '../items/items.schemas.js';
+import { normalize } from '../items/items.service.js';
+
+export const CSV_COLUMNS = ['name', 'description', 'price', 'tax', 'tags'] as const;
+const REQUIRED_COLUMNS = ['name', 'price'];
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/** Why a header is unusable, or undefined when it is fine. */
+export function headerProblem(columns: string[]): string | undefined {
+  const missing = REQUIRED_COLUMNS.filter((column) => !columns.includes(column));
+  if (missing.length > 0) return `the header must name the columns ${CSV_COLUMNS.join(',')} (missing: ${missing.join(', ')})`;
+  const unknown = columns.filter((column) => !(CSV_COLUMNS as readonly string[]).includes(column));
+  if (unknown.length > 0) return `unknown columns: ${unknown.join(', ')} (expected ${CSV_COLUMNS.join(',')})`;
+  return undefined;
+}
+
+export type RowResult = { ok: true; item: ItemData } | { ok: false; message: string };
+
+export function itemFromRow(row: Record<string, string | undefined>): RowResult {
+  const text = (column: string) => (row[column] ?? '').trim();
+  const numberProblems: string[] = [];
+  const number = (column: string): number | null => {
+    const raw = text(column);
+    if (raw === '') return null;
+    if (!NUMBER.test(raw)) {
+      numberProblems.push(`${column}: must be a number`);
+      return null;
+    }
+    return Number(raw);
+  };
+  const price = number('price');
+  const candidate = {
+    name: text('name'),
+    description: text('description') || null,
+    price: price ?? undefined,
+    tax: number('tax'),
+    tags: text('tags')
+      .split('|')
+      .map((tag) => tag.trim())
+      .filter(Boolean),
+  };
+  if (price === null && numberProblems.length === 0) numberProblems.push('price: is required');
+  if (numberProblems.length > 0) return { ok: false, message: numberProblems.join('; ') };
+  const schemaProblems = [...Value.Errors(ItemBody, candidate)].map((error) => `${fieldOf(error.instancePath, error.params)}: ${error.message}`);
+  if (schemaProblems.length > 0) return { ok: false, message: [...new Set(schemaProblems)].join('; ') };
+  try {
+    return { ok: true, item: normalize(candidate as ItemData) };
+  } catch (err) {
+    if (err instanceof ValidationError) return { ok: false, message: (err.errors ?? []).map((e) => `${e.path.replace('/body/', '')}: ${e.message}`).join('; ') };
+    throw err;
+  }
+}
+
+function fieldOf(instancePath: string, params: unknown): string {
+  const path = instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const missing = (params as { requiredProperties?: string[] } | undefined)?.requiredProperties;
+  if (!path && missing?.length) return missing.join(', ');
+  return path || 'row';
+}

@@ -1,0 +1,131 @@
+// Items table access: filters, sorting and paging happen in SQL; images come back in the same
+// query (`include`), never one query per item.
+import type { PrismaClient } from '../../db/prisma.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { Pagination } from '../../lib/pagination.js';
+
+export interface ItemImage {
+  url: string;
+  name: string;
+}
+
+export interface Item {
+  id: number;
+  ownerId: number;
+  name: string;
+  description: string | null;
+  price: number;
+  tax: number | null;
+  tags: string[];
+  images: ItemImage[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ItemData {
+  name: string;
+  description?: string | null;
+  price: number;
+  tax?: number | null;
+  tags?: string[];
+  images?: ItemImage[];
+}
+
+export type ItemSort = 'name' | '-name' | 'price' | '-price' | 'createdAt' | '-createdAt';
+
+export interface ItemFilter {
+  q?: string;
+  tag?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  ownerId?: number;
+}
+
+const withImages = { images: { orderBy: { position: 'asc' as const }, select: { url: true, name: true } } };
+
+type ItemRow = Prisma.ItemGetPayload<{ include: typeof withImages }>;
+
+function toItem(row: ItemRow): Item {
+  return {
+    id: row.id,
+    ownerId: row.ownerId,
+    name: row.name,
+    description: row.description,
+    price: row.price.toNumber(),
+    tax: row.tax === null ? null : row.tax.toNumber(),
+    tags: row.tags,
+    images: row.images,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function itemWhere(filter: ItemFilter): Prisma.ItemWhereInput {
+  const where: Prisma.ItemWhereInput = {};
+  if (filter.q) {
+    where.OR = [
+      { name: { contains: filter.q, mode: 'insensitive' } },
+      { description: { contains: filter.q, mode: 'insensitive' } },
+    ];
+  }
+  if (filter.tag) where.tags = { has: filter.tag };
+  if (filter.minPrice !== undefined || filter.maxPrice !== undefined) {
+    where.price = { gte: filter.minPrice, lte: filter.maxPrice };
+  }
+  if (filter.ownerId !== undefined) where.ownerId = filter.ownerId;
+  return where;
+}
+
+export function itemOrderBy(sort: ItemSort): Prisma.ItemOrderByWithRelationInput[] {
+  const direction = sort.startsWith('-') ? 'desc' : 'asc';
+  const field = sort.replace(/^-/, '') as 'name' | 'price' | 'createdAt';
+  // The id tie-breaker keeps pages stable when many rows share a value.
+  return [{ [field]: direction }, { id: direction }];
+}
+
+function imageRows(images: ItemImage[] | undefined) {
+  return (images ?? []).map((image, position) => ({ ...image, position }));
+}
+
+export class ItemsRepository {
+  constructor(private readonly db: Pick<PrismaClient, 'item' | 'itemImage'>) {}
+
+  async findById(id: number): Promise<Item | null> {
+    const row = await this.db.item.findUnique({ where: { id }, include: withImages });
+    return row ? toItem(row) : null;
+  }
+
+  async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<{ items: Item[]; total: number }> {
+    const where = itemWhere(filter);
+    const [rows, total] = await Promise.all([
+      this.db.item.findMany({ where, include: withImages, orderBy: itemOrderBy(sort), skip: page.skip, take: page.limit }),
+      this.db.item.count({ where }),
+    ]);
+    return { items: rows.map(toItem), total };
+  }
+
+  async create(ownerId: number, data: ItemData): Promise<Item> {
+    const { images, ...fields } = data;
+    const row = await this.db.item.create({
+      data: { ...fields, ownerId, images: { create: imageRows(images) } },
+      include: withImages,
+    });
+    return toItem(row);
+  }
+
+  /** Updates the item's own columns; images are handled by replaceImages. */
+  async update(id: number, data: Partial<Omit<ItemData, 'images'>>): Promise<Item | null> {
+    const { count } = await this.db.item.updateMany({ where: { id }, data });
+    return count === 0 ? null : this.findById(id);
+  }
+
+  async replaceImages(itemId: number, images: ItemImage[]): Promise<void> {
+    await this.db.itemImage.deleteMany({ where: { itemId } });
+    if (images.length > 0) await this.db.itemImage.createMany({ data: imageRows(images).map((row) => ({ ...row, itemId })) });
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const { count } = await this.db.item.deleteMany({ where: { id } });
+    return count > 0;
+  }
+}

@@ -1,0 +1,82 @@
+import { Type, type Static } from 'typebox';
+import { DateTime } from '../../lib/openapi.js';
+import { Page, paginationProperties } from '../../lib/pagination.js';
+
+const Price = Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000_000, multipleOf: 0.01, description: 'Greater than 0, two decimals at most' });
+const Tax = Type.Number({ minimum: 0, maximum: 1_000_000_000, multipleOf: 0.01, description: 'Not above price' });
+const Tag = Type.String({ minLength: 1, maxLength: 30, pattern: '^[\\w-]+$' });
+
+export const ImageSchema = Type.Object(
+  {
+    url: Type.String({ format: 'uri', maxLength: 2048, pattern: '^https?://' }),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+  },
+  { additionalProperties: false, title: 'Image' },
+);
+
+const itemFields = {
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+  price: Price,
+  tax: Type.Optional(Type.Union([Tax, Type.Null()])),
+  tags: Type.Optional(Type.Array(Tag, { maxItems: 20, description: 'A set: duplicates are dropped' })),
+  images: Type.Optional(Type.Array(ImageSchema, { maxItems: 10 })),
+};
+
+/** POST and PUT: the whole item (PUT resets whatever is left out). */
+export const ItemBody = Type.Object(itemFields, { additionalProperties: false, title: 'ItemInput' });
+export type ItemBody = Static<typeof ItemBody>;
+
+/** PATCH: any subset, at least one field. */
+export const ItemPatchBody = Type.Object(
+  {
+    name: Type.Optional(itemFields.name),
+    description: itemFields.description,
+    price: Type.Optional(Price),
+    tax: itemFields.tax,
+    tags: itemFields.tags,
+    images: itemFields.images,
+  },
+  { additionalProperties: false, minProperties: 1, title: 'ItemPatch' },
+);
+export type ItemPatchBody = Static<typeof ItemPatchBody>;
+
+export const ItemOut = Type.Object(
+  {
+    id: Type.Integer(),
+    ownerId: Type.Integer(),
+    name: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    price: Type.Number(),
+    tax: Type.Union([Type.Number(), Type.Null()]),
+    tags: Type.Array(Type.String()),
+    images: Type.Array(Type.Object({ url: Type.String(), name: Type.String() })),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { title: 'Item' },
+);
+
+export const ItemSortSchema = Type.Union(
+  ['name', '-name', 'price', '-price', 'createdAt', '-createdAt'].map((value) => Type.Literal(value)),
+  { default: '-createdAt', description: 'Field to sort by; a leading "-" sorts descending' },
+);
+
+const filterProperties = {
+  q: Type.Optional(Type.String({ minLength: 3, maxLength: 50, description: 'Search in name and description' })),
+  tag: Type.Optional(Tag),
+  minPrice: Type.Optional(Type.Number({ minimum: 0 })),
+  maxPrice: Type.Optional(Type.Number({ minimum: 0 })),
+};
+
+export const ListItemsQuery = Type.Object(
+  { ...paginationProperties, ...filterProperties, sort: ItemSortSchema },
+  { additionalProperties: false },
+);
+export type ListItemsQuery = Static<typeof ListItemsQuery>;
+
+/** The export takes the list's filters and sort, without paging. */
+export const ExportItemsQuery = Type.Object({ ...filterProperties, sort: ItemSortSchema }, { additionalProperties: false });
+
+export const ItemParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+export const ItemPage = Page(ItemOut, 'ItemPage');

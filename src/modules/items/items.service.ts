@@ -1,0 +1,95 @@
+// Item rules: ownership (owner or ADMIN may write), tags as a set, and tax never above price.
+import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import type { Pagination, PageResult } from '../../lib/pagination.js';
+import type { UnitOfWork } from '../../db/unit-of-work.js';
+import type { Item, ItemData, ItemFilter, ItemSort, ItemsRepository } from './items.repository.js';
+
+export interface Actor {
+  id: number;
+  role: 'USER' | 'ADMIN';
+}
+
+export type ItemPatch = Partial<ItemData>;
+
+/** Called after every committed write, e.g. to invalidate caches. */
+export type ItemChangeListener = (itemId: number) => Promise<void> | void;
+
+export class ItemsService {
+  constructor(
+    private readonly items: ItemsRepository,
+    private readonly uow: UnitOfWork<{ items: ItemsRepository }>,
+    private readonly onChange: ItemChangeListener = () => {},
+  ) {}
+
+  async get(id: number): Promise<Item> {
+    const item = await this.items.findById(id);
+    if (!item) throw new NotFoundError('Item not found');
+    return item;
+  }
+
+  async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<PageResult<Item>> {
+    const { items, total } = await this.items.list(filter, sort, page);
+    return { items, total, ...page };
+  }
+
+  create(actor: Actor, data: ItemData): Promise<Item> {
+    return this.items.create(actor.id, normalize(data));
+  }
+
+  /** PUT: every field is replaced; fields left out return to their defaults. */
+  async replace(actor: Actor, id: number, data: ItemData): Promise<Item> {
+    await this.writable(actor, id);
+    const next = normalize({ description: null, tax: null, tags: [], images: [], ...data });
+    const item = await this.uow.run(async ({ items }) => {
+      const { images, ...fields } = next;
+      await items.update(id, fields);
+      await items.replaceImages(id, images ?? []);
+      return items.findById(id);
+    });
+    await this.onChange(id);
+    return item ?? this.get(id);
+  }
+
+  /** PATCH: only the fields sent change; the rules are checked on the merged result. */
+  async patch(actor: Actor, id: number, changes: ItemPatch): Promise<Item> {
+    const current = await this.writable(actor, id);
+    checkTax({ price: changes.price ?? current.price, tax: changes.tax === undefined ? current.tax : changes.tax });
+    const { images, ...fields } = changes;
+    if (fields.tags) fields.tags = uniqueTags(fields.tags);
+    const item = await this.uow.run(async ({ items }) => {
+      if (Object.keys(fields).length > 0) await items.update(id, fields);
+      if (images) await items.replaceImages(id, images);
+      return items.findById(id);
+    });
+    await this.onChange(id);
+    return item ?? this.get(id);
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    await this.writable(actor, id);
+    await this.items.delete(id);
+    await this.onChange(id);
+  }
+
+  private async writable(actor: Actor, id: number): Promise<Item> {
+    const item = await this.get(id);
+    if (item.ownerId !== actor.id && actor.role !== 'ADMIN') throw new ForbiddenError('Only the owner or an admin may change this item');
+    return item;
+  }
+}
+
+function uniqueTags(tags: string[]): string[] {
+  return [...new Set(tags.map((tag) => tag.trim()).filter(Boolean))];
+}
+
+function checkTax(item: { price: number; tax?: number | null }): void {
+  if (item.tax !== undefined && item.tax !== null && item.tax > item.price) {
+    throw new ValidationError([{ path: '/body/tax', message: 'must not exceed price' }]);
+  }
+}
+
+/** The rules every stored item satisfies, shared by the API and the CSV import. */
+export function normalize(data: ItemData): ItemData {
+  checkTax(data);
+  return { ...data, ...(data.tags ? { tags: uniqueTags(data.tags) } : {}) };
+}

@@ -1,0 +1,29 @@
+// Who may see which job: its owner and admins. Anyone else gets the same 404 as for a job that
+// does not exist, so job ids cannot be probed.
+import { NotFoundError } from '../../lib/errors.js';
+import type { PageResult, Pagination } from '../../lib/pagination.js';
+import type { JobLookup, JobRecord, JobState } from './job-queues.js';
+import { JOB_STATES } from './job-queues.js';
+import type { QueueName } from './queues.js';
+
+export interface JobActor {
+  id: number;
+  role: 'USER' | 'ADMIN';
+}
+
+export type JobView = Omit<JobRecord, 'ownerId'> & { ownerId: number | null };
+
+export class JobsService {
+  constructor(private readonly jobs: JobLookup) {}
+
+  async get(actor: JobActor, id: string): Promise<JobView> {
+    const job = await this.jobs.find(id);
+    if (!job || (job.ownerId !== actor.id && actor.role !== 'ADMIN')) throw new NotFoundError('Job not found');
+    return job;
+  }
+
+  async list(queue: QueueName, state: JobState | undefined, page: Pagination): Promise<PageResult<JobView>> {
+    const { jobs, total } = await this.jobs.list(queue, state ? [state] : JOB_STATES, page.skip, page.limit);
+    return { items: jobs, total, ...page };
+  }
+}

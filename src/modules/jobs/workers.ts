@@ -1,0 +1,85 @@
+// BullMQ workers for the queues, as run by src/worker.ts (and by tests, in-process). Each
+// worker reconnects by itself (maxRetriesPerRequest: null, the offline queue on), reports its
+// jobs' progress and outcome to the job's owner over Redis pub/sub, and on close() finishes
+// the jobs it is running before it stops taking new ones.
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../../config.js';
+import { publishNotification, type Notification } from '../../lib/notifications.js';
+import { bullPrefix, QUEUE_NAMES, type OwnedJobData, type QueueName } from './queues.js';
+
+export type Processor = (job: Job) => Promise<unknown>;
+export type Processors = Record<QueueName, Processor>;
+
+export interface WorkerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface StartWorkersOptions {
+  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'workerConcurrency'>;
+  processors: Processors;
+  log: WorkerLogger;
+  /** Run only some queues (to scale one kind of work on its own); all by default. */
+  queues?: readonly QueueName[];
+}
+
+export interface WorkerSet {
+  workers: Worker[];
+  /** Waits for the jobs in progress to finish, then disconnects. */
+  close(): Promise<void>;
+}
+
+export async function startWorkers(options: StartWorkersOptions): Promise<WorkerSet> {
+  const { config, processors, log } = options;
+  // Workers block on Redis and must ride out outages: no per-command retry limit.
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  // Notifications are best effort: a failed publish never fails a job.
+  const publisher = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  let down = false;
+  connection.on('error', (err) => {
+    if (!down) log.warn({ err }, 'worker redis connection unavailable, reconnecting');
+    down = true;
+  });
+  connection.on('ready', () => {
+    if (down) log.info({}, 'worker redis connection restored');
+    down = false;
+  });
+  publisher.on('error', () => {});
+
+  const notify = (job: Job | undefined, notification: Notification) => {
+    const ownerId = (job?.data as OwnedJobData | undefined)?.ownerId;
+    if (typeof ownerId !== 'number') return;
+    publishNotification(publisher, config.redisPrefix, ownerId, notification).catch((err: unknown) =>
+      log.warn({ err, jobId: job?.id }, 'job notification not published'),
+    );
+  };
+
+  const workers = (options.queues ?? QUEUE_NAMES).map((queue) => {
+    const worker = new Worker(queue, processors[queue], { connection, prefix: bullPrefix(config), concurrency: config.workerConcurrency });
+    worker.on('progress', (job, progress) =>
+      notify(job, { type: 'job.progress', jobId: String(job.id), queue, progress: typeof progress === 'number' || typeof progress === 'object' ? progress : { value: progress } }),
+    );
+    worker.on('completed', (job, result) => {
+      log.info({ queue, jobId: job.id, attempts: job.attemptsMade }, 'job completed');
+      notify(job, { type: 'job.completed', jobId: String(job.id), queue, result });
+    });
+    worker.on('failed', (job, err) => {
+      const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+      log.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, final, err }, final ? 'job failed' : 'job attempt failed, will retry');
+      if (final) notify(job, { type: 'job.failed', jobId: String(job?.id), queue, error: err.message });
+    });
+    worker.on('error', (err) => log.error({ err, queue }, 'worker error'));
+    return worker;
+  });
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all([connection.quit().catch(() => connection.disconnect()), publisher.quit().catch(() => publisher.disconnect())]);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// Small non-JSON responses from the notes: an HTML landing page, a redirect, and /info.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { appInfo } from '../../plugins/docs.js';
+
+const InfoOut = Type.Object(
+  { name: Type.String(), version: Type.String(), environment: Type.String(), docs: Type.String(), openapi: Type.String() },
+  { title: 'Info' },
+);
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const landingPage = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escapeHtml(appInfo.name)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<h1>${escapeHtml(appInfo.name)} <small>v${escapeHtml(appInfo.version)}</small></h1>
+<p>${escapeHtml(appInfo.description)}</p>
+<ul>
+<li><a href="/docs">Swagger UI</a> (try the API, log in with <em>Authorize</em>)</li>
+<li><a href="/reference">API reference</a></li>
+<li><a href="/openapi.json">OpenAPI document</a></li>
+<li><a href="/health/ready">Readiness</a></li>
+</ul>
+</body>
+</html>`;
+
+export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(landingPage));
+
+  app.get('/api', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs', 308));
+
+  app.get(
+    '/api/v1/info',
+    { schema: { tags: ['system'], summary: 'Name, version and environment', response: { 200: InfoOut } } },
+    async () => ({
+      name: appInfo.name,
+      version: appInfo.version,
+      environment: app.config.nodeEnv,
+      docs: '/docs',
+      openapi: '/openapi.json',
+    }),
+  );
+};

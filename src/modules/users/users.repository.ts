@@ -1,0 +1,92 @@
+// Users table access. Repositories are the only layer that speaks Prisma; they return plain
+// domain objects and translate database conflicts into domain errors.
+import type { PrismaClient } from '../../db/prisma.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import type { Role } from '../../generated/prisma/enums.js';
+import { ConflictError } from '../../lib/errors.js';
+import type { Pagination } from '../../lib/pagination.js';
+
+export type { Role } from '../../generated/prisma/enums.js';
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  isActive: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A user together with the hash; only the auth service ever asks for it. */
+export interface UserWithSecret extends User {
+  passwordHash: string;
+}
+
+export interface UserChanges {
+  name?: string;
+  email?: string;
+  role?: Role;
+  isActive?: boolean;
+  passwordHash?: string;
+}
+
+const publicFields = { id: true, email: true, name: true, role: true, isActive: true, createdAt: true, updatedAt: true } as const;
+
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025';
+}
+
+export class UsersRepository {
+  constructor(private readonly db: Pick<PrismaClient, 'user'>) {}
+
+  findById(id: number): Promise<User | null> {
+    return this.db.user.findUnique({ where: { id }, select: publicFields });
+  }
+
+  findByEmailWithSecret(email: string): Promise<UserWithSecret | null> {
+    return this.db.user.findUnique({ where: { email: email.toLowerCase() } });
+  }
+
+  findByIdWithSecret(id: number): Promise<UserWithSecret | null> {
+    return this.db.user.findUnique({ where: { id } });
+  }
+
+  async create(data: { email: string; name: string; passwordHash: string; role?: Role }): Promise<User> {
+    try {
+      return await this.db.user.create({ data: { ...data, email: data.email.toLowerCase() }, select: publicFields });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError('A user with this email already exists');
+      throw err;
+    }
+  }
+
+  async update(id: number, changes: UserChanges): Promise<User | null> {
+    try {
+      const data = changes.email ? { ...changes, email: changes.email.toLowerCase() } : changes;
+      return await this.db.user.update({ where: { id }, data, select: publicFields });
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      if (isUniqueViolation(err)) throw new ConflictError('A user with this email already exists');
+      throw err;
+    }
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const { count } = await this.db.user.deleteMany({ where: { id } });
+    return count > 0;
+  }
+
+  async list(filter: { role?: Role }, page: Pagination): Promise<{ items: User[]; total: number }> {
+    const where = filter.role ? { role: filter.role } : {};
+    const [items, total] = await Promise.all([
+      this.db.user.findMany({ where, select: publicFields, orderBy: { id: 'asc' }, skip: page.skip, take: page.limit }),
+      this.db.user.count({ where }),
+    ]);
+    return { items, total };
+  }
+}

@@ -1,0 +1,47 @@
+import { Type, type Static } from 'typebox';
+import { DateTime } from '../../lib/openapi.js';
+import { Page, paginationProperties } from '../../lib/pagination.js';
+
+export const RoleSchema = Type.Union([Type.Literal('USER'), Type.Literal('ADMIN')], { title: 'Role' });
+export const Email = Type.String({ format: 'email', maxLength: 254 });
+export const Password = Type.String({ minLength: 8, maxLength: 256, description: '8 to 256 characters' });
+export const Name = Type.String({ minLength: 1, maxLength: 100 });
+
+/** What any response may say about a user: no hash, no token, ever. */
+export const UserOut = Type.Object(
+  {
+    id: Type.Integer(),
+    email: Type.String(),
+    name: Type.String(),
+    role: RoleSchema,
+    isActive: Type.Boolean(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { title: 'User' },
+);
+
+export const UserId = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+export const UpdateMeBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    email: Type.Optional(Email),
+    password: Type.Optional(Password),
+    currentPassword: Type.Optional(Type.String({ maxLength: 256, description: 'Required to change email or password' })),
+  },
+  { additionalProperties: false, minProperties: 1, title: 'UpdateMe' },
+);
+export type UpdateMeBody = Static<typeof UpdateMeBody>;
+
+export const AdminUpdateBody = Type.Object(
+  { name: Type.Optional(Name), role: Type.Optional(RoleSchema), isActive: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false, minProperties: 1, title: 'AdminUpdateUser' },
+);
+
+export const ListUsersQuery = Type.Object({ ...paginationProperties, role: Type.Optional(RoleSchema) }, { additionalProperties: false });
+
+/** The enum path parameter of the notes: `/users/role/{role}`. */
+export const RoleParams = Type.Object({ role: RoleSchema });
+
+export const UserPage = Page(UserOut, 'UserPage');

@@ -1,0 +1,75 @@
+// Profile and user-management rules: who may change what, and which changes end sessions.
+import { ConflictError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
+import type { Pagination, PageResult } from '../../lib/pagination.js';
+import type { PasswordHasher } from '../auth/password-hasher.js';
+import type { Role, User, UsersRepository } from './users.repository.js';
+
+/** Ends every session of a user (refresh families, cached auth state). */
+export interface SessionRevoker {
+  revokeAllSessions(userId: number): Promise<void>;
+}
+
+export interface ProfileChanges {
+  name?: string;
+  email?: string;
+  password?: string;
+  currentPassword?: string;
+}
+
+export interface AdminChanges {
+  name?: string;
+  role?: Role;
+  isActive?: boolean;
+}
+
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionRevoker,
+  ) {}
+
+  async get(id: number): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw new NotFoundError('User not found');
+    return user;
+  }
+
+  /** Changing the email or the password needs the current password; a new password ends every session. */
+  async updateProfile(userId: number, changes: ProfileChanges): Promise<User> {
+    const { currentPassword, password, ...rest } = changes;
+    if (password !== undefined || rest.email !== undefined) {
+      const current = await this.users.findByIdWithSecret(userId);
+      if (!current) throw new NotFoundError('User not found');
+      if (currentPassword === undefined || !(await this.hasher.verify(currentPassword, current.passwordHash))) {
+        throw new UnauthorizedError('The current password is incorrect');
+      }
+    }
+    const passwordHash = password === undefined ? undefined : await this.hasher.hash(password);
+    const updated = await this.users.update(userId, { ...rest, ...(passwordHash ? { passwordHash } : {}) });
+    if (!updated) throw new NotFoundError('User not found');
+    if (passwordHash) await this.sessions.revokeAllSessions(userId);
+    return updated;
+  }
+
+  list(filter: { role?: Role }, page: Pagination): Promise<PageResult<User>> {
+    return this.users.list(filter, page).then((result) => ({ ...result, ...page }));
+  }
+
+  /** Admins manage others; they cannot demote or deactivate themselves (no admin-less lock-out). */
+  async adminUpdate(actorId: number, id: number, changes: AdminChanges): Promise<User> {
+    if (actorId === id && ((changes.role && changes.role !== 'ADMIN') || changes.isActive === false)) {
+      throw new ConflictError('You cannot demote or deactivate your own account');
+    }
+    const updated = await this.users.update(id, changes);
+    if (!updated) throw new NotFoundError('User not found');
+    if (changes.isActive === false) await this.sessions.revokeAllSessions(id);
+    return updated;
+  }
+
+  async adminDelete(actorId: number, id: number): Promise<void> {
+    if (actorId === id) throw new ConflictError('You cannot delete your own account');
+    if (!(await this.users.delete(id))) throw new NotFoundError('User not found');
+    await this.sessions.revokeAllSessions(id);
+  }
+}

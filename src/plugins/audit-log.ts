@@ -1,0 +1,56 @@
+// The audit log as after-response work (the notes' background tasks): every successful write
+// request is recorded once its response has been sent, so it never delays the client, and a
+// failure to record is logged, never surfaced. Writes still in flight are awaited on close.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AuditEntry } from '../modules/audit/audit-log.repository.js';
+
+const ACTIONS: Record<string, string> = { POST: 'create', PUT: 'replace', PATCH: 'update', DELETE: 'delete' };
+
+/** `/api/v1/items/:id` -> `items`; `/api/v1/items/import` -> `items/import`. */
+function entityOf(routeUrl: string): string {
+  const segments = routeUrl.replace(/^\/api\/v\d+\//, '/').split('/').filter((segment) => segment && !segment.startsWith(':'));
+  return segments.join('/') || '/';
+}
+
+/** The id the write was about: the `:id` path parameter, or the new resource's Location. */
+function entityIdOf(request: FastifyRequest, reply: FastifyReply): string | null {
+  const params = request.params as Record<string, unknown> | undefined;
+  if (params && (typeof params.id === 'string' || typeof params.id === 'number')) return String(params.id);
+  const location = reply.getHeader('location');
+  return typeof location === 'string' ? (location.split('?')[0]!.split('/').pop() ?? null) : null;
+}
+
+export function auditEntryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry | undefined {
+  const action = ACTIONS[request.method];
+  const routeUrl = request.routeOptions.url;
+  if (!action || !routeUrl || reply.statusCode >= 400) return undefined;
+  // request.user is set by the authenticate guard; public writes (sign-up) have no actor.
+  const actor = request.user as { id?: unknown } | null | undefined;
+  return {
+    actorId: typeof actor?.id === 'number' ? actor.id : null,
+    action,
+    entity: entityOf(routeUrl),
+    entityId: entityIdOf(request, reply),
+    requestId: request.id,
+  };
+}
+
+export default fp(
+  async (app) => {
+    const pending = new Set<Promise<void>>();
+    app.addHook('onResponse', async (request, reply) => {
+      const entry = auditEntryOf(request, reply);
+      if (!entry) return;
+      const write = app.deps.auditLogRepository
+        .record(entry)
+        .catch((err: unknown) => request.log.error({ err, audit: entry }, 'audit log write failed'))
+        .finally(() => pending.delete(write));
+      pending.add(write);
+    });
+    app.addHook('onClose', async () => {
+      await Promise.all([...pending]);
+    });
+  },
+  { name: 'audit-log', dependencies: ['container'] },
+);

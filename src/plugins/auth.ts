@@ -1,0 +1,106 @@
+// Authentication guards. `app.authenticate` accepts `Authorization: Bearer <access JWT>` or
+// `X-API-Key: <personal key>` and loads the user's *current* state, so a deactivation or a
+// role change applies on the very next request; a logged-out or revoked token is refused on
+// every instance (Redis deny-list, PostgreSQL when Redis is down). `app.requireRole` runs after it.
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ForbiddenError, UnauthorizedError } from '../lib/errors.js';
+import type { Role } from '../modules/users/users.repository.js';
+
+export interface AuthUser {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+/** Claims of an access token. `typ` separates access tokens from any other token we sign. */
+export interface AccessClaims {
+  sub: string;
+  role: Role;
+  typ: 'access';
+  jti: string;
+  /** Session id: the refresh-token family the access token belongs to. */
+  sid: string;
+  iat: number;
+  exp: number;
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: Omit<AccessClaims, 'iat' | 'exp'>;
+    user: AuthUser;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** Verifies an access token and returns its user's current state; 401 otherwise. For WebSocket and SSE too. */
+    verifyAccessToken: (token: string) => Promise<{ user: AuthUser; claims: AccessClaims }>;
+    requireRole: (role: Role) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+  interface FastifyRequest {
+    /** Claims of the verified access token, when the request used one. */
+    accessClaims?: AccessClaims;
+    /** Id of the API key that authenticated the request, when it used one. */
+    apiKeyId?: number;
+  }
+}
+
+export const JWT_ALGORITHM = 'HS256';
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1];
+}
+
+/** Registers @fastify/jwt with a one-algorithm allowlist; everything else is refused at verify. */
+export const jwtPlugin = fp(
+  async (app) => {
+    await app.register(fastifyJwt, {
+      secret: app.config.jwtSecret,
+      sign: { algorithm: JWT_ALGORITHM, expiresIn: app.config.accessTokenTtl },
+      verify: { algorithms: [JWT_ALGORITHM] },
+    });
+  },
+  { name: 'jwt', dependencies: ['config'] },
+);
+
+export default fp(
+  async (app) => {
+    app.decorate('verifyAccessToken', async (token: string) => {
+      let claims: AccessClaims;
+      try {
+        claims = app.jwt.verify<AccessClaims>(token);
+      } catch {
+        throw new UnauthorizedError('The access token is invalid or expired');
+      }
+      return { user: await app.deps.authService.resolveAccessToken(claims), claims };
+    });
+
+    app.decorate('authenticate', async (request: FastifyRequest) => {
+      const token = bearerToken(request);
+      const apiKey = request.headers['x-api-key'];
+      if (!token && !request.headers.authorization && typeof apiKey === 'string') {
+        const { apiKeyId, ...user } = await app.deps.apiKeysService.authenticate(apiKey);
+        request.user = user;
+        request.apiKeyId = apiKeyId;
+        return;
+      }
+      if (!token) throw new UnauthorizedError();
+      const { user, claims } = await app.verifyAccessToken(token);
+      request.user = user;
+      request.accessClaims = claims;
+    });
+
+    app.decorate('requireRole', (role: Role) => async (request: FastifyRequest) => {
+      if (!request.user) throw new UnauthorizedError();
+      if (request.user.role !== role) throw new ForbiddenError(`This needs the ${role} role`);
+    });
+  },
+  { name: 'auth', dependencies: ['jwt', 'container'] },
+);

@@ -1,0 +1,123 @@
+// Real-time infrastructure of one api instance: the WebSocket server (@fastify/websocket, with
+// the frame size limit), the Redis pub/sub hub (its own subscriber connection: a connection in
+// subscriber mode cannot run other commands), heartbeats that drop dead peers, the registry of
+// SSE streams, and a shutdown that tells every client goodbye (WebSocket close 1001, SSE end).
+import websocket from '@fastify/websocket';
+import fp from 'fastify-plugin';
+import { Redis } from 'ioredis';
+import { Gauge } from 'prom-client';
+import type { WebSocket } from 'ws';
+import { EventStreams } from '../modules/realtime/event-streams.js';
+import { RedisHub } from '../modules/realtime/hub.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    realtime: { hub: RedisHub; streams: EventStreams };
+  }
+}
+
+export const CLOSE_GOING_AWAY = 1001;
+/** How long clients get to answer the close handshake at shutdown before being cut. */
+const CLOSE_HANDSHAKE_GRACE_MS = 2_000;
+
+function createSubscriber(url: string): Redis {
+  // No keyPrefix: it would not apply to channel names anyway; channels carry the prefix themselves.
+  return new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+}
+
+async function closeAll(clients: Set<WebSocket>): Promise<void> {
+  const closed = [...clients].map(
+    (client) =>
+      new Promise<void>((resolve) => {
+        if (client.readyState === client.CLOSED) return resolve();
+        client.once('close', () => resolve());
+        client.close(CLOSE_GOING_AWAY, 'server shutting down');
+      }),
+  );
+  const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_HANDSHAKE_GRACE_MS).unref());
+  await Promise.race([Promise.all(closed), grace]);
+  for (const client of clients) client.terminate();
+}
+
+export default fp(
+  async (app) => {
+    const { config } = app;
+    const subscriber = createSubscriber(config.redisUrl);
+    let down = false;
+    subscriber.on('error', (err) => {
+      if (!down) app.log.warn({ err }, 'redis subscriber unavailable');
+      down = true;
+    });
+    subscriber.on('ready', () => {
+      if (down) app.log.info('redis subscriber restored');
+      down = false;
+    });
+    try {
+      await subscriber.connect();
+    } catch (err) {
+      app.log.warn({ err }, 'redis subscriber not reachable at start-up');
+    }
+
+    const hub = new RedisHub(subscriber, app.redis, (err) => app.log.error({ err }, 'realtime listener failed'));
+    const streams = new EventStreams(config.sseHeartbeatInterval);
+    app.decorate('realtime', { hub, streams });
+
+    await app.register(websocket, {
+      options: { maxPayload: config.wsMaxPayload },
+      // Replaces the plugin's default (close without a code) so clients know to reconnect elsewhere.
+      preClose: async () => {
+        clearInterval(heartbeat);
+        streams.endAll();
+        await closeAll(app.websocketServer.clients);
+        await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()));
+      },
+    });
+
+    // Heartbeat: ping every socket; one that did not answer the previous ping is a dead peer
+    // (a vanished laptop, a NAT that dropped the mapping) and is cut, which fires its 'close'.
+    const alive = new WeakSet<WebSocket>();
+    app.websocketServer.on('connection', (socket: WebSocket) => {
+      alive.add(socket);
+      socket.on('pong', () => alive.add(socket));
+    });
+    const heartbeat = setInterval(() => {
+      for (const socket of app.websocketServer.clients) {
+        if (!alive.has(socket)) {
+          socket.terminate();
+          continue;
+        }
+        alive.delete(socket);
+        socket.ping();
+      }
+    }, config.wsHeartbeatInterval * 1000);
+    heartbeat.unref();
+
+    // Gauges read at scrape time: nothing to keep in step on every connect and disconnect.
+    if (app.hasDecorator('metrics')) {
+      const registers = [app.metrics.registry];
+      const gauge = (name: string, help: string, read: () => number) =>
+        new Gauge({
+          name,
+          help,
+          registers,
+          collect() {
+            this.set(read());
+          },
+        });
+      gauge('realtime_websocket_connections', 'Open WebSocket connections on this instance', () => app.websocketServer.clients.size);
+      gauge('realtime_sse_streams', 'Open Server-Sent Events streams on this instance', () => streams.size);
+      gauge('realtime_subscribed_channels', 'Redis pub/sub channels this instance is subscribed to', () => hub.channelCount());
+    }
+
+    app.addHook('onClose', async () => {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    });
+  },
+  { name: 'realtime-hub', dependencies: ['config', 'redis'] },
+);

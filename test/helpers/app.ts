@@ -1,0 +1,89 @@
+// Builds the real app against the run's database and Redis prefix, and makes users for tests.
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { buildApp, type App, type BuildAppOptions } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing-0123456789';
+
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    REDIS_PREFIX: inject('redisPrefix'),
+    JWT_SECRET: TEST_JWT_SECRET,
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'silent',
+    UPLOAD_DIR: `.tmp/uploads-${inject('runId')}`,
+    // Every test file injects from 127.0.0.1 into one shared Redis counter: keep the limits out
+    // of the way; rate-limit tests set their own and use their own client addresses.
+    RATE_LIMIT_MAX: '1000000',
+    LOGIN_RATE_LIMIT_MAX: '10000',
+    ...extra,
+  };
+}
+
+export function testConfig(extra: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(extra));
+}
+
+export interface TestAppOptions extends Omit<BuildAppOptions, 'config'> {
+  env?: Record<string, string>;
+  /** Adds test-only routes before the app is sealed. */
+  extend?: (app: App) => void;
+}
+
+export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
+  const { env, extend, ...rest } = options;
+  const app = await buildApp({ ...rest, config: testConfig(env) });
+  extend?.(app);
+  await app.ready();
+  return app;
+}
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}-${randomBytes(6).toString('hex')}@example.com`;
+}
+
+export interface TestUser {
+  id: number;
+  email: string;
+  password: string;
+  name: string;
+  accessToken: string;
+  refreshToken: string;
+  headers: { authorization: string };
+}
+
+/** Registers a user through the API (optionally promoted to ADMIN in the database) and logs in. */
+export async function createUser(app: App, options: { role?: 'USER' | 'ADMIN'; name?: string } = {}): Promise<TestUser> {
+  const email = uniqueEmail(options.role === 'ADMIN' ? 'admin' : 'user');
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  const name = options.name ?? 'Test User';
+  const registered = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password, name } });
+  if (registered.statusCode !== 201) throw new Error(`register failed: ${registered.statusCode} ${registered.body}`);
+  const { id } = registered.json<{ id: number }>();
+  if (options.role === 'ADMIN') await app.prisma.user.update({ where: { id }, data: { role: 'ADMIN' } });
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password } });
+  if (login.statusCode !== 200) throw new Error(`login failed: ${login.statusCode} ${login.body}`);
+  const tokens = login.json<{ access_token: string; refresh_token: string }>();
+  return {
+    id,
+    email,
+    password,
+    name,
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  };
+}
+
+/** Asserts the RFC 9457 shape and returns the parsed problem. */
+export function problemOf(response: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }) {
+  const contentType = String(response.headers['content-type'] ?? '');
+  if (!contentType.startsWith('application/problem+json')) {
+    throw new Error(`expected application/problem+json, got ${contentType} (${response.statusCode})`);
+  }
+  return response.json<{ type: string; title: string; status: number; detail?: string; instance: string; requestId: string; errors?: { path: string; message: string }[] }>();
+}

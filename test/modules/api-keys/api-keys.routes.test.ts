@@ -1,0 +1,136 @@
+// Personal API keys: shown once, stored as a SHA-256 hash, accepted as X-API-Key on protected
+// routes (on every instance), refused once revoked or when made up.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { hashToken } from '../../../src/modules/auth/tokens.js';
+import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+
+let app: App;
+let other: App;
+
+beforeAll(async () => {
+  [app, other] = await Promise.all([buildTestApp(), buildTestApp()]);
+});
+afterAll(() => Promise.all([app.close(), other.close()]));
+
+const URL = '/api/v1/users/me/api-keys';
+
+async function createKey(user: TestUser, name = 'ci') {
+  const response = await app.inject({ method: 'POST', url: URL, headers: user.headers, payload: { name } });
+  expect(response.statusCode).toBe(201);
+  return response.json<{ id: number; key: string; prefix: string; name: string; lastUsedAt: string | null }>();
+}
+
+const meWithKey = (target: App, key: string) => target.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } });
+
+describe('API keys', () => {
+  it('creates a key shown once: recognizable prefix + 32 random bytes, stored as SHA-256', async () => {
+    const user = await createUser(app);
+    const response = await app.inject({ method: 'POST', url: URL, headers: user.headers, payload: { name: 'deploys' } });
+    expect(response.statusCode).toBe(201);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const created = response.json();
+    expect(response.headers.location).toBe(`${URL}/${created.id}`);
+    expect(created).toMatchObject({ name: 'deploys', lastUsedAt: null });
+    expect(created.key).toMatch(/^ftk_[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(created.key.slice(4), 'base64url')).toHaveLength(32);
+    expect(created.key.startsWith(created.prefix)).toBe(true);
+
+    const row = await app.prisma.apiKey.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row.keyHash).toBe(hashToken(created.key));
+    expect(JSON.stringify(row)).not.toContain(created.key);
+
+    const list = await app.inject({ method: 'GET', url: URL, headers: user.headers });
+    expect(list.statusCode).toBe(200);
+    expect(list.json()).toMatchObject({ total: 1, skip: 0, limit: 10 });
+    expect(list.body).not.toContain(created.key);
+    expect(list.body).not.toContain(row.keyHash);
+    expect(Object.keys(list.json().items[0]).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'prefix']);
+  });
+
+  it('X-API-Key authenticates as the owner on protected routes, on any instance, and records the last use', async () => {
+    const user = await createUser(app);
+    const { id, key } = await createKey(user);
+    const response = await meWithKey(other, key);
+    expect(response.statusCode).toBe(200);
+    expect(response.json().email).toBe(user.email);
+
+    const item = await app.inject({ method: 'POST', url: '/api/v1/items', headers: { 'x-api-key': key }, payload: { name: 'via key', price: 3 } });
+    expect(item.statusCode).toBe(201);
+    expect(item.json().ownerId).toBe(user.id);
+
+    const row = await app.prisma.apiKey.findUniqueOrThrow({ where: { id } });
+    expect(row.lastUsedAt).not.toBeNull();
+  });
+
+  it('a revoked key gets 401 at once on every instance; deleting twice is 404', async () => {
+    const user = await createUser(app);
+    const { id, key } = await createKey(user);
+    expect((await meWithKey(other, key)).statusCode).toBe(200);
+    const deleted = await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: user.headers });
+    expect(deleted.statusCode).toBe(204);
+    const refused = await meWithKey(other, key);
+    expect(refused.statusCode).toBe(401);
+    expect(problemOf(refused).detail).toBe('The API key is invalid or revoked');
+    expect((await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: user.headers })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: URL, headers: user.headers })).json().total).toBe(0);
+  });
+
+  it.each([['ftk_' + 'A'.repeat(43)], ['not-a-key'], [''], ['ftk_' + 'A'.repeat(5000)]])('refuses a made-up key %#', async (key) => {
+    const response = await meWithKey(app, key);
+    expect(response.statusCode).toBe(401);
+    problemOf(response);
+  });
+
+  it('a key of a deactivated user stops working', async () => {
+    const user = await createUser(app);
+    const { key } = await createKey(user);
+    await app.prisma.user.update({ where: { id: user.id }, data: { isActive: false } });
+    expect((await meWithKey(app, key)).statusCode).toBe(401);
+  });
+
+  it("cannot see or delete someone else's key (404)", async () => {
+    const owner = await createUser(app);
+    const stranger = await createUser(app);
+    const { id, key } = await createKey(owner);
+    expect((await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: stranger.headers })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: URL, headers: stranger.headers })).json().total).toBe(0);
+    expect((await meWithKey(app, key)).statusCode).toBe(200);
+  });
+
+  it('keys are managed with a bearer token only: an API key cannot mint or delete keys (403)', async () => {
+    const user = await createUser(app);
+    const { id, key } = await createKey(user);
+    const mint = await app.inject({ method: 'POST', url: URL, headers: { 'x-api-key': key }, payload: { name: 'persistence' } });
+    expect(mint.statusCode).toBe(403);
+    expect((await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: { 'x-api-key': key } })).statusCode).toBe(403);
+    expect(await app.prisma.apiKey.count({ where: { userId: user.id } })).toBe(1);
+  });
+
+  it('needs authentication (401) and validates input (422)', async () => {
+    const user = await createUser(app);
+    expect((await app.inject({ method: 'GET', url: URL })).statusCode).toBe(401);
+    const noName = await app.inject({ method: 'POST', url: URL, headers: user.headers, payload: {} });
+    expect(noName.statusCode).toBe(422);
+    expect(problemOf(noName).errors?.map((e) => e.path)).toContain('/body/name');
+    expect((await app.inject({ method: 'DELETE', url: `${URL}/abc`, headers: user.headers })).statusCode).toBe(422);
+    expect(await app.prisma.apiKey.count({ where: { userId: user.id } })).toBe(0);
+  });
+
+  it('caps the number of live keys per user (409)', async () => {
+    const user = await createUser(app);
+    await app.prisma.apiKey.createMany({
+      data: Array.from({ length: 25 }, (_, i) => ({ userId: user.id, name: `k${i}`, prefix: 'ftk_x', keyHash: hashToken(`${user.id}-${i}`) })),
+    });
+    const response = await app.inject({ method: 'POST', url: URL, headers: user.headers, payload: { name: 'one too many' } });
+    expect(response.statusCode).toBe(409);
+    expect(await app.prisma.apiKey.count({ where: { userId: user.id } })).toBe(25);
+  });
+
+  it('a bearer token wins over X-API-Key; a bad bearer is not rescued by a good key', async () => {
+    const user = await createUser(app);
+    const { key } = await createKey(user);
+    const response = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: 'Bearer nonsense', 'x-api-key': key } });
+    expect(response.statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { buildTestApp, createUser, problemOf, uniqueEmail } from '../../helpers/app.js';
+
+let app: App;
+
+beforeAll(async () => {
+  app = await buildTestApp();
+});
+afterAll(() => app.close());
+
+describe('POST /api/v1/auth/register', () => {
+  it('creates a user (201) and never returns the hash', async () => {
+    const email = uniqueEmail();
+    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: 'correct horse battery', name: 'Ann' } });
+    expect(response.statusCode).toBe(201);
+    const body = response.json();
+    expect(body).toMatchObject({ email, name: 'Ann', role: 'USER', isActive: true });
+    expect(Object.keys(body).sort()).toEqual(['createdAt', 'email', 'id', 'isActive', 'name', 'role', 'updatedAt']);
+    expect(response.body).not.toMatch(/password|\$2[aby]\$/i);
+    const stored = await app.prisma.user.findUniqueOrThrow({ where: { email } });
+    expect(stored.passwordHash).toMatch(/^v2\$\$2b\$04\$/);
+  });
+
+  it('refuses a taken email with 409, whatever its case', async () => {
+    const email = uniqueEmail();
+    await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: 'password-1', name: 'A' } });
+    const again = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: email.toUpperCase(), password: 'password-2', name: 'B' } });
+    expect(again.statusCode).toBe(409);
+    expect(problemOf(again).detail).toBe('A user with this email already exists');
+  });
+
+  it.each([
+    [{ email: 'not-an-email', password: 'long enough', name: 'x' }, '/body/email'],
+    [{ email: 'a@example.com', password: 'short', name: 'x' }, '/body/password'],
+    [{ email: 'a@example.com', password: 'x'.repeat(257), name: 'x' }, '/body/password'],
+    [{ email: 'a@example.com', password: 'long enough' }, '/body/name'],
+    [{ email: 'a@example.com', password: 'long enough', name: 'x', role: 'ADMIN' }, '/body/role'],
+  ])('validates %j (422 at %s)', async (payload, path) => {
+    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload });
+    expect(response.statusCode).toBe(422);
+    expect(problemOf(response).errors?.map((e) => e.path)).toContain(path);
+  });
+});
+
+describe('POST /api/v1/auth/token', () => {
+  it('accepts the OAuth2 form and returns a bearer pair', async () => {
+    const user = await createUser(app);
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ grant_type: 'password', username: user.email, password: user.password }).toString(),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const body = response.json();
+    expect(body).toMatchObject({ token_type: 'bearer', expires_in: 900 });
+    expect(body.access_token.split('.')).toHaveLength(3);
+    expect(body.refresh_token.length).toBeGreaterThanOrEqual(43);
+    const [header, payload] = body.access_token.split('.').slice(0, 2).map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    expect(header).toMatchObject({ alg: 'HS256', typ: 'JWT' });
+    expect(payload).toMatchObject({ sub: String(user.id), role: 'USER', typ: 'access' });
+    expect(payload.exp - payload.iat).toBe(900);
+    expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('accepts JSON too, and the email is case-insensitive', async () => {
+    const user = await createUser(app);
+    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email.toUpperCase(), password: user.password } });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('stores refresh tokens hashed, in a family', async () => {
+    const user = await createUser(app);
+    const rows = await app.prisma.refreshToken.findMany({ where: { userId: user.id } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[0]!.tokenHash).not.toBe(user.refreshToken);
+    expect(rows[0]!.familyId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers an unknown email and a wrong password identically', async () => {
+    const user = await createUser(app);
+    const wrong = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: 'wrong-password' } });
+    const unknown = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: uniqueEmail('ghost'), password: 'wrong-password' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.statusCode).toBe(401);
+    const strip = (p: Record<string, unknown>) => ({ ...p, requestId: undefined });
+    expect(strip(problemOf(wrong))).toEqual(strip(problemOf(unknown)));
+    expect(wrong.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('spends bcrypt time on unknown emails too (dummy hash)', async () => {
+    const hasher = app.deps.passwordHasher;
+    let compares = 0;
+    const original = hasher.verify.bind(hasher);
+    hasher.verify = async (password, stored) => {
+      compares++;
+      return original(password, stored);
+    };
+    try {
+      await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: uniqueEmail('ghost'), password: 'whatever-pass' } });
+    } finally {
+      hasher.verify = original;
+    }
+    expect(compares).toBe(1);
+  });
+
+  it('refuses a deactivated account', async () => {
+    const user = await createUser(app);
+    await app.prisma.user.update({ where: { id: user.id }, data: { isActive: false } });
+    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
+    expect(response.statusCode).toBe(401);
+  });
+});
+
+describe('access tokens on protected routes', () => {
+  it('rejects a malformed or tampered token', async () => {
+    const user = await createUser(app);
+    const [h, p, s] = user.accessToken.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, role: 'ADMIN' })).toString('base64url')}.${s}`;
+    for (const authorization of ['Bearer nonsense', `Bearer ${forged}`, `Basic ${user.accessToken}`]) {
+      const response = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization } });
+      expect(response.statusCode).toBe(401);
+    }
+  });
+
+  it('stops working once the user is deactivated', async () => {
+    const user = await createUser(app);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(200);
+    await app.prisma.user.update({ where: { id: user.id }, data: { isActive: false } });
+    expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(401);
+  });
+});

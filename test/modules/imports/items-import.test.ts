@@ -1,0 +1,196 @@
+// CSV import end to end: the api stores the upload and queues a job, a real (in-process) worker
+// streams it through csv-parse against the real PostgreSQL and Redis. Good and bad rows, the
+// capped error list, progress notifications, retries that never insert twice, and everything
+// that must be refused up front.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { userChannel } from '../../../src/lib/notifications.js';
+import { ItemsImportRepository, type ImportedRow } from '../../../src/modules/imports/items-import.repository.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../../src/modules/jobs/worker-runtime.js';
+import { buildTestApp, createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
+import { multipart, PNG } from '../files/multipart.js';
+
+/** Fails the second batch of the first attempt for the owners listed, like a crash mid-import. */
+class InterruptedRepository extends ItemsImportRepository {
+  readonly interruptOwners = new Set<number>();
+  private readonly batches = new Map<number, number>();
+
+  override async insertBatch(ownerId: number, importJobId: string, rows: ImportedRow[]): Promise<number> {
+    const inserted = await super.insertBatch(ownerId, importJobId, rows);
+    const seen = (this.batches.get(ownerId) ?? 0) + 1;
+    this.batches.set(ownerId, seen);
+    if (this.interruptOwners.has(ownerId) && seen === 2) throw new Error('connection lost after the second batch');
+    return inserted;
+  }
+}
+
+const env = { REDIS_PREFIX: `${inject('redisPrefix')}imports:`, JOB_ATTEMPTS: '3', JOB_BACKOFF_MS: '50' };
+let app: App;
+let worker: WorkerRuntime;
+let repository: InterruptedRepository;
+let user: TestUser;
+
+interface ImportJob {
+  id: string;
+  state: string;
+  progress: unknown;
+  attemptsMade: number;
+  failedReason: string | null;
+  result: { inserted: number; failed: number; errors: { line: number; message: string }[]; errorsOmitted: number } | null;
+}
+
+function uploadCsv(as: TestUser, content: string | Buffer, part: { filename?: string; contentType?: string } = {}) {
+  const form = multipart([{ name: 'file', filename: part.filename ?? 'items.csv', contentType: part.contentType ?? 'text/csv', content }]);
+  return app.inject({ method: 'POST', url: '/api/v1/items/import', headers: { ...as.headers, ...form.headers }, payload: form.payload });
+}
+
+async function finished(as: TestUser, jobId: string): Promise<ImportJob> {
+  return vi.waitFor(
+    async () => {
+      const job = (await app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: as.headers })).json<ImportJob>();
+      if (!['completed', 'failed'].includes(job.state)) throw new Error(`still ${job.state}`);
+      return job;
+    },
+    { timeout: 20_000, interval: 50 },
+  );
+}
+
+async function importCsv(as: TestUser, content: string): Promise<ImportJob> {
+  const response = await uploadCsv(as, content);
+  expect(response.statusCode, response.body).toBe(202);
+  const { jobId } = response.json<{ jobId: string }>();
+  expect(response.headers.location).toBe(`/api/v1/jobs/${jobId}`);
+  return finished(as, jobId);
+}
+
+const rows = (count: number, make: (i: number) => string) => Array.from({ length: count }, (_, i) => make(i)).join('\n');
+
+beforeAll(async () => {
+  app = await buildTestApp({ env });
+  repository = new InterruptedRepository(app.prisma);
+  worker = await startWorkerRuntime(testConfig(env), { overrides: { itemsImportRepository: repository } });
+  user = await createUser(app);
+});
+afterAll(async () => {
+  await worker?.close();
+  await app?.close();
+});
+
+describe('POST /api/v1/items/import', () => {
+  it('inserts the good rows, reports the bad ones by line, and notifies progress and completion', async () => {
+    const owner = await createUser(app);
+    const subscriber = new Redis(inject('redisUrl'));
+    const events: { type: string; progress?: unknown }[] = [];
+    subscriber.on('message', (_channel, message: string) => events.push(JSON.parse(message)));
+    await subscriber.subscribe(userChannel(env.REDIS_PREFIX, owner.id));
+    try {
+      const csv = [
+        'name,description,price,tax,tags',
+        'Lamp,A warm light,49.90,9.48,light|office|light',
+        'Broken price,,abc,,',
+        '"Chair, blue","Seats ""one""",120,,furniture',
+        'Too much tax,,10,11,',
+        '',
+        'Pen,,1.5,,',
+      ].join('\n');
+      const job = await importCsv(owner, csv);
+      expect(job.state).toBe('completed');
+      expect(job.progress).toBe(100);
+      expect(job.result).toEqual({
+        inserted: 3,
+        failed: 2,
+        errors: [
+          { line: 3, message: 'price: must be a number' },
+          { line: 5, message: 'tax: must not exceed price' },
+        ],
+        errorsOmitted: 0,
+      });
+      const items = await app.prisma.item.findMany({ where: { importJobId: job.id }, orderBy: { importLine: 'asc' } });
+      expect(items.map((item) => [item.importLine, item.name, item.ownerId])).toEqual([
+        [2, 'Lamp', owner.id],
+        [4, 'Chair, blue', owner.id],
+        [7, 'Pen', owner.id],
+      ]);
+      expect(items[0]!.tags).toEqual(['light', 'office']);
+      expect(items[1]!.description).toBe('Seats "one"');
+      await vi.waitFor(() => expect(events.map((event) => event.type)).toContain('job.completed'));
+      expect(events.some((event) => event.type === 'job.progress')).toBe(true);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  it('caps the error list and says how many errors were left out', async () => {
+    const job = await importCsv(user, `name,price\n${rows(150, (i) => `bad ${i},-1`)}\n`);
+    expect(job.result).toMatchObject({ inserted: 0, failed: 150, errorsOmitted: 50 });
+    expect(job.result!.errors).toHaveLength(100);
+    expect(job.result!.errors[0]).toEqual({ line: 2, message: 'price: must be > 0' });
+  });
+
+  it('accepts a header-only file (nothing to insert)', async () => {
+    const job = await importCsv(user, 'name,description,price,tax,tags\n');
+    expect(job.result).toEqual({ inserted: 0, failed: 0, errors: [], errorsOmitted: 0 });
+  });
+
+  it('resumes after a failure mid-import without inserting any row twice, even when re-run', async () => {
+    const owner = await createUser(app);
+    repository.interruptOwners.add(owner.id);
+    const job = await importCsv(owner, `name,price,tags\n${rows(1200, (i) => `Bulk ${i},${(i % 50) + 1},bulk`)}\n`);
+    expect(job).toMatchObject({ state: 'completed', attemptsMade: 2, result: { inserted: 1200, failed: 0 } });
+    expect(await app.prisma.item.count({ where: { importJobId: job.id } })).toBe(1200);
+
+    const queued = await app.queues.queues.imports.getJob(job.id);
+    await queued!.retry('completed');
+    await vi.waitFor(async () => expect((await finished(owner, job.id)).attemptsMade).toBeGreaterThan(2), { timeout: 20_000, interval: 50 });
+    expect((await finished(owner, job.id)).result).toMatchObject({ inserted: 1200 });
+    expect(await app.prisma.item.count({ where: { importJobId: job.id } })).toBe(1200);
+    expect(await app.prisma.item.count({ where: { ownerId: owner.id } })).toBe(1200);
+  });
+
+  it('fails a malformed CSV for good on the first attempt', async () => {
+    const job = await importCsv(user, 'name,price\n"unclosed,1\n');
+    expect(job).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    expect(job.failedReason).toMatch(/^Invalid CSV/);
+  });
+
+  it('refuses what is not a CSV up front (415), a bad header (422), and keeps nothing', async () => {
+    const before = await app.prisma.file.count({ where: { ownerId: user.id } });
+    const png = await uploadCsv(user, PNG, { filename: 'photo.png', contentType: 'image/png' });
+    expect(png.statusCode).toBe(415);
+    expect(problemOf(png).status).toBe(415);
+    const binary = await uploadCsv(user, Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x00, 0x01, 0x02]), { filename: 'fake.csv' });
+    expect(binary.statusCode).toBe(415);
+    const header = await uploadCsv(user, 'title,cost\nLamp,10\n');
+    expect(header.statusCode).toBe(422);
+    expect(problemOf(header).errors).toEqual([{ path: '/body/file', message: expect.stringContaining('missing: name, price') }]);
+    const empty = await uploadCsv(user, '');
+    expect(empty.statusCode).toBe(422);
+    const json = await app.inject({ method: 'POST', url: '/api/v1/items/import', headers: user.headers, payload: { name: 'x' } });
+    expect(json.statusCode).toBe(415);
+    const noFile = multipart([{ name: 'comment', content: 'no file here' }]);
+    const missing = await app.inject({ method: 'POST', url: '/api/v1/items/import', headers: { ...user.headers, ...noFile.headers }, payload: noFile.payload });
+    expect(missing.statusCode).toBe(422);
+    expect(await app.prisma.file.count({ where: { ownerId: user.id } })).toBe(before);
+  });
+
+  it('needs authentication', async () => {
+    const form = multipart([{ name: 'file', filename: 'items.csv', contentType: 'text/csv', content: 'name,price\nA,1\n' }]);
+    const response = await app.inject({ method: 'POST', url: '/api/v1/items/import', headers: form.headers, payload: form.payload });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('answers 503 when the queue is unavailable, and keeps nothing', async () => {
+    const down = await buildTestApp({ env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } });
+    try {
+      const before = await app.prisma.file.count({ where: { ownerId: user.id } });
+      const form = multipart([{ name: 'file', filename: 'items.csv', contentType: 'text/csv', content: 'name,price\nA,1\n' }]);
+      const response = await down.inject({ method: 'POST', url: '/api/v1/items/import', headers: { ...user.headers, ...form.headers }, payload: form.payload });
+      expect(response.statusCode).toBe(503);
+      expect(problemOf(response).detail).toBe('The job queue is unavailable, try again later');
+      expect(await app.prisma.file.count({ where: { ownerId: user.id } })).toBe(before);
+    } finally {
+      await down.close();
+    }
+  });
+});

@@ -1,0 +1,163 @@
+// Cache-aside for GET /api/v1/items/:id against the real Redis: hits and misses, the strong
+// ETag, invalidation seen by a second instance, one database read for a burst of misses, and
+// reads that keep working (from PostgreSQL) while Redis is away and use the cache again after.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { App } from '../../../src/app.js';
+import type { PrismaClient } from '../../../src/db/prisma.js';
+import { ItemsRepository } from '../../../src/modules/items/items.repository.js';
+import { buildTestApp, createUser, type TestUser } from '../../helpers/app.js';
+import { PrivateRedis } from '../../helpers/private-redis.js';
+
+let appA: App;
+let appB: App;
+let owner: TestUser;
+let redis: Redis;
+
+async function createItem(app: App, user: TestUser, body: Record<string, unknown> = { name: 'Cached lamp', price: 10, tags: ['x'] }) {
+  const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: body });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<{ id: number; name: string }>();
+}
+
+const read = (app: App, id: number, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url: `/api/v1/items/${id}`, headers });
+
+beforeAll(async () => {
+  [appA, appB] = await Promise.all([buildTestApp(), buildTestApp()]);
+  owner = await createUser(appA);
+  redis = new Redis(inject('redisUrl'), { keyPrefix: inject('redisPrefix') });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await Promise.all([appA.close(), appB.close()]);
+});
+
+describe('GET /api/v1/items/:id cache', () => {
+  it('answers MISS then HIT with the same body and strong ETag, and 304 on If-None-Match', async () => {
+    const item = await createItem(appA, owner);
+    const first = await read(appA, item.id);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['x-cache']).toBe('MISS');
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[\w-]+"$/); // strong: no W/ prefix
+
+    const second = await read(appA, item.id);
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(second.body).toBe(first.body);
+    expect(second.headers.etag).toBe(etag);
+    expect(second.json()).toMatchObject({ id: item.id, name: 'Cached lamp', price: 10, tags: ['x'], ownerId: owner.id });
+
+    const notModified = await read(appA, item.id, { 'if-none-match': `"other", ${etag}` });
+    expect(notModified.statusCode).toBe(304);
+    expect(notModified.body).toBe('');
+    expect(notModified.headers.etag).toBe(etag);
+  });
+
+  it('stores the entry with the configured TTL', async () => {
+    const item = await createItem(appA, owner);
+    await read(appA, item.id);
+    const ttl = await redis.ttl(`cache:items:${item.id}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(appA.config.cacheTtl);
+  });
+
+  it('is invalidated for every instance by PATCH, PUT and DELETE', async () => {
+    const item = await createItem(appA, owner);
+    await read(appA, item.id);
+    const cachedOnB = await read(appB, item.id);
+    expect(cachedOnB.headers['x-cache']).toBe('HIT');
+
+    const patched = await appB.inject({ method: 'PATCH', url: `/api/v1/items/${item.id}`, headers: owner.headers, payload: { name: 'Renamed' } });
+    expect(patched.statusCode).toBe(200);
+    const afterPatch = await read(appA, item.id, { 'if-none-match': cachedOnB.headers.etag as string });
+    expect(afterPatch.statusCode).toBe(200);
+    expect(afterPatch.headers['x-cache']).toBe('MISS');
+    expect(afterPatch.json()).toMatchObject({ name: 'Renamed' });
+    expect(afterPatch.headers.etag).not.toBe(cachedOnB.headers.etag);
+    expect((await read(appB, item.id)).headers['x-cache']).toBe('HIT');
+
+    const replaced = await appA.inject({ method: 'PUT', url: `/api/v1/items/${item.id}`, headers: owner.headers, payload: { name: 'Replaced', price: 3 } });
+    expect(replaced.statusCode).toBe(200);
+    const afterPut = await read(appB, item.id);
+    expect(afterPut.headers['x-cache']).toBe('MISS');
+    expect(afterPut.json()).toMatchObject({ name: 'Replaced', price: 3, tags: [] });
+
+    const deleted = await appB.inject({ method: 'DELETE', url: `/api/v1/items/${item.id}`, headers: owner.headers });
+    expect(deleted.statusCode).toBe(204);
+    expect((await read(appA, item.id)).statusCode).toBe(404);
+    expect((await read(appB, item.id)).statusCode).toBe(404);
+  });
+
+  it('does not cache a 404', async () => {
+    expect((await read(appA, 2_000_000_000)).statusCode).toBe(404);
+    expect(await redis.exists('cache:items:2000000000')).toBe(0);
+  });
+});
+
+describe('a burst of misses (stampede)', () => {
+  it('reaches the database once for one key', async () => {
+    let reads = 0;
+    class CountingRepository extends ItemsRepository {
+      override async findById(id: number) {
+        reads += 1;
+        return super.findById(id);
+      }
+    }
+    const app = await buildTestApp({ overrides: { itemsRepository: new CountingRepository(appA.prisma as PrismaClient) } });
+    try {
+      const item = await createItem(app, owner);
+      reads = 0;
+      const responses = await Promise.all(Array.from({ length: 25 }, () => read(app, item.id)));
+      expect(responses.every((response) => response.statusCode === 200)).toBe(true);
+      expect(new Set(responses.map((response) => response.body)).size).toBe(1);
+      expect(reads).toBe(1);
+      expect((await read(app, item.id)).headers['x-cache']).toBe('HIT');
+      expect(reads).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('Redis outage', () => {
+  it('falls back to the database with one warning per outage, then uses the cache again', async () => {
+    const server = await PrivateRedis.start();
+    const logLines: string[] = [];
+    const app = await buildTestApp({ env: { REDIS_URL: server.url, LOG_LEVEL: 'info' }, logStream: { write: (line) => void logLines.push(line) } });
+    try {
+      const item = await createItem(app, owner);
+      expect((await read(app, item.id)).headers['x-cache']).toBe('MISS');
+      expect((await read(app, item.id)).headers['x-cache']).toBe('HIT');
+
+      await server.stop();
+      const during = [];
+      for (let i = 0; i < 6; i += 1) during.push(await read(app, item.id));
+      for (const response of during) {
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['x-cache']).toBe('MISS');
+        expect(response.json()).toMatchObject({ id: item.id, name: 'Cached lamp' });
+      }
+      // Writes keep working; their invalidation is remembered for when Redis is back.
+      const patched = await app.inject({ method: 'PATCH', url: `/api/v1/items/${item.id}`, headers: owner.headers, payload: { name: 'Changed offline' } });
+      expect(patched.statusCode).toBe(200);
+      expect((await read(app, item.id)).json()).toMatchObject({ name: 'Changed offline' });
+      const warnings = logLines.filter((line) => line.includes('items cache: redis unavailable'));
+      expect(warnings).toHaveLength(1);
+
+      await server.start();
+      await expect.poll(() => app.redis.status, { timeout: 10_000, interval: 100 }).toBe('ready');
+      const recovered = await read(app, item.id);
+      expect(recovered.statusCode).toBe(200);
+      expect(recovered.json()).toMatchObject({ name: 'Changed offline' });
+      expect((await read(app, item.id)).headers['x-cache']).toBe('HIT');
+      // The offline invalidation was replayed: the item's version was bumped once.
+      expect(await app.redis.get(`cache:items:${item.id}:v`)).toBe('1');
+      expect(logLines.some((line) => line.includes('items cache: redis is back'))).toBe(true);
+    } finally {
+      await app.close();
+      await server.stop();
+    }
+  });
+});

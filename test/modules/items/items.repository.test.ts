@@ -1,0 +1,72 @@
+// Repository tests talk to the real database through a Prisma client of their own, which logs
+// every SQL statement so the number of queries per call can be asserted.
+import { PrismaPg } from '@prisma/adapter-pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { PrismaClient } from '../../../src/generated/prisma/client.js';
+import { ItemsRepository } from '../../../src/modules/items/items.repository.js';
+import { uniqueEmail } from '../../helpers/app.js';
+
+let prisma: PrismaClient<'query'>;
+const statements: string[] = [];
+let ownerId: number;
+const tag = `repo${Date.now().toString(36)}`;
+
+beforeAll(async () => {
+  prisma = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: inject('databaseUrl') }),
+    log: [{ emit: 'event', level: 'query' }],
+  });
+  prisma.$on('query', (event) => statements.push(event.query));
+  const owner = await prisma.user.create({ data: { email: uniqueEmail('repo'), name: 'Repo', passwordHash: 'x' } });
+  ownerId = owner.id;
+});
+afterAll(() => prisma.$disconnect());
+
+describe('ItemsRepository', () => {
+  it('lists a page with its images in a constant number of queries (no N+1)', async () => {
+    const repository = new ItemsRepository(prisma);
+    for (let i = 0; i < 12; i++) {
+      await repository.create(ownerId, {
+        name: `Item ${i}`,
+        price: 1 + i,
+        tags: [tag],
+        images: [
+          { url: `https://img.example.com/${i}-a.png`, name: 'a' },
+          { url: `https://img.example.com/${i}-b.png`, name: 'b' },
+        ],
+      });
+    }
+    statements.length = 0;
+    const small = await repository.list({ tag }, 'price', { skip: 0, limit: 2 });
+    const smallCount = statements.length;
+    statements.length = 0;
+    const large = await repository.list({ tag }, 'price', { skip: 0, limit: 12 });
+    expect(small.items).toHaveLength(2);
+    expect(large.items).toHaveLength(12);
+    expect(large.items.every((item) => item.images.length === 2)).toBe(true);
+    expect(large.items[0]?.images.map((image) => image.name)).toEqual(['a', 'b']);
+    // Same number of statements for 2 and for 12 rows: images are fetched in one batch.
+    expect(statements.length).toBe(smallCount);
+    expect(statements.length).toBeLessThanOrEqual(3);
+  });
+
+  it('maps decimals to numbers and keeps the image order on replace', async () => {
+    const repository = new ItemsRepository(prisma);
+    const item = await repository.create(ownerId, { name: 'Decimal', price: 19.99, tax: 0.01 });
+    expect(item.price).toBe(19.99);
+    expect(item.tax).toBe(0.01);
+    await repository.replaceImages(item.id, [
+      { url: 'https://img.example.com/2.png', name: 'second' },
+      { url: 'https://img.example.com/1.png', name: 'first' },
+    ]);
+    const read = await repository.findById(item.id);
+    expect(read?.images.map((image) => image.name)).toEqual(['second', 'first']);
+  });
+
+  it('reports missing rows instead of throwing', async () => {
+    const repository = new ItemsRepository(prisma);
+    expect(await repository.update(2147483000, { name: 'nobody' })).toBeNull();
+    expect(await repository.delete(2147483000)).toBe(false);
+  });
+});

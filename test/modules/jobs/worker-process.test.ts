@@ -1,0 +1,67 @@
+// The worker as a real process (`node --import tsx src/worker.ts`), sending through the SMTP
+// adapter to a fake SMTP server: SIGTERM in the middle of a job lets that job finish (the email
+// arrives, the job completes) and the process exits 0.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { emailJobId } from '../../../src/modules/email/email-jobs.js';
+import { buildTestApp, createUser, testEnv } from '../../helpers/app.js';
+import { FakeSmtp } from '../../helpers/fake-smtp.js';
+
+const smtp = new FakeSmtp();
+let app: App;
+let worker: ChildProcess | undefined;
+let output = '';
+
+function startWorker(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return child;
+}
+
+beforeAll(async () => {
+  await smtp.start();
+  const env = { REDIS_PREFIX: `${inject('redisPrefix')}worker-process:`, SMTP_URL: smtp.url };
+  app = await buildTestApp({ env });
+  worker = startWorker(testEnv({ ...env, LOG_LEVEL: 'info' }));
+  await vi.waitFor(() => expect(output).toContain('worker started'), { timeout: 30_000, interval: 100 });
+});
+afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    worker.kill('SIGKILL');
+    await once(worker, 'exit');
+  }
+  await app?.close();
+  await smtp.stop();
+});
+
+describe('worker process', () => {
+  it('finishes the active job on SIGTERM, then exits 0', async () => {
+    smtp.hold();
+    const user = await createUser(app);
+    const jobId = emailJobId(`welcome:${user.id}`);
+    // The worker has connected to SMTP and waits for the greeting: the job is in progress.
+    await vi.waitFor(() => expect(smtp.connections).toBeGreaterThan(0), { timeout: 15_000, interval: 50 });
+    const active = await app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: user.headers });
+    expect(active.json()).toMatchObject({ state: 'active' });
+
+    const exited = once(worker!, 'exit');
+    worker!.kill('SIGTERM');
+    await vi.waitFor(() => expect(output).toContain('worker stopping'), { timeout: 10_000, interval: 50 });
+    smtp.release();
+    const [code] = await exited;
+    expect(code).toBe(0);
+
+    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received[0]!.to).toEqual([`<${user.email}>`]);
+    expect(smtp.received[0]!.data).toContain('Subject: Welcome!');
+    const done = await app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: user.headers });
+    expect(done.json()).toMatchObject({ state: 'completed', result: { sent: true }, attemptsMade: 1 });
+    expect(await app.prisma.sentEmail.count({ where: { key: `welcome:${user.id}` } })).toBe(1);
+  });
+});

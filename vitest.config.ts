@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    // Tests share one database per run; every test creates its own users and rows.
+    fileParallelism: true,
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      exclude: ['src/generated/**', 'src/server.ts', 'src/worker.ts'],
+      reporter: ['text-summary', 'text', 'json-summary'],
+      thresholds: { lines: 90 },
+    },
+  },
+});
