@@ -155,7 +155,7 @@ check "GET /api/v1/info" "$(curl -fsS "$base/api/v1/info")"
 check "POST /api/v1/auth/register" "$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$base/api/v1/auth/register" -H 'content-type: application/json' \
   -d "{\"email\":\"smoke-$started@example.com\",\"password\":\"smoke-password-123\",\"name\":\"Smoke\"}")"
 token=$(curl -fsS -X POST "$base/api/v1/auth/token" -H 'content-type: application/json' \
-  -d '{"username":"admin@example.com","password":"admin-password-change-me"}' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).access_token))')
+  -d '{"username":"admin@example.com","password":"compose-local-only-admin-password"}' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).access_token))')
 check "POST /api/v1/auth/token (seeded admin)" "access token of ${#token} characters"
 item=$(curl -fsS -X POST "$base/api/v1/items" -H "authorization: Bearer $token" -H 'content-type: application/json' \
   -d '{"name":"compose smoke","price":1.5,"tax":0.1,"tags":["smoke"]}')

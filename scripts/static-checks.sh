@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run check:deploy`: static checks of the deployment files, no Docker engine needed.
 #   compose     docker-compose config -q (v1.29, Debian's) and `docker compose` v2 when present,
-#               plus the promises of the file (only nginx publishes ports, api scalable)
+#               plus the promises of the file (only nginx publishes ports, api scalable), and
+#               the services' environment passing the app's production config validation
 #   dockerfile  dockerfile-utils' validator and the image rules (scripts/lint-dockerfile.mjs)
 #   nginx       `nginx -t` on the real nginx/ configuration, compose service names mapped to
 #               127.0.0.1 in a private hosts file (unshare -m + bind mount) for this check only
@@ -48,6 +49,7 @@ if (env.NODE_ENV !== 'production' || !env.TRUST_PROXY) problems.push('api must r
 if (problems.length) { console.error(problems.join('\n')); process.exit(1); }
 NODE
 ok "compose: only nginx publishes ports; api/worker wait for migrate and healthy postgres/redis; redis appendonly+noeviction"
+node --import tsx scripts/check-compose-env.ts "$tmp/compose.yml" | sed 's/^/ok   /' || fail "compose environment"
 
 # --- Dockerfile ----------------------------------------------------------------------------
 node scripts/lint-dockerfile.mjs Dockerfile | sed 's/^/ok   /'

@@ -86,6 +86,8 @@ async function main() {
     // The load of the SIGTERM step comes from one address; the limits are not under test here.
     RATE_LIMIT_MAX: '1000000',
     LOGIN_RATE_LIMIT_MAX: '1000',
+    // As in compose: a signalled api answers new requests 503 (nginx retries them) for 2 s first.
+    DRAIN_DELAY: '2s',
   };
 
   log(`topology run ${runId}: api on ${apiPortA} and ${apiPortB}, nginx on ${httpPort} (http) and ${httpsPort} (https), logs in ${tmp}`);

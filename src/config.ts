@@ -32,6 +32,10 @@ export interface Config {
   /** Seconds a client may take to send a whole request, body included (large uploads too). */
   requestTimeout: number;
   corsOrigins: string[];
+  /** Mean event-loop lag (ms) above which requests are shed with 503; 0 turns shedding off. */
+  maxEventLoopDelay: number;
+  /** How often (ms) the event-loop lag is sampled; the lag is averaged over one interval. */
+  eventLoopSampleInterval: number;
   trustProxy: string[];
   rateLimitMax: number;
   rateLimitWindow: number;
@@ -47,6 +51,18 @@ export interface Config {
   /** Attempts per background job (the first run included) and the first retry delay in ms; each retry doubles it. */
   jobAttempts: number;
   jobBackoffMs: number;
+  /**
+   * Seconds a worker's job lock lasts (renewed at half of it while the job runs) and between
+   * stalled-job checks: a worker that died mid-job loses its job to another one after about
+   * the sum of both.
+   */
+  jobLockDuration: number;
+  jobStalledInterval: number;
+  /**
+   * Seconds a signalled api keeps its listener open, answering new requests with 503 (which the
+   * proxy retries elsewhere) while in-flight ones finish, before it closes (see src/server.ts).
+   */
+  drainDelay: number;
   /** Jobs one worker process runs at the same time, per queue. */
   workerConcurrency: number;
   /** Queues a worker process serves (all when unset), to scale one kind of work on its own. */
@@ -69,6 +85,9 @@ export class ConfigError extends Error {
 /** Default secret shipped in `.env.example` and compose; refused in production. */
 export const DEVELOPMENT_JWT_SECRET = 'change-me-in-production-this-is-only-for-development-use';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
+/** Defaults shipped in `.env.example`; refused in production. */
+export const DEVELOPMENT_METRICS_PASSWORD = 'metrics-password-change-me';
+export const DEVELOPMENT_ADMIN_PASSWORD = 'admin-password-change-me';
 
 type Env = Record<string, string | undefined>;
 type Parser<T> = (raw: string) => T | undefined;
@@ -81,6 +100,7 @@ const integer =
     return n >= min && n <= max ? n : undefined;
   };
 const duration: Parser<number> = (raw) => parseDurationSeconds(raw);
+const durationOrZero: Parser<number> = (raw) => (/^0+\s*[smhd]?$/.test(raw.trim()) ? 0 : parseDurationSeconds(raw));
 const text: Parser<string> = (raw) => (raw.trim() === '' ? undefined : raw.trim());
 const list: Parser<string[]> = (raw) =>
   raw
@@ -153,6 +173,8 @@ export function loadConfig(env: Env = process.env): Config {
     headersTimeout: r('HEADERS_TIMEOUT', { parse: duration, default: '10s', hint: 'seconds to receive request headers' }),
     requestTimeout: r('REQUEST_TIMEOUT', { parse: duration, default: '300s', hint: 'seconds to receive a whole request' }),
     corsOrigins: r('CORS_ORIGINS', { parse: list, default: 'http://localhost:3000,http://localhost:8080', hint: 'comma-separated origins' }),
+    maxEventLoopDelay: r('MAX_EVENT_LOOP_DELAY', { parse: integer(0, 60_000), default: '1000', hint: 'milliseconds of event-loop lag before answering 503, 0 = never' }),
+    eventLoopSampleInterval: r('EVENT_LOOP_SAMPLE_INTERVAL', { parse: integer(10, 60_000), default: '1000', hint: 'milliseconds between event-loop lag samples, 10..60000' }),
     trustProxy: r('TRUST_PROXY', { parse: list, default: '', hint: 'comma-separated proxy addresses or CIDRs' }),
     rateLimitMax: r('RATE_LIMIT_MAX', { parse: integer(1, 1_000_000), default: '300', hint: 'requests per window' }),
     rateLimitWindow: r('RATE_LIMIT_WINDOW', { parse: duration, default: '1m', hint: 'seconds or 1m' }),
@@ -160,13 +182,16 @@ export function loadConfig(env: Env = process.env): Config {
     cacheTtl: r('CACHE_TTL', { parse: duration, default: '60s', hint: 'seconds or 1m' }),
     logLevel: r('LOG_LEVEL', { parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: nodeEnv === 'test' ? 'silent' : 'info', hint: 'a pino level' }),
     metricsUsername: r('METRICS_USERNAME', { parse: text, default: 'metrics', hint: 'HTTP Basic user for /metrics' }),
-    metricsPassword: r('METRICS_PASSWORD', { parse: text, default: 'metrics-password-change-me', hint: 'HTTP Basic password for /metrics' }),
+    metricsPassword: r('METRICS_PASSWORD', { parse: text, default: DEVELOPMENT_METRICS_PASSWORD, hint: 'HTTP Basic password for /metrics' }),
     adminEmail: r('ADMIN_EMAIL', { parse: text, default: 'admin@example.com', hint: 'email of the seeded admin' }),
-    adminPassword: r('ADMIN_PASSWORD', { parse: text, default: 'admin-password-change-me', hint: 'password of the seeded admin' }),
+    adminPassword: r('ADMIN_PASSWORD', { parse: text, default: DEVELOPMENT_ADMIN_PASSWORD, hint: 'password of the seeded admin' }),
     smtpUrl: env.SMTP_URL?.trim() ? r('SMTP_URL', { parse: url('smtp:', 'smtps:'), hint: 'smtp://user:pass@host:587' }) : undefined,
     mailFrom: r('MAIL_FROM', { parse: text, default: 'Fastify Template <no-reply@example.com>', hint: 'sender address' }),
     jobAttempts: r('JOB_ATTEMPTS', { parse: integer(1, 50), default: '5', hint: 'attempts per background job, 1..50' }),
     jobBackoffMs: r('JOB_BACKOFF_MS', { parse: integer(1, 3_600_000), default: '2000', hint: 'first retry delay in milliseconds (doubles each retry)' }),
+    jobLockDuration: r('JOB_LOCK_DURATION', { parse: duration, default: '30s', hint: 'seconds or 30s, 1m' }),
+    jobStalledInterval: r('JOB_STALLED_INTERVAL', { parse: duration, default: '30s', hint: 'seconds or 30s, 1m' }),
+    drainDelay: r('DRAIN_DELAY', { parse: durationOrZero, default: '0s', hint: 'seconds or 2s; 0 closes at once' }),
     workerConcurrency: r('WORKER_CONCURRENCY', { parse: integer(1, 100), default: '5', hint: 'jobs per queue at once in one worker process' }),
     workerQueues: env.WORKER_QUEUES?.trim()
       ? r('WORKER_QUEUES', {
@@ -188,14 +213,23 @@ export function loadConfig(env: Env = process.env): Config {
     if (config.jwtSecret === DEVELOPMENT_JWT_SECRET || (config.jwtSecret ?? '').length < MIN_PRODUCTION_SECRET_LENGTH) {
       problems.push(`JWT_SECRET must be set to a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`);
     }
-    if (config.metricsPassword === 'metrics-password-change-me') problems.push('METRICS_PASSWORD must be changed in production');
+    if (config.metricsPassword === DEVELOPMENT_METRICS_PASSWORD) problems.push('METRICS_PASSWORD must be changed in production');
+    // The seed creates an ADMIN with this password: the published default would be a known admin login.
+    if (config.adminPassword === DEVELOPMENT_ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD must be changed in production');
+    // The CORS plugin sends credentials: true, so `*` would reflect every origin as allowed with
+    // credentials: any site could call the API from its visitors' browsers.
+    if (config.corsOrigins?.includes('*')) problems.push('CORS_ORIGINS=* is refused in production: list the origins of your front-ends');
   }
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return Object.freeze(config);
 }
 
-/** Reads `.env` into process.env outside production; variables already set win. */
-export function loadDotenv(path = '.env'): void {
-  if (process.env.NODE_ENV !== 'production' && existsSync(path)) dotenv.config({ path, quiet: true });
+/**
+ * Reads `.env` into `env` (process.env by default) outside production; variables already set
+ * win. In production the environment is the configuration: a stray `.env` in the image or the
+ * working directory must not change it.
+ */
+export function loadDotenv(path = '.env', env: Env = process.env): void {
+  if (env.NODE_ENV !== 'production' && existsSync(path)) dotenv.config({ path, quiet: true, processEnv: env });
 }

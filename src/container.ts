@@ -241,13 +241,21 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
       );
     },
     get usersService() {
-      return get('usersService', () => new UsersService(deps.usersRepository, deps.passwordHasher, deps.sessionRevoker));
+      return get(
+        'usersService',
+        () =>
+          new UsersService(deps.usersRepository, deps.passwordHasher, deps.sessionRevoker, {
+            onItemRemoved: (id) => deps.itemsCache.invalidate(id),
+            storage: deps.storage,
+            log: app.log,
+          }),
+      );
     },
     get storage() {
       return get('storage', () => new LocalDiskStorage({ root: config.uploadDir, maxBytes: config.maxUploadBytes }));
     },
     get itemsExportService() {
-      return get('itemsExportService', () => new ItemsExportService(new ItemsExportRepository(prisma)));
+      return get('itemsExportService', () => new ItemsExportService(new ItemsExportRepository(app.pg)));
     },
     get filesRepository() {
       return get('filesRepository', () => new FilesRepository(prisma));

@@ -47,3 +47,13 @@ export function loggerOptions(config: Pick<Config, 'logLevel' | 'nodeEnv'>): Log
       : {}),
   };
 }
+
+const LEVEL_VALUES: Record<Config['logLevel'], number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/**
+ * A route's log level that is at least `level` and never louder than the configured one:
+ * probes and docs log only warnings, and LOG_LEVEL=silent stays silent.
+ */
+export function quieterOf(level: Config['logLevel'], configured: Config['logLevel']): Config['logLevel'] {
+  return LEVEL_VALUES[configured] > LEVEL_VALUES[level] ? configured : level;
+}

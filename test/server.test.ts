@@ -1,5 +1,5 @@
-// The real entry point as a process: it serves, and on SIGTERM it stops accepting, finishes
-// the requests in flight, closes PostgreSQL and Redis and exits 0.
+// The real entry point as a process: it serves, and on SIGTERM or SIGINT it stops accepting,
+// finishes the requests in flight, closes PostgreSQL and Redis and exits 0.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { testEnv } from './helpers/app.js';
@@ -18,7 +18,9 @@ async function waitFor(url: string, timeoutMs = 20_000): Promise<void> {
 }
 
 describe('src/server.ts', () => {
-  it('drains in-flight requests on SIGTERM and exits 0', async () => {
+  // SIGTERM is what orchestrators send; SIGINT is Ctrl-C in a terminal and what some process
+  // supervisors send: both must drain, not drop requests.
+  it.each(['SIGTERM', 'SIGINT'] as const)('drains in-flight requests on %s and exits 0', async (signal) => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       // A realistic bcrypt cost makes each login take a while, so requests are truly in flight.
@@ -49,11 +51,13 @@ describe('src/server.ts', () => {
       // Signal only once the server has received all ten (its request log says so).
       const received = () => output.split('\n').filter((line) => line.includes('"url":"/api/v1/auth/token"') && line.includes('incoming request')).length;
       while (received() < 10) await new Promise((resolve) => setTimeout(resolve, 10));
-      child.kill('SIGTERM');
+      child.kill(signal);
       const statuses = await Promise.all(inFlight);
       expect(statuses, output).toEqual(Array(10).fill(200));
       expect(await exited, output).toBe(0);
-      expect(output).toContain('shutting down');
+      const shutdown = output.split('\n').find((line) => line.includes('"msg":"shutting down"'));
+      expect(shutdown, output).toBeDefined();
+      expect(JSON.parse(shutdown!).signal).toBe(signal);
       // Once it is gone, nothing listens there any more.
       await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
     } finally {

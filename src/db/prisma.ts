@@ -1,22 +1,44 @@
-// The Prisma client factory. Only this file, the repositories and the unit of work import
-// the generated client; services and routes see repository interfaces.
+// The database client factory: one pg pool per process, used by Prisma (through the driver
+// adapter) and, for the few operations Prisma cannot express, directly by repositories (the
+// CSV export streams PostgreSQL's COPY output). Only this folder and the repositories import it;
+// services and routes see repository interfaces.
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
+export type PgPool = pg.Pool;
 
-export interface PrismaOptions {
+export interface DatabaseOptions {
   databaseUrl: string;
   poolMax: number;
 }
 
-export function createPrismaClient({ databaseUrl, poolMax }: PrismaOptions): PrismaClient {
-  const adapter = new PrismaPg({
+export interface Database {
+  prisma: PrismaClient;
+  pool: PgPool;
+  /** Disconnects Prisma and ends the pool. */
+  close(): Promise<void>;
+}
+
+export function createDatabase({ databaseUrl, poolMax }: DatabaseOptions): Database {
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: poolMax,
     // Fail fast instead of queueing forever when PostgreSQL is unreachable.
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
   });
-  return new PrismaClient({ adapter });
+  // An idle connection dropped by the server (restart, failover) must not crash the process;
+  // the pool replaces it and the next query reports the outage.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
 }

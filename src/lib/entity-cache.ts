@@ -9,7 +9,11 @@
 //   compare-and-set on that version;
 // - an invalidation that fails because Redis is down is remembered and replayed before this
 //   instance trusts the cache again.
+// A Redis that stalls (accepts connections, never answers) costs each call at most
+// `timeoutMs`, and after one failure a circuit breaker skips Redis for `cooldownMs` before one
+// request probes it again: reading from PostgreSQL is always correct, waiting on the cache is not.
 import { createHash } from 'node:crypto';
+import { CircuitBreaker } from './with-timeout.js';
 
 /** The ioredis commands used here; keys get the client's keyPrefix. */
 export interface CacheRedis {
@@ -40,7 +44,14 @@ export interface EntityCacheOptions {
   namespace: string;
   ttlSeconds: number;
   log: CacheLogger;
+  /** Longest wait on one Redis call before reading from the database instead. */
+  timeoutMs?: number;
+  /** How long Redis is skipped after a failure before one request probes it. */
+  cooldownMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 250;
+const DEFAULT_COOLDOWN_MS = 5_000;
 
 // KEYS[1] = value, KEYS[2] = version; ARGV = expected version, body, ttl.
 const STORE_IF_UNCHANGED = `
@@ -77,9 +88,20 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
 export class EntityCache {
   private readonly inFlight = new Map<string, Promise<CachedRepresentation>>();
   private readonly pendingInvalidations = new Set<string>();
-  private down = false;
+  private readonly breaker: CircuitBreaker;
+  private readonly timeoutMs: number;
+  /** The connection was seen down since the breaker opened: its return ends the cool-down. */
+  private sawDisconnected = false;
 
-  constructor(private readonly options: EntityCacheOptions) {}
+  constructor(private readonly options: EntityCacheOptions) {
+    const { namespace, log } = options;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.breaker = new CircuitBreaker({
+      cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
+      onOpen: (err) => log.warn({ err }, `${namespace} cache: redis unavailable, reading from the database until it is back`),
+      onClose: () => log.info(`${namespace} cache: redis is back, cache in use again`),
+    });
+  }
 
   /** The cached representation of `id`, or `load()` serialized (and cached) on a miss. */
   async read(id: string | number, load: () => Promise<unknown>): Promise<CacheRead> {
@@ -120,19 +142,12 @@ export class EntityCache {
 
   /** Whether Redis may be used now: connected, and no invalidation of ours left to replay. */
   private async usable(): Promise<boolean> {
-    if (this.options.redis.status !== 'ready') {
-      this.markDown(new Error(`redis connection is ${this.options.redis.status}`));
-      return false;
-    }
-    return this.flushInvalidations();
+    return this.connected() && this.flushInvalidations();
   }
 
   private async flushInvalidations(): Promise<boolean> {
     for (const key of [...this.pendingInvalidations]) {
-      if (this.options.redis.status !== 'ready') {
-        this.markDown(new Error(`redis connection is ${this.options.redis.status}`));
-        return false;
-      }
+      if (!this.connected()) return false;
       const done = await this.attempt(() => this.options.redis.eval(INVALIDATE, 2, this.valueKey(key), this.versionKey(key), VERSION_TTL_SECONDS));
       if (done === undefined) return false;
       this.pendingInvalidations.delete(key);
@@ -140,25 +155,35 @@ export class EntityCache {
     return true;
   }
 
-  /** Runs a Redis command; on failure logs once per outage and returns undefined. */
-  private async attempt<T>(command: () => Promise<T>): Promise<T | undefined> {
-    try {
-      const result = await command();
-      if (this.down) {
-        this.down = false;
-        this.options.log.info(`${this.options.namespace} cache: redis is back, cache in use again`);
-      }
-      return result;
-    } catch (err) {
-      this.markDown(err);
-      return undefined;
+  /**
+   * The client's own view, which costs nothing to ask: without an offline queue a command on a
+   * connection that is not ready fails anyway. A frozen server keeps its connection `ready`;
+   * the timeouts and the breaker cover that case.
+   */
+  private connected(): boolean {
+    const { status } = this.options.redis;
+    if (status !== 'ready') {
+      this.sawDisconnected = true;
+      this.breaker.failure(new Error(`redis connection is ${status}`));
+      return false;
     }
+    if (this.sawDisconnected) {
+      // ioredis reconnected (and passed its ready check) since the failure: a better signal
+      // than the cool-down, so probe at once.
+      this.sawDisconnected = false;
+      this.breaker.retryNow();
+    }
+    return true;
   }
 
-  private markDown(err: unknown): void {
-    if (this.down) return;
-    this.down = true;
-    this.options.log.warn({ err }, `${this.options.namespace} cache: redis unavailable, reading from the database until it is back`);
+  /** Runs a bounded Redis command unless the breaker is open; undefined when skipped or failed. */
+  private async attempt<T>(command: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.breaker.call(command, this.timeoutMs);
+    } catch {
+      // Logged by the breaker, once per outage.
+      return undefined;
+    }
   }
 
   private valueKey(key: string): string {

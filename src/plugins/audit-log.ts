@@ -13,40 +13,48 @@ function entityOf(routeUrl: string): string {
   return segments.join('/') || '/';
 }
 
-/** The id the write was about: the `:id` path parameter, or the new resource's Location. */
-function entityIdOf(request: FastifyRequest, reply: FastifyReply): string | null {
-  const params = request.params as Record<string, unknown> | undefined;
-  if (params && (typeof params.id === 'string' || typeof params.id === 'number')) return String(params.id);
-  const location = reply.getHeader('location');
-  return typeof location === 'string' ? (location.split('?')[0]!.split('/').pop() ?? null) : null;
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * What a write created when no single `Location` can name it (an upload of several files):
+     * the handler sets the ids, and each gets an audit row of its own.
+     */
+    auditEntityIds: string[] | null;
+  }
 }
 
-export function auditEntryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry | undefined {
+/** The ids the write was about: the `:id` path parameter, the handler's ids, or the new resource's Location. */
+function entityIdsOf(request: FastifyRequest, reply: FastifyReply): Array<string | null> {
+  const params = request.params as Record<string, unknown> | undefined;
+  if (params && (typeof params.id === 'string' || typeof params.id === 'number')) return [String(params.id)];
+  if (request.auditEntityIds?.length) return request.auditEntityIds;
+  const location = reply.getHeader('location');
+  return [typeof location === 'string' ? (location.split('?')[0]!.split('/').pop() ?? null) : null];
+}
+
+export function auditEntriesOf(request: FastifyRequest, reply: FastifyReply): AuditEntry[] {
   const action = ACTIONS[request.method];
   const routeUrl = request.routeOptions.url;
-  if (!action || !routeUrl || reply.statusCode >= 400) return undefined;
+  if (!action || !routeUrl || reply.statusCode >= 400) return [];
   // request.user is set by the authenticate guard; public writes (sign-up) have no actor.
   const actor = request.user as { id?: unknown } | null | undefined;
-  return {
-    actorId: typeof actor?.id === 'number' ? actor.id : null,
-    action,
-    entity: entityOf(routeUrl),
-    entityId: entityIdOf(request, reply),
-    requestId: request.id,
-  };
+  const actorId = typeof actor?.id === 'number' ? actor.id : null;
+  const entity = entityOf(routeUrl);
+  return entityIdsOf(request, reply).map((entityId) => ({ actorId, action, entity, entityId, requestId: request.id }));
 }
 
 export default fp(
   async (app) => {
     const pending = new Set<Promise<void>>();
+    app.decorateRequest('auditEntityIds', null);
     app.addHook('onResponse', async (request, reply) => {
-      const entry = auditEntryOf(request, reply);
-      if (!entry) return;
-      const write = app.deps.auditLogRepository
-        .record(entry)
-        .catch((err: unknown) => request.log.error({ err, audit: entry }, 'audit log write failed'))
-        .finally(() => pending.delete(write));
-      pending.add(write);
+      for (const entry of auditEntriesOf(request, reply)) {
+        const write = app.deps.auditLogRepository
+          .record(entry)
+          .catch((err: unknown) => request.log.error({ err, audit: entry }, 'audit log write failed'))
+          .finally(() => pending.delete(write));
+        pending.add(write);
+      }
     });
     app.addHook('onClose', async () => {
       await Promise.all([...pending]);

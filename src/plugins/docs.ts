@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import scalar from '@scalar/fastify-api-reference';
 import fp from 'fastify-plugin';
+import { quieterOf } from '../logger.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   name: string;
@@ -55,10 +56,10 @@ export default fp(
     await app.register(swaggerUi, {
       routePrefix: '/docs',
       uiConfig: { persistAuthorization: true, deepLinking: true, tryItOutEnabled: true },
-      logLevel: 'warn',
+      logLevel: quieterOf('warn', app.config.logLevel),
     });
 
-    await app.register(scalar, { routePrefix: '/reference', logLevel: 'warn' });
+    await app.register(scalar, { routePrefix: '/reference', logLevel: quieterOf('warn', app.config.logLevel) });
 
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   },

@@ -7,6 +7,8 @@ import underPressure from '@fastify/under-pressure';
 import fp from 'fastify-plugin';
 import { ServiceUnavailableError } from '../lib/errors.js';
 
+const LIVENESS_URL = '/health/live';
+
 export default fp(
   async (app) => {
     await app.register(helmet, {
@@ -38,9 +40,14 @@ export default fp(
     await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
 
     await app.register(underPressure, {
-      maxEventLoopDelay: 1_000,
+      maxEventLoopDelay: app.config.maxEventLoopDelay,
+      sampleInterval: app.config.eventLoopSampleInterval,
       retryAfter: 5,
-      pressureHandler: () => {
+      pressureHandler: (request) => {
+        // Liveness must keep answering under load: a 503 there makes the orchestrator restart
+        // the overloaded pods, which moves their load onto the others (a cascading failure).
+        // Readiness may fail: leaving the load balancer for a moment is the point.
+        if (request.routeOptions.url === LIVENESS_URL) return;
         throw new ServiceUnavailableError('The server is overloaded, try again shortly');
       },
     });

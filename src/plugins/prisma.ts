@@ -1,23 +1,21 @@
+// The database: the Prisma client (app.prisma) and the pg pool under it (app.pg) for the
+// repositories that stream raw SQL. Closed with the app.
 import fp from 'fastify-plugin';
-import { createPrismaClient, type PrismaClient } from '../db/prisma.js';
+import { createDatabase, type PgPool, type PrismaClient } from '../db/prisma.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     prisma: PrismaClient;
+    pg: PgPool;
   }
 }
 
-export interface PrismaPluginOptions {
-  /** A client built elsewhere (tests, scripts); it is then not disconnected here. */
-  client?: PrismaClient;
-}
-
-export default fp<PrismaPluginOptions>(
-  async (app, opts) => {
-    const prisma =
-      opts.client ?? createPrismaClient({ databaseUrl: app.config.databaseUrl, poolMax: app.config.databasePoolMax });
-    app.decorate('prisma', prisma);
-    if (!opts.client) app.addHook('onClose', async () => prisma.$disconnect());
+export default fp(
+  async (app) => {
+    const database = createDatabase({ databaseUrl: app.config.databaseUrl, poolMax: app.config.databasePoolMax });
+    app.decorate('prisma', database.prisma);
+    app.decorate('pg', database.pool);
+    app.addHook('onClose', async () => database.close());
   },
   { name: 'prisma', dependencies: ['config'] },
 );

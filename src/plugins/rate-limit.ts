@@ -10,13 +10,15 @@
 // When Redis is unreachable (commands fail at once: the client has no offline queue) or slower
 // than REDIS_BUDGET_MS, the global limit fails OPEN (the API stays up; each instance is still
 // shielded by under-pressure) and the credential limit fails CLOSED with 503 (no unlimited
-// password guessing during an outage).
+// password guessing during an outage). After such a failure a circuit breaker skips Redis for
+// REDIS_COOLDOWN_MS (then one request probes it), so a stalled Redis does not cost every request
+// the full budget.
 import { createHash } from 'node:crypto';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { ServiceUnavailableError, TooManyRequestsError } from '../lib/errors.js';
-import { withTimeout } from '../lib/with-timeout.js';
+import { CircuitBreaker } from '../lib/with-timeout.js';
 import { bearerToken } from './auth.js';
 
 declare module 'fastify' {
@@ -31,6 +33,8 @@ declare module 'fastify' {
 
 /** How long a request waits for a rate-limit counter before degrading (see the header). */
 export const REDIS_BUDGET_MS = 250;
+/** How long the counters are skipped after a failure before one request probes Redis. */
+export const REDIS_COOLDOWN_MS = 5_000;
 
 /** Paths that must never be throttled: probes and the metrics scraper. */
 const EXEMPT = /^\/(health|metrics)(\/|$|\?)/;
@@ -80,16 +84,29 @@ export default fp(
       allowList: (request) => EXEMPT.test(request.url),
     });
 
+    // One breaker for both limits: they share the connection, so either one's failure is news
+    // for the other. The redis plugin logs connection errors, but a frozen Redis raises none.
+    const breaker = new CircuitBreaker({
+      cooldownMs: REDIS_COOLDOWN_MS,
+      onOpen: (err) => app.log.warn({ err }, 'rate limits unavailable (Redis): global limit open, credential attempts refused until it is back'),
+      onClose: () => app.log.info('rate limits available again'),
+    });
+    // A fresh connection has passed ioredis' ready check: no reason to sit out the cool-down.
+    app.redis.on('ready', () => breaker.retryNow());
+
     // The plugin's own hook would wait as long as the Redis client does (up to its 1 s command
     // timeout) and send made-up headers when it skips; this one bounds the wait and says nothing
     // it does not know.
     const globalCheck = app.createRateLimit();
     app.addHook('onRequest', async (request, reply) => {
+      // The plugin's allowList would answer these without Redis, which the breaker would take
+      // for a sign of health (probes come every few seconds).
+      if (EXEMPT.test(request.url)) return;
       let result: Awaited<ReturnType<typeof globalCheck>>;
       try {
-        result = await withTimeout(globalCheck(request), REDIS_BUDGET_MS);
+        result = await breaker.call(() => globalCheck(request), REDIS_BUDGET_MS);
       } catch {
-        return; // fail open; the redis plugin logs the outage once
+        return; // fail open; the breaker logged the outage once
       }
       if (result.isAllowed) return;
       reply.header('x-ratelimit-limit', result.max);
@@ -110,9 +127,10 @@ export default fp(
       return async (request) => {
         let result: Awaited<ReturnType<typeof check>>;
         try {
-          result = await withTimeout(check(request), REDIS_BUDGET_MS);
+          result = await breaker.call(() => check(request), REDIS_BUDGET_MS);
         } catch (err) {
-          request.log.warn({ err, scope }, 'credential rate limit unavailable (Redis); refusing the attempt');
+          // The outage itself was logged once by the breaker; this is the per-attempt trace.
+          request.log.info({ err, scope }, 'credential rate limit unavailable (Redis); refusing the attempt');
           throw new ServiceUnavailableError('This is briefly unavailable, try again shortly');
         }
         if (!result.isAllowed && result.isExceeded) {

@@ -4,11 +4,12 @@
 // SSE streams, and a shutdown that tells every client goodbye (WebSocket close 1001, SSE end).
 import websocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import type { WebSocket } from 'ws';
 import { EventStreams } from '../modules/realtime/event-streams.js';
 import { RedisHub } from '../modules/realtime/hub.js';
+import { connectAtStartup, createRedis } from './redis.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,15 +21,17 @@ export const CLOSE_GOING_AWAY = 1001;
 /** How long clients get to answer the close handshake at shutdown before being cut. */
 const CLOSE_HANDSHAKE_GRACE_MS = 2_000;
 
+/**
+ * A silent Redis must fail a SUBSCRIBE (the socket or SSE stream waiting on it is then refused
+ * with 1011 / 503) rather than hold it, and must fail the handshake so that the client keeps
+ * reconnecting, and resubscribing, by itself. SUBSCRIBE answers in microseconds when Redis is
+ * healthy: half a second keeps a refused real-time request under a second.
+ */
+const SUBSCRIBER_COMMAND_TIMEOUT_MS = 500;
+
 function createSubscriber(url: string): Redis {
   // No keyPrefix: it would not apply to channel names anyway; channels carry the prefix themselves.
-  return new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+  return createRedis(url, '', { commandTimeout: SUBSCRIBER_COMMAND_TIMEOUT_MS });
 }
 
 async function closeAll(clients: Set<WebSocket>): Promise<void> {
@@ -59,7 +62,7 @@ export default fp(
       down = false;
     });
     try {
-      await subscriber.connect();
+      await connectAtStartup(subscriber);
     } catch (err) {
       app.log.warn({ err }, 'redis subscriber not reachable at start-up');
     }

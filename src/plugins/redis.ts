@@ -1,8 +1,11 @@
 // One shared ioredis connection for commands (cache, rate limits, deny-list). It never queues
 // commands while disconnected: a Redis outage makes calls fail at once, and each feature
-// decides how to degrade instead of hanging requests.
+// decides how to degrade instead of hanging requests. A Redis that accepts connections but does
+// not answer (frozen, overloaded) raises no error at all: commandTimeout is the outer bound of
+// every command, the handshake's included, and the features bound their own waits well below it.
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
+import { withTimeout } from '../lib/with-timeout.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,16 +13,35 @@ declare module 'fastify' {
   }
 }
 
-export function createRedis(url: string, keyPrefix: string): Redis {
+/** How long start-up waits for a connection before going on without it (it keeps trying). */
+export const STARTUP_CONNECT_WAIT_MS = 1_000;
+
+export function createRedis(url: string, keyPrefix: string, options: { commandTimeout?: number } = {}): Redis {
   return new Redis(url, {
     keyPrefix,
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // connectTimeout covers the TCP handshake only, which a frozen server's kernel completes;
+    // the ready check (INFO) that follows is bounded by commandTimeout.
     connectTimeout: 2_000,
-    commandTimeout: 1_000,
+    commandTimeout: options.commandTimeout ?? 1_000,
+    // CLIENT SETINFO is cosmetic, and with a silent server it would add a whole commandTimeout
+    // before the ready check even starts.
+    disableClientInfo: true,
+    // A failed handshake ends the socket and waits this long for the server's FIN before
+    // destroying it; a frozen server never sends one (default 2 s, before every reconnection).
+    disconnectTimeout: 200,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
+}
+
+/**
+ * Connects, but gives up waiting after STARTUP_CONNECT_WAIT_MS: the client keeps reconnecting in
+ * the background, features degrade until it is ready, and start-up never hangs on Redis.
+ */
+export async function connectAtStartup(redis: Redis): Promise<void> {
+  await withTimeout(redis.connect(), STARTUP_CONNECT_WAIT_MS);
 }
 
 export default fp(
@@ -36,7 +58,7 @@ export default fp(
       down = false;
     });
     try {
-      await redis.connect();
+      await connectAtStartup(redis);
     } catch (err) {
       // Start anyway: readiness reports the outage and features degrade until it reconnects.
       app.log.warn({ err }, 'redis not reachable at start-up');

@@ -38,6 +38,10 @@ describe('PostgreSQL outage', () => {
     expect(during.every((r) => String(r.type).startsWith('application/problem+json') && r.retryAfter === '5')).toBe(true);
     // Bounded by the pool's connection timeout (3 s), never a hang.
     expect(Math.max(...during.map((r) => r.ms))).toBeLessThan(5_000);
+    // The CSV export reads through the raw pg pool (COPY), not Prisma: the same 503.
+    const exported = await app.inject({ method: 'GET', url: '/api/v1/items/export.csv' });
+    expect(exported.statusCode).toBe(503);
+    expect(String(exported.headers['content-type'])).toMatch(/^application\/problem\+json/);
     const ready = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json().checks.postgres.status).toBe('down');

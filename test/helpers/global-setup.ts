@@ -1,8 +1,10 @@
 // Once per `npm test`: a fresh PostgreSQL database with the committed migrations applied by the
-// real Prisma CLI, and a Redis key prefix of its own. Both are removed at the end, so runs on
-// one machine (or CI) never see each other's data.
+// real Prisma CLI, a Redis key prefix and an upload directory of its own. All three are removed
+// at the end, so runs on one machine (or CI) never see each other's data or fill the disk.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -40,6 +42,14 @@ export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise
   await redis.quit();
 }
 
+/**
+ * UPLOAD_DIR of a run, as `testEnv()` in ./app.ts names it; relative paths resolve against the
+ * working directory, which the test workers share with this process.
+ */
+export function uploadDirFor(runId: string): string {
+  return resolve('.tmp', `uploads-${runId}`);
+}
+
 export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const database = `test_${runId}`;
@@ -58,12 +68,18 @@ export default async function setup(project: TestProject) {
   project.provide('redisUrl', REDIS_URL);
   project.provide('redisPrefix', redisPrefix);
   project.provide('runId', runId);
+  const uploadDir = uploadDirFor(runId);
 
   return async () => {
-    const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await client.end();
-    await deleteRedisKeys(REDIS_URL, redisPrefix);
+    try {
+      const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      await client.end();
+      await deleteRedisKeys(REDIS_URL, redisPrefix);
+    } finally {
+      // Every uploaded test file and report is written here; kept, they would pile up run after run.
+      await rm(uploadDir, { recursive: true, force: true });
+    }
   };
 }

@@ -1,5 +1,7 @@
 // A throwaway redis-server on a free loopback port, for tests that take Redis away (outages)
-// without disturbing the shared one every other test uses.
+// without disturbing the shared one every other test uses. `pause()` freezes it with SIGSTOP:
+// the kernel still accepts connections and buffers commands, but nothing is answered, the
+// failure mode that no connection error reveals.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -45,11 +47,28 @@ export class PrivateRedis {
     });
   }
 
+  /** Freezes the server: open connections stay open, new ones are accepted, nothing answers. */
+  pause(): void {
+    this.signal('SIGSTOP');
+  }
+
+  /** Thaws a paused server; it then answers everything it buffered meanwhile. */
+  resume(): void {
+    this.signal('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
     if (!child || child.exitCode !== null) return;
     this.process = undefined;
+    // SIGKILL also ends a stopped (paused) process.
     child.kill('SIGKILL');
     await once(child, 'exit');
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    const child = this.process;
+    if (!child || child.exitCode !== null) throw new Error('redis-server is not running');
+    child.kill(signal);
   }
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import { AuditLogRepository, type AuditEntry } from '../../src/modules/audit/audit-log.repository.js';
 import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { multipart } from '../modules/files/multipart.js';
 
 let app: App;
 let user: TestUser;
@@ -46,6 +47,47 @@ describe('audit log', () => {
     await vi.waitFor(async () => expect(await entriesFor(marker.headers['x-request-id'] as string)).toHaveLength(1));
     expect(await entriesFor(refused.headers['x-request-id'] as string)).toHaveLength(0);
     expect(await entriesFor(read.headers['x-request-id'] as string)).toHaveLength(0);
+  });
+
+  it('records one row per uploaded file, with the file id', async () => {
+    const form = multipart([
+      { name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'one' },
+      { name: 'file', filename: 'b.txt', contentType: 'text/plain', content: 'two' },
+    ]);
+    const uploaded = await app.inject({ method: 'POST', url: '/api/v1/files', headers: { ...user.headers, ...form.headers }, payload: form.payload });
+    expect(uploaded.statusCode).toBe(201);
+    const ids = uploaded.json<Array<{ id: string }>>().map((file) => file.id);
+    const rows = await vi.waitFor(async () => {
+      const found = await entriesFor(uploaded.headers['x-request-id'] as string);
+      expect(found).toHaveLength(2);
+      return found;
+    });
+    expect(rows.map((row) => row.entityId).sort()).toEqual([...ids].sort());
+    expect(rows.every((row) => row.action === 'create' && row.entity === 'files' && row.actorId === user.id)).toBe(true);
+  });
+
+  it('never delays the response: a slow audit store writes the row after the client has its answer', async () => {
+    const delayMs = 2_000;
+    class SlowAuditLog extends AuditLogRepository {
+      override async record(entry: AuditEntry): Promise<void> {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await super.record(entry);
+      }
+    }
+    const slow = await buildTestApp({ overrides: { auditLogRepository: new SlowAuditLog(app.prisma) } });
+    try {
+      const started = performance.now();
+      const response = await slow.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: 'Not delayed', price: 1 } });
+      const answeredAfter = performance.now() - started;
+      expect(response.statusCode).toBe(201);
+      expect(answeredAfter).toBeLessThan(delayMs / 2);
+      const requestId = response.headers['x-request-id'] as string;
+      expect(await entriesFor(requestId)).toHaveLength(0);
+      await vi.waitFor(async () => expect(await entriesFor(requestId)).toHaveLength(1), { timeout: delayMs * 3, interval: 100 });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(delayMs);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('logs a failure to record and still answers the request normally', async () => {

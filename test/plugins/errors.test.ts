@@ -1,7 +1,7 @@
 // Every error leaves as RFC 9457 problem+json with the request id; 5xx say nothing inside.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../helpers/app.js';
+import { buildTestApp, createUser, problemOf, uniqueEmail, type TestUser } from '../helpers/app.js';
 
 let app: App;
 let user: TestUser;
@@ -51,6 +51,29 @@ describe('problem details', () => {
     });
     expect(response.statusCode).toBe(400);
     expect(problemOf(response).status).toBe(400);
+  });
+
+  it.each([
+    ['at the top level', (email: string) => `{"email":"${email}","password":"long enough","name":"x","constructor":{"prototype":{"isAdmin":true}}}`],
+    ['nested', (email: string) => `{"email":"${email}","password":"long enough","name":"x","images":[{"constructor":{"prototype":{"role":"ADMIN"}}}]}`],
+  ])('400 for constructor.prototype poisoning %s, and nothing is written', async (_where, body) => {
+    const email = uniqueEmail('poison');
+    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', headers: { 'content-type': 'application/json' }, payload: body(email) });
+    expect(response.statusCode).toBe(400);
+    expect(problemOf(response)).toMatchObject({ status: 400, type: '/problems/malformed-body', detail: 'The body is not valid JSON' });
+    expect(await app.prisma.user.count({ where: { email } })).toBe(0);
+  });
+
+  it('a plain "constructor" key without "prototype" is ordinary data (no false positive)', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      payload: '{"name":"x","price":1,"constructor":"not poison"}',
+    });
+    // Refused by the schema (unknown field), not by the poisoning guard.
+    expect(response.statusCode).toBe(422);
+    expect(problemOf(response).errors?.map((e) => e.path)).toContain('/body/constructor');
   });
 
   it('413 for a body over the limit', async () => {

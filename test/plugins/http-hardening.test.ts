@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { buildTestApp, createUser } from '../helpers/app.js';
+import { buildTestApp, createUser, problemOf } from '../helpers/app.js';
 
 let app: App;
 
@@ -41,5 +41,48 @@ describe('security headers, CORS and compression', () => {
     expect(big.headers['content-encoding']).toBe('gzip');
     const small = await app.inject({ method: 'GET', url: '/api/v1/info', headers: { 'accept-encoding': 'gzip' } });
     expect(small.headers['content-encoding']).toBeUndefined();
+  });
+});
+
+describe('load shedding (@fastify/under-pressure)', () => {
+  it('reads its threshold from MAX_EVENT_LOOP_DELAY (1000 ms by default)', () => {
+    expect(app.config.maxEventLoopDelay).toBe(1000);
+    expect(app.config.eventLoopSampleInterval).toBe(1000);
+  });
+
+  it('answers 503 problem+json with Retry-After while the event loop lags, except /health/live', async () => {
+    const threshold = 100;
+    const lagging = await buildTestApp({ env: { MAX_EVENT_LOOP_DELAY: String(threshold), EVENT_LOOP_SAMPLE_INTERVAL: '50' } });
+    try {
+      expect((await lagging.inject({ method: 'GET', url: '/api/v1/info' })).statusCode).toBe(200);
+
+      // Block the loop for ten times the threshold: a CPU-bound handler or a sync call would.
+      const until = Date.now() + threshold * 10;
+      while (Date.now() < until) {
+        // busy
+      }
+      // The lag is measured by a timer: wait (briefly) until the plugin has taken its sample.
+      const deadline = Date.now() + 1_000;
+      while (lagging.memoryUsage().eventLoopDelay <= threshold && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
+      expect(lagging.memoryUsage().eventLoopDelay).toBeGreaterThan(threshold);
+
+      const [shed, live] = await Promise.all([
+        lagging.inject({ method: 'GET', url: '/api/v1/info' }),
+        lagging.inject({ method: 'GET', url: '/health/live' }),
+      ]);
+      expect(shed.statusCode).toBe(503);
+      expect(shed.headers['retry-after']).toBe('5');
+      expect(problemOf(shed)).toMatchObject({ status: 503, title: 'Service Unavailable', detail: 'The server is overloaded, try again shortly' });
+      // Liveness stays 200: an orchestrator must not restart a pod for being busy.
+      expect(live.statusCode).toBe(200);
+      expect(live.json()).toEqual({ status: 'ok' });
+
+      // Once the loop is free again, requests are served.
+      await expect
+        .poll(async () => (await lagging.inject({ method: 'GET', url: '/api/v1/info' })).statusCode, { timeout: 2_000, interval: 20 })
+        .toBe(200);
+    } finally {
+      await lagging.close();
+    }
   });
 });

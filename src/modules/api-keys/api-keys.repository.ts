@@ -31,6 +31,11 @@ export class ApiKeysRepository {
     return { items, total };
   }
 
+  /** Scoped to the owner, so someone else's key and a missing one look the same. */
+  findActive(userId: number, id: number): Promise<ApiKey | null> {
+    return this.db.apiKey.findFirst({ where: { id, userId, revokedAt: null }, select: publicFields });
+  }
+
   countActive(userId: number): Promise<number> {
     return this.db.apiKey.count({ where: { userId, revokedAt: null } });
   }

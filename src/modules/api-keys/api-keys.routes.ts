@@ -7,7 +7,7 @@ import { ForbiddenError } from '../../lib/errors.js';
 import { problems } from '../../lib/openapi.js';
 import { PaginationQuery } from '../../lib/pagination.js';
 import type { ApiKeysService } from './api-keys.service.js';
-import { ApiKeyPage, ApiKeyParams, CreateApiKeyBody, CreatedApiKeyOut } from './api-keys.schemas.js';
+import { ApiKeyOut, ApiKeyPage, ApiKeyParams, CreateApiKeyBody, CreatedApiKeyOut } from './api-keys.schemas.js';
 
 export interface ApiKeysRoutesOptions {
   apiKeys: ApiKeysService;
@@ -58,6 +58,21 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
       },
     },
     async (request) => apiKeys.list(request.user.id, request.query),
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Read one of your API keys',
+        description: 'Metadata only (name, prefix, `lastUsedAt`, `createdAt`): the key itself was shown once, at creation. Someone else\'s key, or a revoked one, is 404.',
+        security: bearerOnly,
+        params: ApiKeyParams,
+        response: { 200: ApiKeyOut, ...problems(401, 403, 404, 422) },
+      },
+    },
+    async (request) => apiKeys.get(request.user.id, request.params.id),
   );
 
   app.delete(

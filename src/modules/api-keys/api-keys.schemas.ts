@@ -15,7 +15,7 @@ const apiKeyProperties = {
   createdAt: DateTime,
 };
 
-/** A key as listed: never the secret. */
+/** A key as listed or read: metadata only, never the secret nor its hash. */
 export const ApiKeyOut = Type.Object(apiKeyProperties, { title: 'ApiKey' });
 
 /** The answer to a creation: the only time the key itself is shown. */
@@ -24,6 +24,7 @@ export const CreatedApiKeyOut = Type.Object(
   { title: 'CreatedApiKey' },
 );
 
-export const ApiKeyParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+// Bounded to PostgreSQL's integer: a larger id would fail in the database as a 500, not a 422.
+export const ApiKeyParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
 
 export const ApiKeyPage = Page(ApiKeyOut, 'ApiKeyPage');

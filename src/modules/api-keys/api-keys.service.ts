@@ -1,4 +1,4 @@
-// Personal API keys: created and shown once, listed without the secret, revoked by id, and
+// Personal API keys: created and shown once, listed and read without the secret, revoked by id, and
 // accepted by the auth guard as `X-API-Key` on behalf of their owner.
 import { ConflictError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
 import type { Pagination, PageResult } from '../../lib/pagination.js';
@@ -33,6 +33,12 @@ export class ApiKeysService {
 
   async list(userId: number, page: Pagination): Promise<PageResult<ApiKey>> {
     return { ...(await this.keys.listActive(userId, page)), ...page };
+  }
+
+  async get(userId: number, id: number): Promise<ApiKey> {
+    const key = await this.keys.findActive(userId, id);
+    if (!key) throw new NotFoundError('API key not found');
+    return key;
   }
 
   async revoke(userId: number, id: number): Promise<void> {

@@ -5,10 +5,10 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { UnauthorizedError } from '../../lib/errors.js';
-import { authenticated, problems } from '../../lib/openapi.js';
+import { problems } from '../../lib/openapi.js';
 import { UserOut } from '../users/users.schemas.js';
 import type { AuthService, IssuedSession } from './auth.service.js';
 import {
@@ -29,6 +29,16 @@ export interface AuthRoutesOptions {
 
 export const REFRESH_COOKIE = 'refresh_token';
 const tags = ['auth'];
+const bearerOnly = [{ OAuth2PasswordBearer: [] }];
+
+/**
+ * Logout ends the session of an access token. A request authenticated by an API key has no
+ * session: answering 204 would tell the client it logged out while nothing was revoked, so it
+ * is refused as a missing bearer token (401, the challenge names Bearer).
+ */
+async function requireBearerSession(request: FastifyRequest) {
+  if (!request.accessClaims) throw new UnauthorizedError('Log out with the bearer access token of the session; an API key is not a session');
+}
 
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, passwordReset }) => {
   // The OAuth2 token endpoint takes application/x-www-form-urlencoded, as the spec and Swagger UI do.
@@ -107,12 +117,15 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   app.post(
     '/logout',
     {
-      onRequest: app.authenticate,
+      onRequest: [app.authenticate, requireBearerSession],
       schema: {
         tags,
         summary: 'Log out',
-        description: 'Revokes the session of the access token at once on every instance: its refresh tokens and the access token itself.',
-        security: authenticated,
+        description:
+          'Revokes the session of the access token at once on every instance: its refresh tokens and the access token itself. ' +
+          'Bearer only: an API key is not a session, so a request authenticated by `X-API-Key` alone is refused with 401 ' +
+          '(`WWW-Authenticate: Bearer`) and revokes nothing. Delete a key at `DELETE /api/v1/users/me/api-keys/{id}`.',
+        security: bearerOnly,
         response: { 204: Type.Null(), ...problems(401, 429) },
       },
     },

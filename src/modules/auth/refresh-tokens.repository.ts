@@ -57,11 +57,15 @@ export class RefreshTokensRepository {
     await this.db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 
-  /** Revokes every family of the user; returns the ids of those that were still alive. */
-  async revokeAllForUser(userId: number): Promise<string[]> {
+  /**
+   * Revokes every family of the user; returns the ids of those not revoked before whose tokens
+   * expire after `liveSince`. Required, because "now" would be wrong: an access token issued by
+   * the last refresh before the family's expiry outlives it by up to the access-token lifetime.
+   */
+  async revokeAllForUser(userId: number, liveSince: Date): Promise<string[]> {
     return this.db.$transaction(async (tx) => {
       const live = await tx.refreshToken.findMany({
-        where: { userId, revokedAt: null, expiresAt: { gt: new Date() } },
+        where: { userId, revokedAt: null, expiresAt: { gt: liveSince } },
         select: { familyId: true },
         distinct: ['familyId'],
       });

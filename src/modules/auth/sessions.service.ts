@@ -1,17 +1,21 @@
 // Session revocation: PostgreSQL is the authority (revoked refresh families), Redis the fast,
 // shared deny-list that kills access tokens at once on every instance. When Redis cannot be
 // reached the checks fall back to PostgreSQL, so a revoked session stays revoked (fail closed)
-// without taking the API down with Redis.
-import { withTimeout } from '../../lib/with-timeout.js';
+// without taking the API down with Redis. A Redis that stalls instead of failing costs a request
+// at most DENY_LIST_BUDGET_MS, and after one failure the checks go straight to PostgreSQL for a
+// cool-down before one request probes Redis again.
+import { CircuitBreaker, withTimeout } from '../../lib/with-timeout.js';
 import type { SessionRevoker } from '../users/users.service.js';
 import type { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import type { TokenDenyList } from './token-deny-list.js';
 
-/** How long a request waits for the deny-list before asking PostgreSQL instead. */
+/** How long a request waits for the deny-list (read or write) before going on without it. */
 const DENY_LIST_BUDGET_MS = 250;
+const DENY_LIST_COOLDOWN_MS = 5_000;
 
 export interface WarnLogger {
   warn(obj: object, msg: string): void;
+  info?(msg: string): void;
 }
 
 export interface AccessTokenIdentity {
@@ -23,7 +27,7 @@ export interface AccessTokenIdentity {
 }
 
 export class SessionsService implements SessionRevoker {
-  private lastFallbackWarning = 0;
+  private readonly breaker: CircuitBreaker;
 
   constructor(
     private readonly deps: {
@@ -32,7 +36,14 @@ export class SessionsService implements SessionRevoker {
       accessTokenTtlSeconds: number;
       log: WarnLogger;
     },
-  ) {}
+  ) {
+    this.breaker = new CircuitBreaker({
+      cooldownMs: DENY_LIST_COOLDOWN_MS,
+      // One line per outage, not one per request.
+      onOpen: (err) => deps.log.warn({ err }, 'deny-list unavailable; checking sessions in PostgreSQL'),
+      onClose: () => deps.log.info?.('deny-list available again'),
+    });
+  }
 
   /** Logout: the refresh family dies in PostgreSQL, the access token and its session in Redis. */
   async revokeSession(token: AccessTokenIdentity): Promise<void> {
@@ -54,7 +65,11 @@ export class SessionsService implements SessionRevoker {
 
   /** Password change, password reset, deactivation, deletion: every session of the user ends. */
   async revokeAllSessions(userId: number): Promise<void> {
-    const families = await this.deps.refreshTokens.revokeAllForUser(userId);
+    // A family may have expired and still have access tokens alive: the last refresh before the
+    // family's absolute expiry issues one that outlives it by up to the access-token lifetime.
+    const families = await this.deps.refreshTokens.revokeAllForUser(userId, new Date(Date.now() - this.deps.accessTokenTtlSeconds * 1000));
+    // Nothing to write is no news about Redis: the breaker must not take it for a success.
+    if (families.length === 0) return;
     await this.bestEffort('deny-list write failed; PostgreSQL still refuses the sessions', () =>
       this.deps.denyList.denySessions(families, this.deps.accessTokenTtlSeconds),
     );
@@ -62,21 +77,25 @@ export class SessionsService implements SessionRevoker {
 
   async isRevoked(token: { jti: string; sid: string }): Promise<boolean> {
     try {
-      return await withTimeout(this.deps.denyList.isDenied(token.jti, token.sid), DENY_LIST_BUDGET_MS);
-    } catch (err) {
-      // One line a minute during an outage, not one per request.
-      if (Date.now() - this.lastFallbackWarning > 60_000) {
-        this.lastFallbackWarning = Date.now();
-        this.deps.log.warn({ err }, 'deny-list unavailable; checking sessions in PostgreSQL');
-      }
+      return await this.breaker.call(() => this.deps.denyList.isDenied(token.jti, token.sid), DENY_LIST_BUDGET_MS);
+    } catch {
       return this.deps.refreshTokens.isFamilyRevoked(token.sid);
     }
   }
 
+  /**
+   * Deny-list writes are attempted even while the breaker is open: revocations are rare, and
+   * one that reaches Redis closes the known gap (other instances reading Redis would accept the
+   * token). The wait is bounded; the command is not cancelled, so a frozen Redis that thaws
+   * still applies it.
+   */
   private async bestEffort(message: string, write: () => Promise<void>): Promise<void> {
     try {
-      await write();
+      await withTimeout(write(), DENY_LIST_BUDGET_MS);
+      this.breaker.success();
     } catch (err) {
+      this.breaker.failure(err);
+      // Per revocation, not per request: it tells operators a revocation missed the shared list.
       this.deps.log.warn({ err }, message);
     }
   }

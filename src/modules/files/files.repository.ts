@@ -1,6 +1,7 @@
 // Files metadata table access. The bytes live in the storage port; a row only ever points at
 // bytes that were completely written (rows are inserted after the bytes, deleted before them).
 import type { PrismaClient } from '../../db/prisma.js';
+import { Prisma } from '../../generated/prisma/client.js';
 import type { Pagination } from '../../lib/pagination.js';
 
 export interface FileRecord {
@@ -32,6 +33,22 @@ export class FilesRepository {
   async createAll(files: NewFile[]): Promise<FileRecord[]> {
     const rows = await this.db.$transaction(files.map((file) => this.db.file.create({ data: { ...file, size: BigInt(file.size) } })));
     return rows.map(toFile);
+  }
+
+  /**
+   * Inserts a row under an id the caller derived (a job's file), or returns the row that already
+   * has that id: a retried or concurrent run of the same job ends with one row.
+   */
+  async createIfAbsent(file: NewFile & { id: string }): Promise<FileRecord> {
+    try {
+      return toFile(await this.db.file.create({ data: { ...file, size: BigInt(file.size) } }));
+    } catch (err) {
+      if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
+      const existing = await this.findById(file.id);
+      // A conflict on the storage key instead: not the same file.
+      if (!existing) throw err;
+      return existing;
+    }
   }
 
   async findById(id: string): Promise<FileRecord | null> {

@@ -72,6 +72,8 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       // A JSON or form body passes the content-type parsers of the app; files come only as multipart.
       if (!request.isMultipart()) throw new UnsupportedMediaTypeError('Send files as multipart/form-data');
       const created = await files.upload(request.user, fileParts(request));
+      // Several files, so no Location: the audit log records each id.
+      request.auditEntityIds = created.map((file) => file.id);
       return reply.code(201).send(created);
     },
   );

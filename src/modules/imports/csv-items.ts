@@ -1,22 +1,29 @@
 // One CSV row -> item data, by the same rules as the API: the ItemBody schema (lengths, price
 // range and two decimals, tag pattern) and the service's normalize() (tax <= price, tags as a
-// set). Columns: name,description,price,tax,tags (tags separated by `|`); header required.
+// set). Columns: name,description,price,tax,tags (tags separated by `|`); header required. The
+// read-only columns an export adds are accepted and ignored, so an export imports back as is.
 import { Value } from 'typebox/value';
 import { ValidationError } from '../../lib/errors.js';
 import type { ItemData } from '../items/items.repository.js';
+import { EXPORT_COLUMNS } from '../items/items-export.service.js';
 import { ItemBody } from '../items/items.schemas.js';
 import { normalize } from '../items/items.service.js';
 
 export const CSV_COLUMNS = ['name', 'description', 'price', 'tax', 'tags'] as const;
 const REQUIRED_COLUMNS = ['name', 'price'];
+const isImportColumn = (column: string) => (CSV_COLUMNS as readonly string[]).includes(column);
+/** What an export adds (id, ownerId, createdAt, updatedAt): an import creates new items of the importer, so it cannot set them. */
+const READ_ONLY_COLUMNS = EXPORT_COLUMNS.filter((column) => !isImportColumn(column));
+/** The same, lower-case like the parsed header. */
+const IGNORED_COLUMNS: readonly string[] = READ_ONLY_COLUMNS.map((column) => column.toLowerCase());
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
 /** Why a header is unusable, or undefined when it is fine. */
 export function headerProblem(columns: string[]): string | undefined {
   const missing = REQUIRED_COLUMNS.filter((column) => !columns.includes(column));
   if (missing.length > 0) return `the header must name the columns ${CSV_COLUMNS.join(',')} (missing: ${missing.join(', ')})`;
-  const unknown = columns.filter((column) => !(CSV_COLUMNS as readonly string[]).includes(column));
-  if (unknown.length > 0) return `unknown columns: ${unknown.join(', ')} (expected ${CSV_COLUMNS.join(',')})`;
+  const unknown = columns.filter((column) => !isImportColumn(column) && !IGNORED_COLUMNS.includes(column));
+  if (unknown.length > 0) return `unknown columns: ${unknown.join(', ')} (expected ${CSV_COLUMNS.join(',')}; an export's ${READ_ONLY_COLUMNS.join(',')} are ignored)`;
   return undefined;
 }
 

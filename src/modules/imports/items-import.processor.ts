@@ -1,7 +1,7 @@
 // Runs an `imports` job: streams the stored CSV through csv-parse (never the whole file in
 // memory), validates each row with the API's rules, inserts valid rows in batches and reports
-// invalid ones as { line, message } (the header is line 1). Progress is the share of the file's
-// bytes read so far.
+// invalid ones as { line, message } (the line the record starts on; the header is line 1).
+// Progress is the share of the file's bytes read so far.
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UnrecoverableError } from 'bullmq';
@@ -53,6 +53,15 @@ class ByteCounter extends Transform {
   }
 }
 
+const LINE_BREAK = /\r\n|\r|\n/g;
+
+/** Lines a record covers: one, plus the line breaks inside its (quoted) fields. */
+function linesSpanned(fields: readonly string[]): number {
+  let lines = 1;
+  for (const field of fields) lines += field.match(LINE_BREAK)?.length ?? 0;
+  return lines;
+}
+
 export class ItemsImportProcessor {
   constructor(private readonly options: ItemsImportOptions) {}
 
@@ -72,18 +81,8 @@ export class ItemsImportProcessor {
 
     const counter = new ByteCounter();
     let headerError: string | undefined;
-    const parser = parse({
-      bom: true,
-      columns: (header: string[]) => {
-        const columns = header.map((column) => column.trim().toLowerCase());
-        headerError = headerProblem(columns);
-        if (headerError) throw new Error(headerError);
-        return columns;
-      },
-      info: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-    });
+    // Records as arrays: the header is read below like any record, so its lines are counted too.
+    const parser = parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: true });
 
     const errors: RowError[] = [];
     let failed = 0;
@@ -100,15 +99,29 @@ export class ItemsImportProcessor {
       }
     };
 
-    const rows = async (records: AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) => {
-      for await (const { record, info } of records) {
-        const result = itemFromRow(record);
+    const rows = async (records: AsyncIterable<{ record: string[]; info: { empty_lines: number } }>) => {
+      let columns: string[] | undefined;
+      // Physical lines taken by the header and the records so far. csv-parse's own `info.lines`
+      // is where a record ends (and it counts a CRLF inside quotes twice), so the line a record
+      // starts on is computed here: after every earlier record and every empty line skipped.
+      let linesRead = 0;
+      for await (const { record: fields, info } of records) {
+        const line = linesRead + info.empty_lines + 1;
+        linesRead += linesSpanned(fields);
+        if (!columns) {
+          columns = fields.map((column) => column.trim().toLowerCase());
+          headerError = headerProblem(columns);
+          if (headerError) throw new Error(headerError);
+          continue;
+        }
+        const header: readonly string[] = columns;
+        const result = itemFromRow(Object.fromEntries(header.map((column, index) => [column, fields[index]])));
         if (result.ok) {
-          batch.push({ line: info.lines, item: result.item });
+          batch.push({ line, item: result.item });
           if (batch.length >= batchSize) await flush();
         } else {
           failed += 1;
-          if (errors.length < maxReportedErrors) errors.push({ line: info.lines, message: result.message });
+          if (errors.length < maxReportedErrors) errors.push({ line, message: result.message });
         }
       }
       await flush();

@@ -13,7 +13,7 @@ export interface ItemsImportRoutesOptions {
   maxUploadBytes: number;
 }
 
-const ImportForm = Type.Object({ file: Type.String({ format: 'binary', description: 'CSV with the header name,description,price,tax,tags (tags separated by |)' }) }, { title: 'ItemsImportForm' });
+const ImportForm = Type.Object({ file: Type.String({ format: 'binary', description: 'CSV with the header name,description,price,tax,tags (tags separated by |); the extra columns of an export are ignored' }) }, { title: 'ItemsImportForm' });
 
 export const itemsImportRoutes: FastifyPluginAsyncTypebox<ItemsImportRoutesOptions> = async (app, { imports, maxUploadBytes }) => {
   await app.register(multipart, {

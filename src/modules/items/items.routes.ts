@@ -21,7 +21,8 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async 
       schema: {
         tags,
         summary: 'List items',
-        description: 'Filter with `q`, `tag`, `minPrice`, `maxPrice`; sort with `sort`; page with `skip` and `limit`.',
+        description:
+          'Filter with `q`, `tag`, `minPrice`, `maxPrice` (inclusive; `minPrice` above `maxPrice` is 422); sort with `sort`; page with `skip` and `limit`.',
         querystring: ListItemsQuery,
         response: { 200: ItemPage, ...problems(422) },
       },

@@ -65,8 +65,8 @@ export const ItemSortSchema = Type.Union(
 const filterProperties = {
   q: Type.Optional(Type.String({ minLength: 3, maxLength: 50, description: 'Search in name and description' })),
   tag: Type.Optional(Tag),
-  minPrice: Type.Optional(Type.Number({ minimum: 0 })),
-  maxPrice: Type.Optional(Type.Number({ minimum: 0 })),
+  minPrice: Type.Optional(Type.Number({ minimum: 0, description: 'Inclusive; not above maxPrice' })),
+  maxPrice: Type.Optional(Type.Number({ minimum: 0, description: 'Inclusive; not below minPrice' })),
 };
 
 export const ListItemsQuery = Type.Object(

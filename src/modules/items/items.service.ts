@@ -28,6 +28,7 @@ export class ItemsService {
   }
 
   async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<PageResult<Item>> {
+    checkPriceRange(filter);
     const { items, total } = await this.items.list(filter, sort, page);
     return { items, total, ...page };
   }
@@ -85,6 +86,20 @@ function uniqueTags(tags: string[]): string[] {
 function checkTax(item: { price: number; tax?: number | null }): void {
   if (item.tax !== undefined && item.tax !== null && item.tax > item.price) {
     throw new ValidationError([{ path: '/body/tax', message: 'must not exceed price' }]);
+  }
+}
+
+/**
+ * An empty range is a client mistake (swapped bounds), not a question whose answer is "nothing":
+ * refuse it rather than answer an empty page that looks like a real result. Exported for every
+ * endpoint that takes the list filters.
+ */
+export function checkPriceRange(filter: Pick<ItemFilter, 'minPrice' | 'maxPrice'>): void {
+  if (filter.minPrice !== undefined && filter.maxPrice !== undefined && filter.minPrice > filter.maxPrice) {
+    throw new ValidationError([
+      { path: '/query/minPrice', message: 'must not exceed maxPrice' },
+      { path: '/query/maxPrice', message: 'must not be below minPrice' },
+    ]);
   }
 }
 

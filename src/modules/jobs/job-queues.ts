@@ -10,6 +10,12 @@ import { bullPrefix, defaultJobOptions, QUEUE_NAMES, type JobEnqueuer, type Owne
 /** Upper bound on one queue call when Redis accepts the connection but does not answer. */
 const QUEUE_CALL_TIMEOUT_MS = 2_000;
 
+/** Job hashes read per pipeline when several states are listed together. */
+const TIMESTAMP_CHUNK = 1_000;
+
+/** Ties between jobs created in the same millisecond: `9` before `10` for numeric ids. */
+const compareIds = new Intl.Collator('en', { numeric: true }).compare;
+
 export const JOB_STATES = ['waiting', 'active', 'completed', 'failed', 'delayed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
@@ -91,15 +97,52 @@ export class JobQueues implements JobEnqueuer, JobLookup {
     });
   }
 
+  /**
+   * One state is paged by BullMQ in that state's own order. Several states are paged over their
+   * merged list, newest created first: BullMQ would apply skip and limit to each state on its
+   * own (limit 2 over waiting and delayed answers up to 4 jobs), so the ids of every listed state
+   * are read and ordered here. That costs one read per job of those states; completed and
+   * failed jobs are bounded by their retention, so it stays small for an admin listing.
+   */
   async list(queue: QueueName, states: readonly JobState[], skip: number, limit: number): Promise<{ jobs: JobRecord[]; total: number }> {
     const q = this.queues[queue];
+    const [only] = states;
+    if (states.length === 1 && only) {
+      return this.call(async () => {
+        const [jobs, total] = await Promise.all([q.getJobs([only], skip, skip + limit - 1, false), q.getJobCountByTypes(only)]);
+        // A job removed between the two calls comes back as undefined.
+        const records = await Promise.all(jobs.filter(Boolean).map((job) => toRecord(queue, job, only)));
+        return { jobs: records, total };
+      });
+    }
     return this.call(async () => {
-      const [jobs, total] = await Promise.all([q.getJobs([...states], skip, skip + limit - 1, false), q.getJobCountByTypes(...states)]);
-      // A job removed between the two calls comes back as undefined.
-      const present = jobs.filter(Boolean);
-      const records = await Promise.all(present.map((job) => toRecord(queue, job, states.length === 1 ? states[0] : undefined)));
-      return { jobs: records, total };
+      // One script call: a consistent snapshot of the ids across states, without duplicates.
+      const ids = await q.getRanges([...states], 0, -1);
+      const created = await this.timestamps(q, ids);
+      const listed = ids
+        .map((id, index) => ({ id, timestamp: created[index] }))
+        // No timestamp: the job was removed after its id was read (or the id is a legacy marker).
+        .filter((entry): entry is { id: string; timestamp: number } => entry.timestamp !== undefined)
+        .sort((a, b) => b.timestamp - a.timestamp || compareIds(b.id, a.id));
+      const page = await Promise.all(listed.slice(skip, skip + limit).map(({ id }) => q.getJob(id)));
+      const records = await Promise.all(page.filter((job): job is Job<OwnedJobData> => Boolean(job)).map((job) => toRecord(queue, job)));
+      return { jobs: records, total: listed.length };
     });
+  }
+
+  /** Creation times of jobs by id, read in pipelined chunks; undefined for a job that is gone. */
+  private async timestamps(q: Queue<OwnedJobData>, ids: readonly string[]): Promise<Array<number | undefined>> {
+    const times: Array<number | undefined> = [];
+    for (let start = 0; start < ids.length; start += TIMESTAMP_CHUNK) {
+      const pipeline = this.connection.pipeline();
+      for (const id of ids.slice(start, start + TIMESTAMP_CHUNK)) pipeline.hget(q.toKey(id), 'timestamp');
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [err, value] of replies) {
+        if (err) throw err;
+        times.push(typeof value === 'string' && value !== '' ? Number(value) : undefined);
+      }
+    }
+    return times;
   }
 
   async close(): Promise<void> {

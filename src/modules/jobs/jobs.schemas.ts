@@ -6,7 +6,7 @@ import { Page, paginationProperties } from '../../lib/pagination.js';
 const QueueSchema = Type.Union([Type.Literal('email'), Type.Literal('imports'), Type.Literal('reports')]);
 const StateSchema = Type.Union(
   [Type.Literal('waiting'), Type.Literal('active'), Type.Literal('completed'), Type.Literal('failed'), Type.Literal('delayed')],
-  { description: 'Every state when left out' },
+  { description: "One state, in BullMQ's order for it; left out, every state merged, newest created first" },
 );
 
 export const JobOut = Type.Object(

@@ -18,7 +18,7 @@ export interface WorkerLogger {
 }
 
 export interface StartWorkersOptions {
-  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'workerConcurrency'>;
+  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'workerConcurrency' | 'jobLockDuration' | 'jobStalledInterval'>;
   processors: Processors;
   log: WorkerLogger;
   /** Run only some queues (to scale one kind of work on its own); all by default. */
@@ -57,7 +57,15 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   };
 
   const workers = (options.queues ?? QUEUE_NAMES).map((queue) => {
-    const worker = new Worker(queue, processors[queue], { connection, prefix: bullPrefix(config), concurrency: config.workerConcurrency });
+    const worker = new Worker(queue, processors[queue], {
+      connection,
+      prefix: bullPrefix(config),
+      concurrency: config.workerConcurrency,
+      // A killed worker stops renewing its lock; the stalled check of a live worker then puts
+      // the job back in the queue (processors are idempotent, so the rerun does no harm).
+      lockDuration: config.jobLockDuration * 1000,
+      stalledInterval: config.jobStalledInterval * 1000,
+    });
     worker.on('progress', (job, progress) =>
       notify(job, { type: 'job.progress', jobId: String(job.id), queue, progress: typeof progress === 'number' || typeof progress === 'object' ? progress : { value: progress } }),
     );

@@ -31,6 +31,12 @@ export interface UserChanges {
   passwordHash?: string;
 }
 
+/** What deleting a user removed by cascade, for the caller to clean outside the database. */
+export interface RemovedUserData {
+  itemIds: number[];
+  storageKeys: string[];
+}
+
 const publicFields = { id: true, email: true, name: true, role: true, isActive: true, createdAt: true, updatedAt: true } as const;
 
 export function isUniqueViolation(err: unknown): boolean {
@@ -42,7 +48,7 @@ export function isNotFound(err: unknown): boolean {
 }
 
 export class UsersRepository {
-  constructor(private readonly db: Pick<PrismaClient, 'user'>) {}
+  constructor(private readonly db: Pick<PrismaClient, 'user' | '$transaction'>) {}
 
   findById(id: number): Promise<User | null> {
     return this.db.user.findUnique({ where: { id }, select: publicFields });
@@ -76,9 +82,22 @@ export class UsersRepository {
     }
   }
 
-  async delete(id: number): Promise<boolean> {
-    const { count } = await this.db.user.deleteMany({ where: { id } });
-    return count > 0;
+  /**
+   * Deletes a user (the database cascades their items and files) and returns the ids of those
+   * items and the storage keys of those files, or null when there is no such user. The user row
+   * is locked first (FOR UPDATE conflicts with the key-share lock of a foreign-key check), so an
+   * item or file inserted concurrently either committed before the lists are read, or waits
+   * and then fails on its foreign key: nothing is removed without being listed.
+   */
+  deleteWithOwnedData(id: number): Promise<RemovedUserData | null> {
+    return this.db.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<Array<{ id: number }>>`SELECT id FROM users WHERE id = ${id} FOR UPDATE`;
+      if (locked.length === 0) return null;
+      const items = await tx.item.findMany({ where: { ownerId: id }, select: { id: true } });
+      const files = await tx.file.findMany({ where: { ownerId: id }, select: { storageKey: true } });
+      await tx.user.delete({ where: { id } });
+      return { itemIds: items.map((item) => item.id), storageKeys: files.map((file) => file.storageKey) };
+    });
   }
 
   async list(filter: { role?: Role }, page: Pagination): Promise<{ items: User[]; total: number }> {

@@ -1,12 +1,22 @@
 // Profile and user-management rules: who may change what, and which changes end sessions.
 import { ConflictError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
 import type { Pagination, PageResult } from '../../lib/pagination.js';
+import type { Storage } from '../../lib/storage/storage.js';
 import type { PasswordHasher } from '../auth/password-hasher.js';
+import type { ItemChangeListener } from '../items/items.service.js';
 import type { Role, User, UsersRepository } from './users.repository.js';
 
 /** Ends every session of a user (refresh families, cached auth state). */
 export interface SessionRevoker {
   revokeAllSessions(userId: number): Promise<void>;
+}
+
+/** What a user's data leaves outside the database: cached items and stored file bytes. */
+export interface OwnedDataCleanup {
+  /** The items service's change listener: drops the item's cache entry on every instance. */
+  onItemRemoved: ItemChangeListener;
+  storage: Pick<Storage, 'delete'>;
+  log: { warn(obj: object, msg: string): void };
 }
 
 export interface ProfileChanges {
@@ -27,6 +37,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionRevoker,
+    private readonly cleanup: OwnedDataCleanup,
   ) {}
 
   async get(id: number): Promise<User> {
@@ -69,7 +80,20 @@ export class UsersService {
 
   async adminDelete(actorId: number, id: number): Promise<void> {
     if (actorId === id) throw new ConflictError('You cannot delete your own account');
-    if (!(await this.users.delete(id))) throw new NotFoundError('User not found');
+    const removed = await this.users.deleteWithOwnedData(id);
+    if (!removed) throw new NotFoundError('User not found');
     await this.sessions.revokeAllSessions(id);
+    // Rows first, then what lives outside the database, as a file delete does: a crash in
+    // between leaves cache entries that expire within CACHE_TTL and unreferenced bytes, never a
+    // row whose bytes are gone.
+    for (const itemId of removed.itemIds) await this.cleanup.onItemRemoved(itemId);
+    for (const key of removed.storageKeys) {
+      try {
+        await this.cleanup.storage.delete(key);
+      } catch (err) {
+        // The user is gone either way; leftover bytes only cost disk space.
+        this.cleanup.log.warn({ err, storageKey: key, userId: id }, 'could not remove stored content of a deleted user');
+      }
+    }
   }
 }

@@ -48,6 +48,64 @@ describe('API keys', () => {
     expect(Object.keys(list.json().items[0]).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'prefix']);
   });
 
+  it('GET /:id answers one key, metadata only: never the key nor its hash', async () => {
+    const user = await createUser(app);
+    const created = await createKey(user, 'reader');
+    await meWithKey(app, created.key);
+
+    const response = await app.inject({ method: 'GET', url: `${URL}/${created.id}`, headers: user.headers });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(Object.keys(body).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'prefix']);
+    expect(body).toMatchObject({ id: created.id, name: 'reader', prefix: created.prefix });
+    expect(body.lastUsedAt).toEqual(expect.any(String));
+    expect(Date.parse(body.createdAt)).not.toBeNaN();
+    const row = await app.prisma.apiKey.findUniqueOrThrow({ where: { id: created.id } });
+    expect(response.body).not.toContain(created.key);
+    expect(response.body).not.toContain(row.keyHash);
+    expect(response.body).not.toMatch(/keyHash|key_hash|"key"/);
+    // Same shape as the list entry.
+    const listed = (await app.inject({ method: 'GET', url: URL, headers: user.headers })).json().items[0];
+    expect(body).toEqual(listed);
+  });
+
+  it("GET /:id: someone else's key, a revoked key and a missing key are 404; a bad id is 422", async () => {
+    const owner = await createUser(app);
+    const stranger = await createUser(app);
+    const { id } = await createKey(owner);
+    const get = (user: TestUser, keyId: string | number) => app.inject({ method: 'GET', url: `${URL}/${keyId}`, headers: user.headers });
+
+    const foreign = await get(stranger, id);
+    expect(foreign.statusCode).toBe(404);
+    expect(problemOf(foreign).detail).toBe('API key not found');
+    expect((await get(owner, 2147483647)).statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: owner.headers })).statusCode).toBe(204);
+    expect((await get(owner, id)).statusCode).toBe(404);
+
+    for (const bad of ['abc', '0', '-1', '1.5', '2147483648']) {
+      const response = await get(owner, bad);
+      expect(response.statusCode, bad).toBe(422);
+      expect(problemOf(response).errors?.map((e) => e.path)).toContain('/params/id');
+    }
+  });
+
+  it('GET /:id needs a bearer token: 401 without credentials, 403 with an API key', async () => {
+    const user = await createUser(app);
+    const { id, key } = await createKey(user);
+    expect((await app.inject({ method: 'GET', url: `${URL}/${id}` })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: `${URL}/${id}`, headers: { 'x-api-key': key } })).statusCode).toBe(403);
+  });
+
+  it('GET /:id is in the OpenAPI document with its response schema', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const operation = document.paths['/api/v1/users/me/api-keys/{id}'].get;
+    expect(operation.security).toEqual([{ OAuth2PasswordBearer: [] }]);
+    const schema = operation.responses['200'].content['application/json'].schema;
+    const resolved = schema.$ref ? document.components.schemas[schema.$ref.split('/').pop()] : schema;
+    expect(Object.keys(resolved.properties).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'prefix']);
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '401', '403', '404', '422']);
+  });
+
   it('X-API-Key authenticates as the owner on protected routes, on any instance, and records the last use', async () => {
     const user = await createUser(app);
     const { id, key } = await createKey(user);

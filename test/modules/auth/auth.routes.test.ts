@@ -134,3 +134,43 @@ describe('access tokens on protected routes', () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(401);
   });
 });
+
+describe('POST /api/v1/auth/logout is bearer-only', () => {
+  const logout = (headers: Record<string, string>, cookies?: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers, ...(cookies ? { cookies } : {}) });
+
+  it('refuses an API key alone with 401 (WWW-Authenticate: Bearer) and revokes nothing, not even the cookie session', async () => {
+    const user = await createUser(app);
+    const created = await app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: user.headers, payload: { name: 'ci' } });
+    const { key } = created.json<{ key: string }>();
+
+    // The refresh cookie a browser would send along must not be revoked on an API key's say-so.
+    const response = await logout({ 'x-api-key': key }, { refresh_token: user.refreshToken });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+    expect(problemOf(response).detail).toMatch(/bearer access token/);
+    expect(response.cookies.find((c) => c.name === 'refresh_token')).toBeUndefined();
+
+    expect(await app.prisma.refreshToken.count({ where: { userId: user.id, revokedAt: { not: null } } })).toBe(0);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } })).statusCode).toBe(200);
+    const refreshed = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: user.refreshToken } });
+    expect(refreshed.statusCode).toBe(200);
+  });
+
+  it('still logs out with a bearer token, with or without an API key alongside', async () => {
+    const user = await createUser(app);
+    const { key } = (await app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: user.headers, payload: { name: 'ci' } })).json<{ key: string }>();
+    expect((await logout({ ...user.headers, 'x-api-key': key })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(401);
+    // The key is not a session: logging out leaves it working.
+    expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } })).statusCode).toBe(200);
+  });
+
+  it('documents itself as bearer-only', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const operation = document.paths['/api/v1/auth/logout'].post;
+    expect(operation.security).toEqual([{ OAuth2PasswordBearer: [] }]);
+    expect(operation.description).toMatch(/API key/);
+  });
+});

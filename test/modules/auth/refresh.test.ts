@@ -77,7 +77,7 @@ describe('POST /api/v1/auth/refresh', () => {
   });
 
   it('marks the cookie Secure in production mode', async () => {
-    const prod = await buildTestApp({ env: { NODE_ENV: 'production', METRICS_PASSWORD: 'a-real-metrics-password', LOG_LEVEL: 'silent' } });
+    const prod = await buildTestApp({ env: { NODE_ENV: 'production', METRICS_PASSWORD: 'a-real-metrics-password', ADMIN_PASSWORD: 'a-real-admin-password', LOG_LEVEL: 'silent' } });
     try {
       const user = await createUser(prod);
       const login = await prod.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
@@ -97,10 +97,31 @@ describe('POST /api/v1/auth/refresh', () => {
 
   it('refuses an expired refresh token without revoking anything else', async () => {
     const user = await createUser(app);
-    await app.prisma.refreshToken.updateMany({ where: { userId: user.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    // A second, live session of the same user, which must survive.
+    const second = (
+      await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } })
+    ).json<{ access_token: string; refresh_token: string }>();
+    const expired = await app.prisma.refreshToken.update({
+      where: { tokenHash: hashToken(user.refreshToken) },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+
     const response = await refresh(app, user.refreshToken);
     expect(response.statusCode).toBe(401);
     expect(problemOf(response).detail).toBe('The refresh token is invalid or expired');
+
+    // An expired token is not a replay: nothing is marked revoked or used, no successor is written.
+    const rows = await app.prisma.refreshToken.findMany({ where: { userId: user.id } });
+    expect(rows).toHaveLength(2);
+    expect(rows.every((row) => row.revokedAt === null && row.usedAt === null)).toBe(true);
+    // Access tokens of both sessions still work, on either instance (nothing went on the deny-list).
+    const me = (target: App, accessToken: string) =>
+      target.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${accessToken}` } });
+    expect((await me(other, user.accessToken)).statusCode).toBe(200);
+    expect((await me(app, second.access_token)).statusCode).toBe(200);
+    // The other session still rotates.
+    expect((await refresh(other, second.refresh_token)).statusCode).toBe(200);
+    expect(await app.prisma.refreshToken.count({ where: { familyId: expired.familyId, revokedAt: { not: null } } })).toBe(0);
   });
 
   it('honours REFRESH_TOKEN_TTL', async () => {

@@ -121,6 +121,58 @@ describe('POST /api/v1/items/import', () => {
     }
   });
 
+  it('reports the line a quoted multi-line record starts on, with CRLF line ends', async () => {
+    const owner = await createUser(app);
+    const csv = [
+      'name,description,price,tax,tags',
+      'Lamp,"two', 'lines",10,,',
+      '"Bad, multi","first', 'second', 'third",abc,,',
+      '',
+      'Good,,5,,',
+      '"No', 'price",,,,',
+    ].join('\r\n');
+    const job = await importCsv(owner, csv);
+    expect(job.result).toEqual({
+      inserted: 2,
+      failed: 2,
+      errors: [
+        { line: 4, message: 'price: must be a number' },
+        { line: 9, message: 'price: is required' },
+      ],
+      errorsOmitted: 0,
+    });
+    const items = await app.prisma.item.findMany({ where: { importJobId: job.id }, orderBy: { importLine: 'asc' } });
+    expect(items.map((item) => [item.importLine, item.name, item.description])).toEqual([
+      [2, 'Lamp', 'two\r\nlines'],
+      [8, 'Good', null],
+    ]);
+  });
+
+  it('imports an export back: the read-only columns are ignored, the items become the importer\'s', async () => {
+    const tag = `roundtrip-${Date.now().toString(36)}`;
+    const originals = [
+      { name: 'Round, trip "one"', description: 'line one\nline two', price: 12.5, tax: 1.25, tags: [tag, 'second'] },
+      { name: 'Plain', price: 3, tags: [tag] },
+    ];
+    for (const payload of originals) {
+      expect((await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload })).statusCode).toBe(201);
+    }
+    const exported = await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${tag}&sort=name` });
+    expect(exported.statusCode).toBe(200);
+    expect(exported.body.split('\r\n')[0]).toBe('id,name,description,price,tax,tags,ownerId,createdAt,updatedAt');
+
+    const importer = await createUser(app);
+    const job = await importCsv(importer, exported.body);
+    expect(job.result).toEqual({ inserted: 2, failed: 0, errors: [], errorsOmitted: 0 });
+    const imported = await app.prisma.item.findMany({ where: { importJobId: job.id }, orderBy: { name: 'asc' } });
+    const source = await app.prisma.item.findMany({ where: { ownerId: user.id, tags: { has: tag } }, orderBy: { name: 'asc' } });
+    const fields = (item: (typeof imported)[number]) => [item.name, item.description, item.price.toFixed(2), item.tax?.toFixed(2) ?? null, item.tags];
+    expect(imported.map(fields)).toEqual(source.map(fields));
+    expect(imported.every((item) => item.ownerId === importer.id)).toBe(true);
+    expect(source).toHaveLength(2);
+    expect(imported.some((item) => source.some((original) => original.id === item.id))).toBe(false);
+  });
+
   it('caps the error list and says how many errors were left out', async () => {
     const job = await importCsv(user, `name,price\n${rows(150, (i) => `bad ${i},-1`)}\n`);
     expect(job.result).toMatchObject({ inserted: 0, failed: 150, errorsOmitted: 50 });
@@ -164,6 +216,9 @@ describe('POST /api/v1/items/import', () => {
     const header = await uploadCsv(user, 'title,cost\nLamp,10\n');
     expect(header.statusCode).toBe(422);
     expect(problemOf(header).errors).toEqual([{ path: '/body/file', message: expect.stringContaining('missing: name, price') }]);
+    const unknown = await uploadCsv(user, 'name,price,colour\nLamp,10,red\n');
+    expect(unknown.statusCode).toBe(422);
+    expect(problemOf(unknown).errors?.[0]?.message).toMatch(/^unknown columns: colour /);
     const empty = await uploadCsv(user, '');
     expect(empty.statusCode).toBe(422);
     const json = await app.inject({ method: 'POST', url: '/api/v1/items/import', headers: user.headers, payload: { name: 'x' } });

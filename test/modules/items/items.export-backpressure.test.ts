@@ -3,38 +3,39 @@
 // stop, so "it stops, and stays bounded" is the property, whatever the socket buffer sizes.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { ExportedItem, ItemsExportRepository } from '../../../src/modules/items/items-export.repository.js';
-import { ItemsExportService } from '../../../src/modules/items/items-export.service.js';
+import { ItemsExportService, type ItemsCsvSource } from '../../../src/modules/items/items-export.service.js';
 import { buildTestApp } from '../../helpers/app.js';
 
 const ROW_BYTES = 1000;
 let rowsProduced = 0;
 let sourceClosed = false;
 
-const endless = {
-  async *batches(_filter: unknown, _sort: unknown, batchSize: number): AsyncGenerator<ExportedItem[]> {
-    try {
-      for (let id = 1; ; ) {
-        const batch: ExportedItem[] = [];
-        for (let i = 0; i < batchSize; i += 1, id += 1) {
-          batch.push({ id, ownerId: 1, name: `item ${id}`, description: 'x'.repeat(ROW_BYTES), price: '1.00', tax: null, tags: [], createdAt: new Date(0), updatedAt: new Date(0) });
-        }
-        rowsProduced += batch.length;
-        yield batch;
-      }
-    } finally {
-      sourceClosed = true;
-    }
+/** An endless CSV, produced only when read (like COPY output paused by backpressure). */
+const endless: ItemsCsvSource = {
+  async open() {
+    let id = 0;
+    const source = new Readable({
+      read() {
+        const rows: string[] = [];
+        for (let i = 0; i < 100; i++) rows.push(`${++id},item ${id},${'x'.repeat(ROW_BYTES)},1.00,,,1,,\r\n`);
+        rowsProduced += rows.length;
+        this.push(rows.join(''));
+      },
+    });
+    source.once('close', () => (sourceClosed = true));
+    source.push('id,name,description,price,tax,tags,ownerId,createdAt,updatedAt\r\n');
+    return source;
   },
-} as unknown as ItemsExportRepository;
+};
 
 let app: App;
 let port: number;
 
 beforeAll(async () => {
-  app = await buildTestApp({ overrides: { itemsExportService: new ItemsExportService(endless, 100) } });
+  app = await buildTestApp({ overrides: { itemsExportService: new ItemsExportService(endless) } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
 });

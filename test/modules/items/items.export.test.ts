@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { ItemsExportRepository } from '../../../src/modules/items/items-export.repository.js';
-import { ItemsExportService } from '../../../src/modules/items/items-export.service.js';
+import { escapeLiteral } from 'pg';
+import { exportStatement } from '../../../src/modules/items/items-export.repository.js';
 import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
 
 let app: App;
@@ -92,40 +94,81 @@ describe('GET /api/v1/items/export.csv', () => {
   });
 });
 
-describe('ItemsExportService batches', () => {
-  it('walks every row exactly once across keyset batches, for every sort, with ties on the sort value', async () => {
-    // Same price and name on many rows: the id tie-breaker must keep batches from repeating or skipping.
-    const batchTag = `batch-${randomBytes(4).toString('hex')}`;
-    const made = await app.prisma.item.createManyAndReturn({
-      data: Array.from({ length: 23 }, (_, i) => ({ ownerId: owner.id, name: `same-${i % 3}`, price: 5 + (i % 4), tags: [batchTag] })),
-      select: { id: true },
+describe('the COPY-based export', () => {
+  it('streams rows in exactly the order of the paginated list, for every sort, with ties on the sort value', async () => {
+    // Same price and name on many rows: the id tie-breaker must order them like the list does.
+    const orderTag = `order-${randomBytes(4).toString('hex')}`;
+    await app.prisma.item.createMany({
+      data: Array.from({ length: 23 }, (_, i) => ({ ownerId: owner.id, name: `same-${i % 3}`, price: 5 + (i % 4), tags: [orderTag] })),
     });
-    const service = new ItemsExportService(new ItemsExportRepository(app.prisma), 4);
     for (const sort of ['name', '-name', 'price', '-price', 'createdAt', '-createdAt'] as const) {
-      const ids: number[] = [];
-      for await (const record of await service.open({ tag: batchTag }, sort)) ids.push(Number(record.id));
-      expect(ids.slice().sort((a, b) => a - b), sort).toEqual(made.map((m) => m.id).sort((a, b) => a - b));
-      expect(new Set(ids).size).toBe(ids.length);
+      const listed = (await app.inject({ method: 'GET', url: `/api/v1/items?tag=${orderTag}&sort=${sort}&limit=100` })).json<{ items: { id: number }[] }>();
+      const exported = rows((await app.inject({ method: 'GET', url: exportUrl({ sort }).replace(`tag=${tag}`, `tag=${orderTag}`) })).body);
+      expect(exported.map((r) => Number(r.id)), sort).toEqual(listed.items.map((i) => i.id));
     }
   });
 
-  it('stops reading batches when the consumer stops', async () => {
-    const batchTag = `stop-${randomBytes(4).toString('hex')}`;
-    await app.prisma.item.createMany({ data: Array.from({ length: 10 }, (_, i) => ({ ownerId: owner.id, name: `n${i}`, price: 1, tags: [batchTag] })) });
-    let batchesRead = 0;
-    const repository = new ItemsExportRepository(app.prisma);
-    const counting = {
-      async *batches(...args: Parameters<ItemsExportRepository['batches']>) {
-        for await (const batch of repository.batches(...args)) {
-          batchesRead += 1;
-          yield batch;
-        }
-      },
-    } as ItemsExportRepository;
-    const records = await new ItemsExportService(counting, 2).open({ tag: batchTag }, 'name');
-    for await (const record of records) {
-      if (record.name === 'n2') break;
+  it('treats quotes, backslashes and LIKE wildcards in the search as plain text', async () => {
+    const textTag = `text-${randomBytes(4).toString('hex')}`;
+    for (const name of [`100%_off 'sale' \\ back`, 'plain item']) {
+      expect((await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload: { name, price: 1, tags: [textTag] } })).statusCode).toBe(201);
     }
-    expect(batchesRead).toBe(2);
+    const search = async (q: string) =>
+      rows((await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?${new URLSearchParams({ tag: textTag, q })}` })).body).map((r) => r.name);
+    expect(await search(`%_off 'sa`)).toEqual([`100%_off 'sale' \\ back`]);
+    expect(await search(`' \\ b`)).toEqual([`100%_off 'sale' \\ back`]);
+    expect(await search('___')).toEqual([]);
+    expect(await search(`' OR '1'='1`)).toEqual([]);
+    // The list (Prisma) agrees on every one of them.
+    const listed = (await app.inject({ method: 'GET', url: `/api/v1/items?${new URLSearchParams({ tag: textTag, q: '%_off' })}` })).json<{ total: number }>();
+    expect(listed.total).toBe(1);
+  });
+
+  it('refuses minPrice above maxPrice like the list does', async () => {
+    const response = await app.inject({ method: 'GET', url: exportUrl({ minPrice: 30, maxPrice: 10 }) });
+    expect(response.statusCode).toBe(422);
+    expect(problemOf(response).errors?.map((e) => e.path)).toEqual(['/query/minPrice', '/query/maxPrice']);
+  });
+
+  it('gives the connection back to the pool after an export, and cancels the COPY when the client leaves', async () => {
+    const bigTag = `big-${randomBytes(4).toString('hex')}`;
+    await app.prisma.$executeRawUnsafe(
+      `INSERT INTO items (owner_id, name, description, price, tags, updated_at) SELECT ${owner.id}, 'bulk ' || g, repeat('x', 500), 1, ARRAY['${bigTag}'], now() FROM generate_series(1, 20000) g`,
+    );
+    await app.inject({ method: 'GET', url: exportUrl({ sort: 'price' }) });
+    expect(app.pg.totalCount - app.pg.idleCount).toBe(0);
+
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const activeCopies = async () =>
+      Number(
+        (await app.prisma.$queryRawUnsafe<{ n: bigint }[]>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND query LIKE '%${bigTag}%' AND state = 'active'`,
+        ))[0]!.n,
+      );
+    const request = http.get({ host: '127.0.0.1', port, path: `/api/v1/items/export.csv?tag=${bigTag}` });
+    const response = await new Promise<http.IncomingMessage>((resolve) => request.on('response', resolve));
+    response.pause(); // a client that stops reading: PostgreSQL waits with the COPY open
+    await vi.waitFor(async () => expect(await activeCopies()).toBe(1), { timeout: 10_000, interval: 100 });
+    request.destroy();
+    await vi.waitFor(
+      async () => {
+        expect(await activeCopies()).toBe(0);
+        expect(app.pg.totalCount - app.pg.idleCount).toBe(0);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  });
+});
+
+describe('exportStatement', () => {
+  it('writes validated values as literals and refuses anything else', () => {
+    const sql = exportStatement({ q: "it's", tag: 'a\\b', minPrice: 1.5, maxPrice: 2 }, '-price');
+    expect(sql).toContain(`ILIKE '%it''s%'`);
+    expect(sql).toContain(`ARRAY[${escapeLiteral('a\\b')}]`);
+    expect(sql).toContain('price >= 1.5 AND price <= 2');
+    expect(sql).toContain('ORDER BY price DESC, id DESC');
+    expect(() => exportStatement({ minPrice: Number.NaN }, 'price')).toThrow(TypeError);
+    expect(() => exportStatement({}, 'owner_id; DROP TABLE items' as never)).toThrow(TypeError);
   });
 });

@@ -233,4 +233,21 @@ describe('GET /api/v1/items (list)', () => {
     expect(response.statusCode).toBe(422);
     expect(problemOf(response).errors?.map((e) => e.path)).toContain(path);
   });
+
+  it('rejects minPrice above maxPrice with 422 naming both, instead of an empty page', async () => {
+    const response = await app.inject({ method: 'GET', url: `/api/v1/items?tag=${tag}&minPrice=35&maxPrice=25` });
+    expect(response.statusCode).toBe(422);
+    const problem = problemOf(response);
+    expect(problem).toMatchObject({ type: '/problems/validation-error', status: 422 });
+    expect(problem.errors).toEqual([
+      { path: '/query/minPrice', message: 'must not exceed maxPrice' },
+      { path: '/query/maxPrice', message: 'must not be below minPrice' },
+    ]);
+  });
+
+  it('accepts an equal minPrice and maxPrice (the range is inclusive)', async () => {
+    const response = await app.inject({ method: 'GET', url: `/api/v1/items?tag=${tag}&minPrice=30&maxPrice=30` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().items.map((i: { name: string }) => i.name)).toEqual(['Gamma gadget']);
+  });
 });

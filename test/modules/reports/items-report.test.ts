@@ -1,9 +1,15 @@
 // The items-per-tag report: queued by an admin, written by a real (in-process) worker through
 // the storage port as the admin's file, downloadable, and never written twice for one job.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
+import { LocalDiskStorage } from '../../../src/lib/storage/local-disk-storage.js';
+import { FilesRepository, type FileRecord } from '../../../src/modules/files/files.repository.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/modules/jobs/worker-runtime.js';
+import { ItemsReportProcessor, reportFileId, type ReportJob, type ReportJobData } from '../../../src/modules/reports/items-report.processor.js';
 import { buildTestApp, createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
 
 const env = { REDIS_PREFIX: `${inject('redisPrefix')}reports:`, JOB_BACKOFF_MS: '50' };
@@ -83,5 +89,77 @@ describe('POST /api/v1/reports/items', () => {
     expect(forbidden.statusCode).toBe(403);
     expect(problemOf(forbidden).status).toBe(403);
     expect((await app.inject({ method: 'POST', url: '/api/v1/reports/items' })).statusCode).toBe(401);
+  });
+});
+
+describe('ItemsReportProcessor after a crash', () => {
+  let root: string;
+  let storage: LocalDiskStorage;
+  const processor = (files: FilesRepository = app.deps.filesRepository) => new ItemsReportProcessor({ storage, files, reports: app.deps.reportsRepository });
+  const storedObjects = async () => (await readdir(join(root, 'objects'), { recursive: true, withFileTypes: true }).catch(() => [])).filter((entry) => entry.isFile()).length;
+  const rowsOf = (jobId: string) => app.prisma.file.findMany({ where: { id: reportFileId(jobId) } });
+
+  /** A job whose data persists across runs, like a BullMQ job's; `crash` refuses an update. */
+  function reportJob(crash: (data: ReportJobData) => boolean = () => false, id = `report-${randomUUID()}`): ReportJob {
+    const job: ReportJob = {
+      id,
+      data: { ownerId: admin.id },
+      async updateData(data) {
+        if (crash(data)) throw new Error('worker died');
+        job.data = data;
+      },
+      async updateProgress() {},
+    };
+    return job;
+  }
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'reports-'));
+    storage = new LocalDiskStorage({ root, maxBytes: 1 << 20 });
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('finds the file a run created before it could record its id, instead of writing a second one', async () => {
+    let crashes = 1;
+    const job = reportJob((data) => data.fileId !== undefined && crashes-- > 0);
+    const objectsBefore = await storedObjects();
+    await expect(processor().process(job)).rejects.toThrow('worker died');
+    expect(await rowsOf(job.id!)).toHaveLength(1);
+    const filesBefore = await app.prisma.file.count({ where: { ownerId: admin.id } });
+
+    const { fileId } = await processor().process(job);
+    expect(fileId).toBe(reportFileId(job.id!));
+    expect(job.data).toEqual({ ownerId: admin.id, fileId });
+    expect(await app.prisma.file.count({ where: { ownerId: admin.id } })).toBe(filesBefore);
+    expect(await storedObjects()).toBe(objectsBefore + 1);
+  });
+
+  it('uses the bytes a run stored before it died without a row, leaving none unreferenced', async () => {
+    class DyingFiles extends FilesRepository {
+      override createIfAbsent(): Promise<FileRecord> {
+        return new Promise(() => {}); // the process is gone: this never settles
+      }
+    }
+    const job = reportJob();
+    const objectsBefore = await storedObjects();
+    void processor(new DyingFiles(app.prisma)).process(job);
+    await vi.waitFor(() => expect(job.data.stored).toBeDefined());
+    const firstBytes = job.data.stored!.key;
+
+    const { fileId } = await processor().process(job);
+    const rows = await rowsOf(job.id!);
+    expect(rows).toMatchObject([{ id: fileId, storageKey: firstBytes, ownerId: admin.id }]);
+    expect(await storedObjects()).toBe(objectsBefore + 1);
+    expect(job.data).toEqual({ ownerId: admin.id, fileId });
+  });
+
+  it('ends with one file and one copy of the bytes when two runs of a job race', async () => {
+    const first = reportJob();
+    const second = reportJob(undefined, first.id);
+    const objectsBefore = await storedObjects();
+    const results = await Promise.all([processor().process(first), processor().process(second)]);
+    expect(results[0]).toEqual(results[1]);
+    expect(await rowsOf(first.id!)).toHaveLength(1);
+    expect(await storedObjects()).toBe(objectsBefore + 1);
   });
 });

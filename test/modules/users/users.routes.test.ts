@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
+import { LocalDiskStorage } from '../../../src/lib/storage/local-disk-storage.js';
 import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { multipart } from '../files/multipart.js';
 
 let app: App;
 let admin: TestUser;
@@ -109,6 +111,66 @@ describe('user management (ADMIN)', () => {
     expect((await app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: admin.headers })).statusCode).toBe(404);
     expect((await app.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: admin.headers })).statusCode).toBe(404);
     expect((await app.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: admin.headers, payload: { name: 'x' } })).statusCode).toBe(404);
+  });
+
+  it("drops the deleted user's items from the cache: the next read is 404, not a cached 200", async () => {
+    const user = await createUser(app);
+    const ids: number[] = [];
+    for (const name of ['Cached one', 'Cached two']) {
+      const created = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name, price: 3 } });
+      expect(created.statusCode).toBe(201);
+      const { id } = created.json<{ id: number }>();
+      ids.push(id);
+      await app.inject({ method: 'GET', url: `/api/v1/items/${id}` });
+      expect((await app.inject({ method: 'GET', url: `/api/v1/items/${id}` })).headers['x-cache']).toBe('HIT');
+    }
+
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: admin.headers })).statusCode).toBe(204);
+
+    expect(await app.prisma.item.count({ where: { id: { in: ids } } })).toBe(0);
+    for (const id of ids) expect((await app.inject({ method: 'GET', url: `/api/v1/items/${id}` })).statusCode).toBe(404);
+  });
+
+  it("removes the bytes of the deleted user's files from storage", async () => {
+    const user = await createUser(app);
+    const form = multipart([
+      { name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'first file' },
+      { name: 'file', filename: 'b.txt', contentType: 'text/plain', content: 'second file' },
+    ]);
+    const uploaded = await app.inject({ method: 'POST', url: '/api/v1/files', headers: { ...user.headers, ...form.headers }, payload: form.payload });
+    expect(uploaded.statusCode).toBe(201);
+    const keys = (await app.prisma.file.findMany({ where: { ownerId: user.id }, select: { storageKey: true } })).map((file) => file.storageKey);
+    expect(keys).toHaveLength(2);
+    for (const key of keys) expect(await app.deps.storage.stat(key)).not.toBeNull();
+
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: admin.headers })).statusCode).toBe(204);
+
+    expect(await app.prisma.file.count({ where: { ownerId: user.id } })).toBe(0);
+    for (const key of keys) expect(await app.deps.storage.stat(key)).toBeNull();
+  });
+
+  it('still deletes the user when their bytes cannot be removed, and logs it', async () => {
+    class UndeletableStorage extends LocalDiskStorage {
+      override async delete(): Promise<void> {
+        throw new Error('object store unavailable');
+      }
+    }
+    const lines: string[] = [];
+    const other = await buildTestApp({
+      overrides: { storage: new UndeletableStorage({ root: app.config.uploadDir, maxBytes: app.config.maxUploadBytes }) },
+      env: { LOG_LEVEL: 'warn' },
+      logStream: { write: (line) => void lines.push(line) },
+    });
+    try {
+      const user = await createUser(other);
+      const form = multipart([{ name: 'file', filename: 'kept.txt', contentType: 'text/plain', content: 'kept' }]);
+      expect((await other.inject({ method: 'POST', url: '/api/v1/files', headers: { ...user.headers, ...form.headers }, payload: form.payload })).statusCode).toBe(201);
+      expect((await other.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: admin.headers })).statusCode).toBe(204);
+      expect(await other.prisma.user.count({ where: { id: user.id } })).toBe(0);
+      expect(lines.some((line) => line.includes('could not remove stored content of a deleted user'))).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 
   it('does not let an admin demote, deactivate or delete itself (409)', async () => {
