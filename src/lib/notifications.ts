@@ -11,11 +11,6 @@ export function userChannel(redisPrefix: string, userId: number): string {
   return `${redisPrefix}events:user:${userId}`;
 }
 
-/** Pattern matching every user's channel, for one PSUBSCRIBE per instance. */
-export function userChannelPattern(redisPrefix: string): string {
-  return `${redisPrefix}events:user:*`;
-}
-
 export interface Publisher {
   publish(channel: string, message: string): Promise<number>;
 }

@@ -29,9 +29,14 @@ const CLOSE_HANDSHAKE_GRACE_MS = 2_000;
  */
 const SUBSCRIBER_COMMAND_TIMEOUT_MS = 500;
 
-function createSubscriber(url: string): Redis {
+/** The CLIENT LIST name of an instance's one subscriber connection. */
+export function subscriberName(redisPrefix: string): string {
+  return `${redisPrefix.replace(/[^\w.-]/g, '_')}hub`;
+}
+
+function createSubscriber(url: string, redisPrefix: string): Redis {
   // No keyPrefix: it would not apply to channel names anyway; channels carry the prefix themselves.
-  return createRedis(url, '', { commandTimeout: SUBSCRIBER_COMMAND_TIMEOUT_MS });
+  return createRedis(url, '', { commandTimeout: SUBSCRIBER_COMMAND_TIMEOUT_MS, connectionName: subscriberName(redisPrefix) });
 }
 
 async function closeAll(clients: Set<WebSocket>): Promise<void> {
@@ -51,7 +56,7 @@ async function closeAll(clients: Set<WebSocket>): Promise<void> {
 export default fp(
   async (app) => {
     const { config } = app;
-    const subscriber = createSubscriber(config.redisUrl);
+    const subscriber = createSubscriber(config.redisUrl, config.redisPrefix);
     let down = false;
     subscriber.on('error', (err) => {
       if (!down) app.log.warn({ err }, 'redis subscriber unavailable');

@@ -97,19 +97,21 @@ describe('fuzzing every documented operation', () => {
           fc.dictionary(fc.constantFrom(...op.queryParams, 'x', 'skip', 'limit'), junkString, { maxKeys: 4 }),
           fc.option(bodyArb, { nil: undefined }),
           fc.constantFrom('none', 'valid', 'junk', 'apikey-junk'),
-          async (pathValues, query, body, auth) => {
+          // Headers the app reads besides credentials, with junk values.
+          fc.dictionary(fc.constantFrom('x-request-id', 'if-none-match', 'if-range', 'range', 'cookie', 'accept', 'accept-encoding', 'x-forwarded-for'), junkString.map((value) => value.replace(/[^\x20-\x7e]/g, '')), { maxKeys: 3 }),
+          async (pathValues, query, body, auth, extraHeaders) => {
             let url = op.path;
             op.pathParams.forEach((name, i) => {
               url = url.replace(`{${name}}`, encodeURIComponent(pathValues[i] ?? ''));
             });
             const search = new URLSearchParams(query).toString();
-            const headers: Record<string, string> = {};
+            const headers: Record<string, string> = { ...extraHeaders };
             if (auth === 'valid') headers.authorization = `Bearer ${user.accessToken}`;
             if (auth === 'junk') headers.authorization = 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.';
             if (auth === 'apikey-junk') headers['x-api-key'] = 'ak_not-a-real-key';
             if (body) headers['content-type'] = body.contentType;
             const response = await app.inject({ method: op.method as 'GET', url: search ? `${url}?${search}` : url, headers, payload: body?.payload });
-            const where = `${op.method} ${`${url}?${search}`.slice(0, 160)} [${auth}] -> ${response.statusCode}`;
+            const where = `${op.method} ${`${url}?${search}`.slice(0, 160)} [${auth}] ${JSON.stringify(extraHeaders).slice(0, 120)} -> ${response.statusCode}`;
             if (response.statusCode >= 500) failures.push(`${where}: ${response.body.slice(0, 200)}`);
             const type = String(response.headers['content-type'] ?? '');
             if (response.statusCode >= 400 && !type.startsWith('application/problem+json')) failures.push(`${where}: not problem+json (${type})`);

@@ -76,8 +76,10 @@ describe('GET /api/v1/events (SSE)', () => {
     const anonymous = await a.app.inject({ method: 'GET', url: '/api/v1/events' });
     expect(anonymous.statusCode).toBe(401);
     expect(problemOf(anonymous).status).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);
     const bad = await a.app.inject({ method: 'GET', url: '/api/v1/events', headers: { authorization: 'Bearer nope' } });
     expect(bad.statusCode).toBe(401);
+    expect(bad.headers['www-authenticate']).toMatch(/^Bearer/);
   });
 
   it('streams notifications as named events with heartbeat comments, and cleans up on disconnect', async () => {

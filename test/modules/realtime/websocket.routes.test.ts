@@ -3,7 +3,9 @@
 // rate limit and heartbeat.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { subscriberName } from '../../../src/plugins/realtime-hub.js';
 import { createUser, type TestUser } from '../../helpers/app.js';
 import { connect, joinRoom, startInstance, type ChatFrame, type Instance } from './realtime-clients.js';
 
@@ -47,6 +49,7 @@ describe('/ws/chat/:room authentication', () => {
     expect(refused).toMatchObject({ statusCode: 401 });
     const { headers, body } = refused as { headers: Record<string, string>; body: string };
     expect(headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(headers['www-authenticate']).toMatch(/^Bearer/);
     expect(JSON.parse(body)).toMatchObject({ status: 401 });
   });
 
@@ -123,6 +126,28 @@ describe('/ws/chat/:room across instances', () => {
     await onA.close();
   });
 
+  it('uses one Redis subscriber connection per instance, however many rooms and sockets', async () => {
+    const env = { REDIS_PREFIX: `${inject('redisPrefix')}hubcount:` };
+    const [x, y] = await Promise.all([startInstance({ env }), startInstance({ env })]);
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      const rooms = [roomName('one'), roomName('two'), roomName('three')];
+      const clients = [];
+      for (const room of rooms) for (const instance of [x, y, x]) clients.push(await joinRoom(instance, room, alice));
+      const list = await redis.client('LIST');
+      const hubs = String(list)
+        .split('\n')
+        .filter((line) => line.includes(` name=${subscriberName(env.REDIS_PREFIX)} `));
+      expect(hubs).toHaveLength(2);
+      // Each subscribes to the three room channels (plus nothing per socket).
+      for (const line of hubs) expect(Number(/ sub=(\d+)/.exec(line)?.[1])).toBe(rooms.length);
+      await Promise.all(clients.map((client) => client.close()));
+    } finally {
+      redis.disconnect();
+      await Promise.all([x.app.close(), y.app.close()]);
+    }
+  });
+
   it('keeps rooms isolated', async () => {
     const room1 = roomName('iso1');
     const room2 = roomName('iso2');
@@ -164,9 +189,14 @@ describe('/ws/chat/:room frames', () => {
     await client.close();
   });
 
-  it('closes the socket with 1009 on a frame over 64 KiB', async () => {
+  it('closes the socket with 1009 on a frame over 64 KiB, and takes one just under the limit', async () => {
     const client = await joinRoom(b, roomName('big'), bob);
-    client.socket.send(JSON.stringify({ type: 'message', text: 'x'.repeat(64 * 1024) }));
+    // 64 KiB exactly is allowed (an error frame comes back: text is limited to 4000 characters).
+    const padding = 64 * 1024 - JSON.stringify({ type: 'message', text: '' }).length;
+    client.socket.send(JSON.stringify({ type: 'message', text: 'x'.repeat(padding) }));
+    await client.waitFor((m: ChatFrame) => m.type === 'error' && m.text.startsWith('Invalid frame'), 'an error frame for the long text');
+    expect(client.socket.readyState).toBe(client.socket.OPEN);
+    client.socket.send(JSON.stringify({ type: 'message', text: 'x'.repeat(padding + 1) }));
     expect((await client.closed).code).toBe(1009);
   });
 
@@ -177,7 +207,14 @@ describe('/ws/chat/:room frames', () => {
       for (let i = 0; i < 10; i++) client.sendJson({ type: 'message', text: `m${i}` });
       const limitedFrame = await client.waitFor((m: ChatFrame) => m.type === 'error' && m.text.startsWith('Rate limit'), 'a rate-limit error');
       expect(limitedFrame.room).toBeTruthy();
-      await client.waitFor((m: ChatFrame) => m.type === 'message' && m.text === 'm0');
+      await client.waitFor((m: ChatFrame) => m.type === 'message' && m.text === 'm2');
+      // The burst of 3 went through (and at most one more refilled token); the rest were refused.
+      const frames = client.messages as ChatFrame[];
+      await client.waitFor(() => frames.filter((m) => m.type === 'message').length + frames.filter((m) => m.type === 'error').length >= 10, 'an answer to every message');
+      const delivered = frames.filter((m) => m.type === 'message').map((m) => m.text);
+      expect(delivered.slice(0, 3)).toEqual(['m0', 'm1', 'm2']);
+      expect(delivered.length).toBeLessThanOrEqual(4);
+      expect(frames.filter((m) => m.type === 'error' && m.text.startsWith('Rate limit')).length).toBe(10 - delivered.length);
       expect(client.socket.readyState).toBe(client.socket.OPEN);
       await client.close();
     } finally {
@@ -187,6 +224,24 @@ describe('/ws/chat/:room frames', () => {
 });
 
 describe('heartbeat', () => {
+  it('keeps a peer that answers pings, over several intervals', async () => {
+    const beating = await startInstance({ env: { WS_HEARTBEAT_INTERVAL: '1' } });
+    try {
+      const room = roomName('alive');
+      const alive = await joinRoom(beating, room, bob);
+      let pings = 0;
+      alive.socket.on('ping', () => pings++);
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      expect(pings).toBeGreaterThanOrEqual(2);
+      expect(alive.socket.readyState).toBe(alive.socket.OPEN);
+      alive.sendJson({ type: 'message', text: 'still here' });
+      await alive.waitFor((m: ChatFrame) => m.type === 'message' && m.text === 'still here');
+      await alive.close();
+    } finally {
+      await beating.app.close();
+    }
+  });
+
   it('drops a peer that stops answering pings, and the room hears it leave', async () => {
     const beating = await startInstance({ env: { WS_HEARTBEAT_INTERVAL: '1' } });
     try {
