@@ -1,5 +1,9 @@
 // The ceiling the app is compared with: bare Fastify on the same machine, no plugins, and the
 // same list query written by hand with raw `pg` (the same SQL the app's repository issues).
+// POST /upload streams a request body to disk untouched (no multipart parsing, no hashing):
+// what HTTP plus fs cost on the api's core, reported beside the upload's fs-only baseline.
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import Fastify from 'fastify';
 import pg from 'pg';
 
@@ -19,6 +23,16 @@ const sample = {
   createdAt: new Date('2026-01-01T00:00:00Z'),
   updatedAt: new Date('2026-01-01T00:00:00Z'),
 };
+
+const uploadDir = `.tmp/bench-baseline-upload-${process.pid}`;
+mkdirSync(uploadDir, { recursive: true });
+app.addContentTypeParser('multipart/form-data', (_request, payload, done) => done(null, payload));
+app.post('/upload', async (request, reply) => {
+  const path = `${uploadDir}/${Date.now()}.bin`;
+  await pipeline(request.body, createWriteStream(path, { flush: true }));
+  rmSync(path, { force: true });
+  return reply.code(201).send([{ ok: true }]);
+});
 
 app.get('/health', async () => ({ status: 'ok' }));
 app.get('/items/:id', async () => sample);
@@ -58,5 +72,6 @@ await app.listen({ host: '127.0.0.1', port });
 process.on('SIGTERM', async () => {
   await app.close();
   await pool.end();
+  rmSync(uploadDir, { recursive: true, force: true });
   process.exit(0);
 });

@@ -1,32 +1,29 @@
 #!/usr/bin/env node
-// GET /api/v1/items/export.csv of 100k items against `psql \copy` of the same rows and columns
-// to CSV (PostgreSQL's own COPY: the floor), measured in the same run, interleaved over rounds.
-// Reports rows/s of both and the api's RSS (sampled from /proc/<pid>/status every 50 ms): before,
-// peak, and growth, for a fast client and for a slow one (reading at --slow-mbps), the case
-// where a server without backpressure would buffer the whole export.
+// GET /api/v1/items/export.csv of every item (100k seeded) against `psql \copy` of the same
+// statement (PostgreSQL's own COPY, to psql's stdout: the floor). The baseline's statement is
+// the app's own: exportStatement() of items-export.repository.ts with the export's defaults (no
+// filter, sort -createdAt), so columns, formats and ORDER BY cannot drift apart. Reports rows/s
+// of both and the api's RSS (sampled from /proc/<pid>/status every 50 ms) before and at its peak,
+// for a fast client and, once, for a slow one (reading at --slow-mbps), the case where a server
+// without backpressure would buffer the whole export.
 //
-//   node bench/export-100k.mjs [--label name] [--node-options "--max-old-space-size=128"] [--items 100000] [--rounds 3] [--slow-mbps 4] [--dist]
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+//   node bench/export-100k.mjs [run.mjs options]   (= node bench/run.mjs --only export-100k)
+import { spawn } from 'node:child_process';
 import http from 'node:http';
-import os from 'node:os';
-import { log, median, scratchDatabase, sleep, withRssSampling } from './lib.mjs';
-import { apiEnv, mb, option, startApi } from './api-process.mjs';
+import { pathToFileURL } from 'node:url';
+import { lineFeeds, log, mb, option, sleep, timed, withRssSampling } from './lib.mjs';
 
-const ITEMS = Number(option('items', 100_000));
-const ROUNDS = Number(option('rounds', 3));
 const SLOW_MBPS = Number(option('slow-mbps', 4));
-const PORT = 3922;
+const RSS_LIMIT_MB = 200;
 
-// The same columns, order and text forms as the export (see items-export.service.ts).
-const COPY_SQL =
-  "\\copy (SELECT id, name, description, price, tax, array_to_string(tags, '|') AS tags, owner_id AS \"ownerId\", " +
-  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS \"createdAt\", " +
-  "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS \"updatedAt\" " +
-  'FROM items ORDER BY created_at DESC, id DESC) TO STDOUT WITH (FORMAT csv, HEADER)';
+/** The app's COPY statement for an unfiltered export (dist/ is built by run.mjs). */
+export async function copyStatement() {
+  const { exportStatement } = await import('../dist/modules/items/items-export.repository.js');
+  return exportStatement({}, '-createdAt');
+}
 
 /** Downloads the export; with `bytesPerSecond`, reads no faster than that (a slow client). */
-function download(url, bytesPerSecond) {
+export function download(url, bytesPerSecond) {
   return new Promise((resolve, reject) => {
     http
       .get(url, (response) => {
@@ -36,7 +33,7 @@ function download(url, bytesPerSecond) {
         const started = Date.now();
         response.on('data', (chunk) => {
           bytes += chunk.length;
-          for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
+          lines += lineFeeds(chunk);
           if (bytesPerSecond) {
             const due = (bytes / bytesPerSecond) * 1000 - (Date.now() - started);
             if (due > 0) {
@@ -52,109 +49,61 @@ function download(url, bytesPerSecond) {
   });
 }
 
-function psqlCopy(databaseUrl) {
+/** `psql \copy (statement) TO STDOUT`: the rows as CSV on psql's stdout, counted here. */
+export function psqlCopy(databaseUrl, statement) {
   return new Promise((resolve, reject) => {
-    const child = spawn('psql', ['-X', '-q', databaseUrl, '-c', COPY_SQL], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('psql', ['-X', '-q', databaseUrl, '-c', `\\${statement}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let bytes = 0;
     let lines = 0;
     let stderr = '';
     child.stdout.on('data', (chunk) => {
       bytes += chunk.length;
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
+      lines += lineFeeds(chunk);
     });
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('exit', (code) => (code === 0 ? resolve({ bytes, rows: lines - 1 }) : reject(new Error(`psql exited ${code}: ${stderr}`))));
   });
 }
 
-async function timed(work) {
-  const started = process.hrtime.bigint();
-  const result = await work();
-  return { ...result, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
-}
-
-async function main() {
-  log(`export bench: ${ITEMS} items, ${ROUNDS} rounds, slow client ${SLOW_MBPS} MB/s, node ${process.version}, ${os.cpus().length} cores`);
-  const uploadDir = `.tmp/bench-export-${process.pid}`;
-  const db = await scratchDatabase('bench_export');
-  let api;
-  try {
-    log(`seed: ${ITEMS} items into ${db.name}`);
-    const env = apiEnv({ databaseUrl: db.url, port: PORT, uploadDir });
-    execFileSync(process.execPath, ['--import', 'tsx', 'prisma/seed.ts', '--items', String(ITEMS)], {
-      env: { ...process.env, ...env, NODE_ENV: 'development' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    execFileSync('psql', ['-X', '-q', db.url, '-c', 'VACUUM ANALYZE items']);
-    api = await startApi(env);
-    const url = `http://127.0.0.1:${PORT}/api/v1/items/export.csv`;
-    await download(`${url}?minPrice=990`); // warm-up: loads and compiles the export path
-    await sleep(500);
-
-    const rounds = [];
-    for (let round = 1; round <= ROUNDS; round += 1) {
+/** The scenario for run.mjs: value = rows/s; extra = bytes and the api's RSS. */
+export function exportScenario({ apiUrl, api, db }) {
+  const url = `${apiUrl}/api/v1/items/export.csv`;
+  let statement;
+  let slowDone = SLOW_MBPS <= 0;
+  return {
+    name: 'export-100k',
+    title: 'CSV export of every item (GET /api/v1/items/export.csv)',
+    baseline: 'psql \\copy of the same COPY statement',
+    unit: 'rows/s',
+    target: 0.5,
+    limits: [{ key: 'peakRssMb', max: RSS_LIMIT_MB, label: 'api RSS peak', unit: 'MB' }],
+    async setup() {
+      statement = await copyStatement();
+      log(`export baseline: \\${statement.slice(0, 120)}...`);
+      await download(`${url}?minPrice=990`); // warm-up: loads and compiles the export path
+      await sleep(500);
+    },
+    async subject() {
       const fast = await withRssSampling(api.pid, () => timed(() => download(url)));
-      const copy = await timed(() => psqlCopy(db.url));
-      if (fast.result.rows !== copy.rows) throw new Error(`export has ${fast.result.rows} rows, \\copy ${copy.rows}`);
-      const row = {
-        round,
-        rows: fast.result.rows,
-        bytes: fast.result.bytes,
-        copyBytes: copy.bytes,
-        seconds: fast.result.seconds,
-        rowsPerSecond: fast.result.rows / fast.result.seconds,
-        copySeconds: copy.seconds,
-        copyRowsPerSecond: copy.rows / copy.seconds,
-        startRss: fast.startRss,
-        peakRss: fast.peakRss,
-      };
-      rounds.push(row);
-      log(`round ${round}: api ${row.rowsPerSecond.toFixed(0)} rows/s, \\copy ${row.copyRowsPerSecond.toFixed(0)} rows/s, api RSS ${mb(row.startRss)} -> ${mb(row.peakRss)} MB`);
-    }
-
-    let slow;
-    if (SLOW_MBPS > 0) {
-      const measured = await withRssSampling(api.pid, () => timed(() => download(url, SLOW_MBPS * 1024 * 1024)));
-      slow = { rows: measured.result.rows, seconds: measured.result.seconds, startRss: measured.startRss, peakRss: measured.peakRss };
-      log(`slow client: ${slow.rows} rows in ${slow.seconds.toFixed(1)} s, api RSS ${mb(slow.startRss)} -> ${mb(slow.peakRss)} MB`);
-    }
-    report(rounds, slow);
-  } finally {
-    await api?.stop();
-    await db.drop();
-    rmSync(uploadDir, { recursive: true, force: true });
-  }
+      const extra = { rows: fast.result.rows, mb: Number(mb(fast.result.bytes)), startRssMb: Number(mb(fast.startRss)), peakRssMb: Number(mb(fast.peakRss)) };
+      if (!slowDone) {
+        slowDone = true;
+        const slow = await withRssSampling(api.pid, () => timed(() => download(url, SLOW_MBPS * 1024 * 1024)));
+        Object.assign(extra, { slowClientMbps: SLOW_MBPS, slowSeconds: Number(slow.result.seconds.toFixed(1)), slowPeakRssMb: Number(mb(slow.peakRss)) });
+        extra.peakRssMb = Math.max(extra.peakRssMb, extra.slowPeakRssMb);
+        log(`export, slow client (${SLOW_MBPS} MB/s): ${slow.result.rows} rows in ${slow.result.seconds.toFixed(1)} s, api RSS ${mb(slow.startRss)} -> ${mb(slow.peakRss)} MB`);
+      }
+      log(`export: ${fast.result.rows} rows in ${fast.result.seconds.toFixed(2)} s, api RSS ${mb(fast.startRss)} -> ${mb(fast.peakRss)} MB`);
+      return { value: fast.result.rows / fast.result.seconds, extra };
+    },
+    async base() {
+      const copy = await timed(() => psqlCopy(db.url, statement));
+      return copy.rows / copy.seconds;
+    },
+  };
 }
 
-function report(rounds, slow) {
-  const medianOf = (key) => median(rounds.map((r) => r[key]));
-  const peak = Math.max(...rounds.map((r) => r.peakRss), slow?.peakRss ?? 0);
-  const growth = Math.max(...rounds.map((r) => r.peakRss - r.startRss), slow ? slow.peakRss - slow.startRss : 0);
-  const lines = [
-    `# Export ${ITEMS} items as CSV (${new Date().toISOString().slice(0, 10)})`,
-    '',
-    `GET /api/v1/items/export.csv (all items, default sort, keyset batches of 1000, no compression) against \`psql \\copy (SELECT ... ORDER BY created_at DESC, id DESC) TO STDOUT WITH (FORMAT csv, HEADER)\` of the same rows and columns, interleaved; ${ROUNDS} rounds. node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, PostgreSQL, api and client on the same machine; api ${option('dist', false) === true ? 'from dist' : 'through tsx'}${option('node-options', '') ? ` with NODE_OPTIONS=${option('node-options', '')}` : ''}.`,
-    '',
-    '| round | rows | api rows/s | \\copy rows/s | api / \\copy | api MB | \\copy MB | api RSS before MB | api RSS peak MB |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rounds.map(
-      (r) =>
-        `| ${r.round} | ${r.rows} | ${r.rowsPerSecond.toFixed(0)} | ${r.copyRowsPerSecond.toFixed(0)} | ${(r.rowsPerSecond / r.copyRowsPerSecond).toFixed(2)} | ${mb(r.bytes)} | ${mb(r.copyBytes)} | ${mb(r.startRss)} | ${mb(r.peakRss)} |`,
-    ),
-    `| **median** | | **${medianOf('rowsPerSecond').toFixed(0)}** | **${medianOf('copyRowsPerSecond').toFixed(0)}** | **${(medianOf('rowsPerSecond') / medianOf('copyRowsPerSecond')).toFixed(2)}** | | | ${mb(medianOf('startRss'))} | ${mb(medianOf('peakRss'))} |`,
-    '',
-    slow
-      ? `Slow client (reads ${SLOW_MBPS} MB/s): ${slow.rows} rows in ${slow.seconds.toFixed(1)} s; api RSS ${mb(slow.startRss)} -> peak ${mb(slow.peakRss)} MB.`
-      : '',
-    '',
-    `Highest api RSS: ${mb(peak)} MB (target: under 200 MB) -> ${peak < 200 * 1024 * 1024 ? 'PASS' : 'FAIL'}; largest growth during an export: ${mb(growth)} MB.`,
-    '',
-  ];
-  mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/export-100k${option('label', '') ? `-${option('label', '')}` : ''}`;
-  writeFileSync(`${file}.md`, lines.join('\n'));
-  writeFileSync(`${file}.json`, `${JSON.stringify({ items: ITEMS, rounds, slow }, null, 2)}\n`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { runBench } = await import('./run.mjs');
+  await runBench({ only: ['export-100k'] });
 }
-
-await main();

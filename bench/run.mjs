@@ -1,169 +1,104 @@
 #!/usr/bin/env node
 // `npm run bench`: every scenario against its baseline, measured in the same run, interleaved
-// over several rounds (median, min and max of the ratios), written to bench/results/<date>.md,
-// .json and an SVG chart the README embeds.
+// over several rounds (median, min and max of the ratios), written to bench/results/<date>.md
+// and .json, and to latest.md, latest.json and latest.svg (the chart the README embeds).
 //
-// Options: --rounds 5  --duration 5 (seconds per HTTP measurement)  --items 100000
-//          --only name,name (scenario names)  --connections 20
+// Options: --rounds 5  --duration 5 (seconds per HTTP measurement)  --items 100000 (seeded)
+//          --connections 20  --only name,name (scenario names, optional ones included)
+//          --ws (add the optional WebSocket fan-out)  --no-write (print, write no files)
+//
+// Placement on the machine: the api, its worker and the bare-Fastify baseline are pinned to
+// core 0; this process, the load generator (autocannon runs in it, one thread), to the last
+// core; PostgreSQL and Redis are not pinned. The login scenario gives the api every core.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 import bcrypt from 'bcrypt';
+import { startApi, startWorker } from './api-process.mjs';
 import { renderChart } from './chart.mjs';
-import { REDIS_URL, load, log, scratchDatabase, startProcess, summary } from './lib.mjs';
-import { extraScenarios } from './scenarios.mjs';
+import { ADMIN, API_NODE_ARGS, API_RUNTIME_ENV, apiEnv, bearerFor, deleteRedisKeys, json, log, option, pinSelf, scratchDatabase, seed, startProcess, summary } from './lib.mjs';
+import { extraScenarios, httpScenarios } from './scenarios.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`);
-  return index === -1 ? fallback : args[index + 1];
-};
 const ROUNDS = Number(option('rounds', 5));
 const DURATION = Number(option('duration', 5));
 const ITEMS = Number(option('items', 100_000));
 const CONNECTIONS = Number(option('connections', 20));
-const ONLY = option('only', '')
-  .split(',')
-  .filter(Boolean);
-const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 10);
-
+const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 12); // the app's default
 const API_PORT = 3901;
 const BASELINE_PORT = 3902;
-
-function apiEnv(databaseUrl, port) {
-  return {
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL,
-    REDIS_PREFIX: `bench:${process.pid}:`,
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-bench-secret',
-    METRICS_PASSWORD: 'bench-metrics-password',
-    BCRYPT_COST: String(BCRYPT_COST),
-    RATE_LIMIT_MAX: '100000000',
-    LOGIN_RATE_LIMIT_MAX: '100000000',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    UPLOAD_DIR: `.tmp/bench-uploads-${process.pid}`,
-    MAX_UPLOAD_BYTES: String(300 * 1024 * 1024),
-    ADMIN_EMAIL: 'bench-admin@example.com',
-    ADMIN_PASSWORD: 'bench-admin-password',
-  };
-}
-
-async function json(url, init) {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
-
-async function reqPerSec(options) {
-  const result = await load({ connections: CONNECTIONS, duration: DURATION, ...options });
-  const bad = result.non2xx + result.errors + result.timeouts;
-  if (bad > 0) throw new Error(`${options.url}: ${bad} failed requests (${result.non2xx} non-2xx, ${result.errors} errors)`);
-  return result.requests.average;
-}
 
 /** Mean time of one bcrypt compare at the configured cost, measured here and now. */
 async function bcryptCompareSeconds() {
   const hash = await bcrypt.hash('bench-password', BCRYPT_COST);
-  const runs = 20;
+  const runs = 10;
   const started = process.hrtime.bigint();
   for (let i = 0; i < runs; i++) await bcrypt.compare('bench-password', hash);
   return Number(process.hrtime.bigint() - started) / 1e9 / runs;
 }
 
-async function main() {
-  log(`bench: ${ROUNDS} rounds, ${DURATION}s per measurement, ${ITEMS} items, node ${process.version}, ${os.cpus().length} cores`);
+function selected(scenarios, only, withWs) {
+  if (only.length > 0) {
+    const unknown = only.filter((name) => !scenarios.some((s) => s.name === name));
+    if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+    return scenarios.filter((s) => only.includes(s.name));
+  }
+  return scenarios.filter((s) => !s.optional || (withWs && s.name === 'ws-fanout'));
+}
+
+export async function runBench({ only = option('only', '').split(',').filter(Boolean) } = {}) {
+  pinSelf();
+  log(`bench: ${ROUNDS} rounds, ${DURATION}s per HTTP measurement, ${ITEMS} items, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model}, LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'info'}`);
   log('build: tsc');
   execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   const db = await scratchDatabase('bench');
+  const uploadDir = `.tmp/bench-uploads-${process.pid}`;
   const processes = [];
+  const started = [];
   try {
-    log(`seed: ${ITEMS} items into ${db.name}`);
-    execFileSync(process.execPath, ['--import', 'tsx', 'prisma/seed.ts', '--items', String(ITEMS)], {
-      env: { ...process.env, ...apiEnv(db.url, API_PORT), NODE_ENV: 'development' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-
-    // The app and the baseline share core 0; this process (the load generator) gets core 1.
-    const api = await startProcess({ script: 'dist/server.js', env: apiEnv(db.url, API_PORT), cpu: 0, readyUrl: `http://127.0.0.1:${API_PORT}/health/ready` });
+    log(`seed: npm run db:seed -- --items ${ITEMS} (into ${db.name})`);
+    seed(db.url, ITEMS, { BCRYPT_COST: String(BCRYPT_COST) });
+    const env = apiEnv({ databaseUrl: db.url, port: API_PORT, uploadDir, extra: { BCRYPT_COST: String(BCRYPT_COST), MAX_UPLOAD_BYTES: String(300 * 1024 * 1024) } });
+    const api = await startApi(env);
     processes.push(api);
-    const baseline = await startProcess({ script: 'bench/baseline-server.mjs', env: { PORT: String(BASELINE_PORT), DATABASE_URL: db.url }, cpu: 0, readyUrl: `http://127.0.0.1:${BASELINE_PORT}/health` });
-    processes.push(baseline);
+    processes.push(await startProcess({ script: 'bench/baseline-server.mjs', env: { PORT: String(BASELINE_PORT), DATABASE_URL: db.url }, cpu: 0, readyUrl: `http://127.0.0.1:${BASELINE_PORT}/health` }));
     const apiUrl = `http://127.0.0.1:${API_PORT}`;
     const baseUrl = `http://127.0.0.1:${BASELINE_PORT}`;
 
-    const tokens = await json(`${apiUrl}/api/v1/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'bench-admin@example.com', password: 'bench-admin-password' }),
-    });
-    const auth = { authorization: `Bearer ${tokens.access_token}` };
-    const page = await json(`${apiUrl}/api/v1/items?limit=1`);
-    const itemId = page.items[0].id;
+    const auth = await bearerFor(apiUrl);
+    const itemId = (await json(`${apiUrl}/api/v1/items?limit=1`)).items[0].id;
     await fetch(`${apiUrl}/api/v1/items/${itemId}`); // warm the cache
-    const newItem = JSON.stringify({ name: 'Bench item', description: 'Created by the benchmark', price: 12.5, tax: 2.5, tags: ['bench'], images: [{ url: 'https://img.example.com/b.png', name: 'b' }] });
     const compareSeconds = await bcryptCompareSeconds();
     log(`bcrypt cost ${BCRYPT_COST}: ${(compareSeconds * 1000).toFixed(1)} ms per compare`);
-
-    const scenarios = [
-      {
-        name: 'items-get-cached',
-        title: 'GET /api/v1/items/:id (cached)',
-        baseline: 'bare Fastify, same JSON',
-        unit: 'req/s',
-        target: 0.5,
-        subject: () => reqPerSec({ url: `${apiUrl}/api/v1/items/${itemId}` }),
-        base: () => reqPerSec({ url: `${baseUrl}/items/${itemId}` }),
-      },
-      {
-        name: 'items-list',
-        title: 'GET /api/v1/items?limit=20 (uncached)',
-        baseline: 'same query, raw pg in bare Fastify',
-        unit: 'req/s',
-        target: 0.7,
-        subject: () => reqPerSec({ url: `${apiUrl}/api/v1/items?limit=20` }),
-        base: () => reqPerSec({ url: `${baseUrl}/items?limit=20` }),
-      },
-      {
-        name: 'items-create',
-        title: 'POST /api/v1/items (validated, authenticated)',
-        baseline: 'bare Fastify echo',
-        unit: 'req/s',
-        target: null,
-        subject: () => reqPerSec({ url: `${apiUrl}/api/v1/items`, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: newItem }),
-        base: () => reqPerSec({ url: `${baseUrl}/items`, method: 'POST', headers: { 'content-type': 'application/json' }, body: newItem }),
-      },
-      {
-        name: 'login',
-        title: 'POST /api/v1/auth/token',
-        baseline: `bcrypt bound: ${os.cpus().length} cores / compare time`,
-        unit: 'logins/s',
-        target: 0.85,
-        // bcrypt runs on libuv's pool: let the app use every core for this one.
-        subject: async () => {
-          execFileSync('taskset', ['-a', '-p', '-c', `0-${os.cpus().length - 1}`, String(api.pid)], { stdio: 'ignore' });
-          try {
-            return await reqPerSec({
-              url: `${apiUrl}/api/v1/auth/token`,
-              method: 'POST',
-              connections: 8,
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ username: 'bench-admin@example.com', password: 'bench-admin-password' }),
-            });
-          } finally {
-            execFileSync('taskset', ['-a', '-p', '-c', '0', String(api.pid)], { stdio: 'ignore' });
-          }
-        },
-        base: async () => os.cpus().length / compareSeconds,
-      },
-      ...extraScenarios({ apiUrl, api, auth, db, ITEMS, DURATION }),
-    ].filter((scenario) => ONLY.length === 0 || ONLY.includes(scenario.name));
+    const ctx = {
+      apiUrl,
+      baseUrl,
+      api,
+      auth,
+      db,
+      itemId,
+      compareSeconds,
+      duration: DURATION,
+      connections: CONNECTIONS,
+      newItem: JSON.stringify({ name: 'Bench item', description: 'Created by the benchmark', price: 12.5, tax: 2.5, tags: ['bench'], images: [{ url: 'https://img.example.com/b.png', name: 'b' }] }),
+      login: JSON.stringify({ username: ADMIN.email, password: ADMIN.password }),
+    };
+    const scenarios = selected([...httpScenarios(ctx), ...extraScenarios(ctx)], only, option('ws', false) === true);
+    if (scenarios.some((s) => s.needsWorker)) {
+      ctx.worker = await startWorker(env);
+      processes.push(ctx.worker);
+    }
+    for (const scenario of scenarios) {
+      log(`setup: ${scenario.name}`);
+      await scenario.setup?.();
+      started.push(scenario);
+    }
 
     const measured = new Map(scenarios.map((s) => [s.name, { subject: [], base: [], ratio: [], extra: [] }]));
+    const benchStart = Date.now();
+    const steps = ROUNDS * scenarios.length;
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const scenario of scenarios) {
+      for (const [index, scenario] of scenarios.entries()) {
         const m = measured.get(scenario.name);
         // Alternate which side goes first so drift within a round does not favour either.
         const order = round % 2 ? ['base', 'subject'] : ['subject', 'base'];
@@ -173,61 +108,118 @@ async function main() {
           values[side] = typeof value === 'number' ? value : value.value;
           if (typeof value === 'object' && value.extra) m.extra.push(value.extra);
         }
+        const ratio = scenario.lowerIsBetter ? values.base / values.subject : values.subject / values.base;
         m.subject.push(values.subject);
         m.base.push(values.base);
-        m.ratio.push(values.subject / values.base);
-        log(`[round ${round}/${ROUNDS}] ${scenario.name}: ${values.subject.toFixed(1)} vs ${values.base.toFixed(1)} ${scenario.unit} = ${(values.subject / values.base).toFixed(2)}`);
+        m.ratio.push(ratio);
+        const done = (round - 1) * scenarios.length + index + 1;
+        const eta = Math.round(((Date.now() - benchStart) / done) * (steps - done) / 1000);
+        log(`[${done}/${steps}, round ${round}/${ROUNDS}, ~${eta}s left] ${scenario.name}: ${values.subject.toFixed(1)} vs ${values.base.toFixed(1)} ${scenario.unit} = ${ratio.toFixed(2)}`);
       }
     }
 
     const results = scenarios.map((scenario) => {
       const m = measured.get(scenario.name);
       const ratio = summary(m.ratio);
+      const limits = (scenario.limits ?? []).map((limit) => {
+        const worst = Math.max(...m.extra.map((extra) => extra[limit.key]).filter((v) => typeof v === 'number'));
+        return { ...limit, worst, met: worst < limit.max };
+      });
+      const ratioMet = scenario.target === null ? null : ratio.median >= scenario.target;
       return {
         name: scenario.name,
         title: scenario.title,
         baseline: scenario.baseline,
         unit: scenario.unit,
+        lowerIsBetter: Boolean(scenario.lowerIsBetter),
         target: scenario.target,
-        met: scenario.target === null ? null : ratio.median >= scenario.target,
+        met: ratioMet === null ? null : ratioMet && limits.every((l) => l.met),
         subject: summary(m.subject),
         base: summary(m.base),
         ratio,
+        limits,
         extra: m.extra,
       };
     });
     writeResults(results, compareSeconds);
+    return results;
   } finally {
+    for (const scenario of started.reverse()) await scenario.teardown?.().catch((err) => log(`teardown ${scenario.name}: ${err.message}`));
     for (const p of processes.reverse()) await p.stop();
     await db.drop();
+    rmSync(uploadDir, { recursive: true, force: true });
+    for (const prefix of [`bench:${process.pid}:`, `bench-ws:${process.pid}:`]) await deleteRedisKeys(prefix).catch((err) => log(`redis cleanup: ${err.message}`));
   }
 }
 
-function writeResults(results, compareSeconds) {
-  const date = new Date().toISOString().slice(0, 10);
-  mkdirSync('bench/results', { recursive: true });
-  const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, rounds: ROUNDS, duration: DURATION, items: ITEMS, bcryptCost: BCRYPT_COST, bcryptCompareMs: compareSeconds * 1000 };
-  writeFileSync(`bench/results/${date}.json`, `${JSON.stringify({ meta, results }, null, 2)}\n`);
-  const fmt = (s) => `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
+const fmt = (s) => `${s.median.toFixed(s.median < 100 ? 1 : 0)} (${s.min.toFixed(s.min < 100 ? 1 : 0)}–${s.max.toFixed(s.max < 100 ? 1 : 0)})`;
+
+export function renderMarkdown(meta, results, fixes) {
+  const targetText = (r) => (r.target === null ? 'report' : r.lowerIsBetter ? `≤ budget` : `≥ ${r.target}`);
   const lines = [
-    `# Benchmark results ${date}`,
+    `# Benchmark results ${meta.date.slice(0, 10)}`,
     '',
-    `Node ${meta.node}, ${meta.cpus} × ${meta.cpu}; ${ROUNDS} interleaved rounds of ${DURATION}s; medians with min–max. bcrypt cost ${BCRYPT_COST}: ${meta.bcryptCompareMs.toFixed(1)} ms per compare.`,
+    `\`npm run bench\`: Node ${meta.node}, ${meta.cpus} × ${meta.cpu}; ${meta.rounds} interleaved rounds (${meta.duration} s per HTTP measurement, ${meta.connections} connections); medians with min–max over the rounds. ` +
+      `The api (\`${meta.apiCommand ?? 'node dist/server.js'}\` as the Dockerfile runs it, NODE_ENV=production, LOG_LEVEL=${meta.logLevel}), its worker and the bare-Fastify baseline run pinned to core 0, the load generator (autocannon, one thread) to core ${meta.cpus - 1}; PostgreSQL ${meta.postgres} and Redis are local and unpinned. ` +
+      `${meta.items} seeded items. bcrypt cost ${meta.bcryptCost}: ${meta.bcryptCompareMs.toFixed(1)} ms per compare.`,
     '',
-    '| scenario | app | baseline | ratio | target | met |',
+    '| scenario | app | baseline | ratio app/baseline | target | met |',
     '|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.title} | ${fmt(r.subject)} ${r.unit} | ${fmt(r.base)} ${r.unit} (${r.baseline}) | ${r.ratio.median.toFixed(2)} (${r.ratio.min.toFixed(2)}–${r.ratio.max.toFixed(2)}) | ${r.target ?? 'report'} | ${r.met === null ? '–' : r.met ? 'yes' : '**no**'} |`),
+    ...results.map((r) => {
+      const limits = r.limits.map((l) => `${l.label} ${l.worst.toFixed(0)} ${l.unit} (< ${l.max}: ${l.met ? 'yes' : '**no**'})`).join('; ');
+      const met = r.met === null ? '–' : r.met ? 'yes' : '**no**';
+      return `| ${r.title} | ${fmt(r.subject)} ${r.unit} | ${fmt(r.base)} ${r.unit} (${r.baseline}) | ${r.ratio.median.toFixed(2)} (${r.ratio.min.toFixed(2)}–${r.ratio.max.toFixed(2)}) | ${targetText(r)}${limits ? `; ${limits}` : ''} | ${met} |`;
+    }),
     '',
-    ...results.filter((r) => r.extra.length > 0).map((r) => `- ${r.title}: ${JSON.stringify(r.extra.at(-1))}`),
+    ...results.filter((r) => r.lowerIsBetter).map((r) => `- ${r.title}: the ratio is budget / p99 (≥ 1 meets the budget).`),
+    ...results.filter((r) => r.extra.length > 0).map((r) => `- ${r.name}, per round: ${r.extra.map((e) => JSON.stringify(e)).join(' ')}`),
     '',
     '![ratios](latest.svg)',
     '',
   ];
-  writeFileSync(`bench/results/${date}.md`, lines.join('\n'));
-  writeFileSync('bench/results/latest.svg', renderChart(results, date));
-  writeFileSync('bench/results/latest.md', lines.join('\n'));
-  process.stdout.write(`${lines.join('\n')}\n`);
-  log(`written bench/results/${date}.md, .json and latest.svg`);
+  if (fixes?.length) {
+    lines.push(
+      '## Before/after',
+      '',
+      'Changes tried where a target was missed, each measured before and after on this machine, in isolation and in the order made (request rates: bench/profile.mjs, the built api under autocannon pinned as above, median of 3 runs of 4 s, each variant run twice and interleaved; RSS: the api\'s peak during a 100k export, median of 3 runs). Figures of different rows come from different stages of the work and are comparable within a row only. Source: bench/results/fixes.json.',
+      '',
+      '| fix | scenario | before | after | change | kept |',
+      '|---|---|---|---|---|---|',
+      ...fixes.map((f) => {
+        const change = f.before && f.after ? `${f.after > f.before ? '+' : ''}${(((f.after - f.before) / f.before) * 100).toFixed(0)} %` : '';
+        const figure = (v) => (v === null || v === undefined ? '–' : `${v} ${f.unit}`);
+        return `| ${f.fix}${f.note ? ` (${f.note})` : ''} | ${f.scenario} | ${figure(f.before)} | ${figure(f.after)} | ${change} | ${f.kept ? 'yes' : 'no'} |`;
+      }),
+      '',
+    );
+  }
+  return lines.join('\n');
 }
 
-await main();
+function writeResults(results, compareSeconds) {
+  const date = new Date().toISOString();
+  const postgres = (() => {
+    try {
+      return /\d+\.\d+/.exec(execFileSync('psql', ['--version']).toString())?.[0] ?? '';
+    } catch {
+      return '';
+    }
+  })();
+  const meta = { date, apiCommand: [...Object.entries(API_RUNTIME_ENV).map(([k, v]) => `${k}=${v}`), 'node', ...API_NODE_ARGS, 'dist/server.js'].join(' '), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, postgres, rounds: ROUNDS, duration: DURATION, connections: CONNECTIONS, items: ITEMS, logLevel: process.env.BENCH_LOG_LEVEL ?? 'info', bcryptCost: BCRYPT_COST, bcryptCompareMs: compareSeconds * 1000 };
+  const fixes = existsSync('bench/results/fixes.json') ? JSON.parse(readFileSync('bench/results/fixes.json', 'utf8')) : [];
+  const markdown = renderMarkdown(meta, results, fixes);
+  process.stdout.write(`${markdown}\n`);
+  if (option('no-write', false) === true) return;
+  const day = date.slice(0, 10);
+  mkdirSync('bench/results', { recursive: true });
+  const jsonText = `${JSON.stringify({ meta, results }, null, 2)}\n`;
+  writeFileSync(`bench/results/${day}.json`, jsonText);
+  writeFileSync(`bench/results/${day}.md`, markdown.replace('](latest.svg)', `](${day}.svg)`));
+  writeFileSync(`bench/results/${day}.svg`, renderChart(results, day));
+  writeFileSync('bench/results/latest.json', jsonText);
+  writeFileSync('bench/results/latest.md', markdown);
+  writeFileSync('bench/results/latest.svg', renderChart(results, day));
+  log(`written bench/results/${day}.{md,json,svg} and latest.{md,json,svg}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runBench();

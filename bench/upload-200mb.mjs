@@ -1,25 +1,23 @@
 #!/usr/bin/env node
 // A 200 MB multipart upload through POST /api/v1/files, against writing the same bytes to disk
-// with fs in this process (the floor: no HTTP, no multipart, no hashing). Reports the api's
-// RSS before and at its peak during the upload (sampled from /proc/<pid>/status every 50 ms)
-// and the throughput of both, per round and as medians. The bytes are generated on the fly on
-// both sides, so neither holds the file in memory.
+// with fs in the load generator's process (the floor: no HTTP, no multipart, no hashing).
+// Reports the api's RSS before and at its peak during the upload (sampled from
+// /proc/<pid>/status every 50 ms) and the throughput of both. The bytes are generated on the
+// fly on both sides, so neither holds the file in memory; the api's answer (size and sha256) is
+// checked against what was sent.
 //
-//   node bench/upload-200mb.mjs [--label name] [--node-options "--max-old-space-size=128"] [--mb 200] [--rounds 3] [--dist]
+//   node bench/upload-200mb.mjs [run.mjs options]   (= node bench/run.mjs --only upload-200mb)
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { log, median, scratchDatabase, withRssSampling } from './lib.mjs';
-import { apiEnv, bearerFor, mb, option, startApi } from './api-process.mjs';
+import { pathToFileURL } from 'node:url';
+import { log, mb, newUserBearer, option, withRssSampling } from './lib.mjs';
 
-const MEGABYTES = Number(option('mb', 200));
-const ROUNDS = Number(option('rounds', 3));
-const SIZE = MEGABYTES * 1024 * 1024;
-const PORT = 3921;
+export const UPLOAD_MEGABYTES = Number(option('upload-mb', 200));
+const SIZE = UPLOAD_MEGABYTES * 1024 * 1024;
+const GROWTH_LIMIT_MB = 50;
 const CHUNK = Buffer.alloc(64 * 1024);
 for (let i = 0; i < CHUNK.length; i += 1) CHUNK[i] = (i * 7919) % 251; // not all zeros, same every run
 
@@ -32,29 +30,28 @@ function content(size = SIZE) {
   );
 }
 
-function expectedSha256() {
+function expectedSha256(size = SIZE) {
   const hash = createHash('sha256');
-  for (let sent = 0; sent < SIZE; sent += CHUNK.length) hash.update(CHUNK.subarray(0, Math.min(CHUNK.length, SIZE - sent)));
+  for (let sent = 0; sent < size; sent += CHUNK.length) hash.update(CHUNK.subarray(0, Math.min(CHUNK.length, size - sent)));
   return hash.digest('hex');
 }
 
 /** Streams one multipart request with a single `file` part; resolves with status and body. */
-function upload(baseUrl, headers) {
-  return uploadSized(baseUrl, headers, SIZE);
-}
-
-function uploadSized(baseUrl, headers, size) {
+export function upload(baseUrl, headers, size = SIZE, path = '/api/v1/files') {
   const boundary = `bench${Date.now()}`;
   const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return new Promise((resolve, reject) => {
-    const request = http.request(`${baseUrl}/api/v1/files`, {
+    const request = http.request(`${baseUrl}${path}`, {
       method: 'POST',
       headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length },
     });
     request.on('response', (response) => {
       let body = '';
-      response.setEncoding('utf8').on('data', (chunk) => (body += chunk)).on('end', () => resolve({ status: response.statusCode, body }));
+      response
+        .setEncoding('utf8')
+        .on('data', (chunk) => (body += chunk))
+        .on('end', () => resolve({ status: response.statusCode, body }));
     });
     request.on('error', reject);
     request.write(head);
@@ -64,7 +61,8 @@ function uploadSized(baseUrl, headers, size) {
   });
 }
 
-async function baselineWrite(dir) {
+/** The floor: the same bytes to a file with fs.createWriteStream, flushed. Returns seconds. */
+export async function baselineWrite(dir) {
   const path = `${dir}/baseline-${Date.now()}.bin`;
   const started = process.hrtime.bigint();
   await pipeline(content(), createWriteStream(path, { flush: true }));
@@ -73,67 +71,54 @@ async function baselineWrite(dir) {
   return seconds;
 }
 
-async function main() {
-  log(`upload bench: ${MEGABYTES} MB, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} cores`);
-  const uploadDir = `.tmp/bench-upload-${process.pid}`;
+/** The scenario for run.mjs: value = MB/s; extra = the api's RSS before, at peak and the growth. */
+export function uploadScenario({ apiUrl, baseUrl, api }) {
   const baselineDir = `.tmp/bench-upload-baseline-${process.pid}`;
-  mkdirSync(baselineDir, { recursive: true });
-  const db = await scratchDatabase('bench_upload');
-  let api;
-  try {
-    const env = apiEnv({ databaseUrl: db.url, port: PORT, uploadDir, extra: { MAX_UPLOAD_BYTES: String(SIZE + 1024) } });
-    api = await startApi(env);
-    const baseUrl = `http://127.0.0.1:${PORT}`;
-    const auth = await bearerFor(baseUrl);
-    const sha256 = expectedSha256();
-    // Warm-up: the first request loads and compiles the upload path; it is not measured.
-    const warmUp = await uploadSized(baseUrl, auth, 1024 * 1024);
-    if (warmUp.status !== 201) throw new Error(`warm-up upload answered ${warmUp.status}: ${warmUp.body}`);
-
-    const rounds = [];
-    for (let round = 1; round <= ROUNDS; round += 1) {
+  const sha256 = expectedSha256();
+  let auth;
+  return {
+    name: 'upload-200mb',
+    title: `${UPLOAD_MEGABYTES} MB upload (POST /api/v1/files, multipart)`,
+    baseline: 'the same bytes written to disk with fs',
+    unit: 'MB/s',
+    target: 0.5,
+    limits: [{ key: 'growthMb', max: GROWTH_LIMIT_MB, label: 'api RSS growth', unit: 'MB' }],
+    async setup() {
+      mkdirSync(baselineDir, { recursive: true });
+      auth = await newUserBearer(apiUrl);
+      // Warm-up: the first request loads and compiles the upload path; it is not measured.
+      const warmUp = await upload(apiUrl, auth, 1024 * 1024);
+      if (warmUp.status !== 201) throw new Error(`warm-up upload answered ${warmUp.status}: ${warmUp.body}`);
+    },
+    async subject() {
       const started = process.hrtime.bigint();
-      const { result, startRss, peakRss } = await withRssSampling(api.pid, () => upload(baseUrl, auth));
+      const { result, startRss, peakRss } = await withRssSampling(api.pid, () => upload(apiUrl, auth));
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (result.status !== 201) throw new Error(`upload answered ${result.status}: ${result.body}`);
       const [file] = JSON.parse(result.body);
       if (file.size !== SIZE || file.sha256 !== sha256) throw new Error(`stored ${file.size} bytes, sha256 ${file.sha256}: not what was sent`);
-      await fetch(`${baseUrl}/api/v1/files/${file.id}`, { method: 'DELETE', headers: auth });
-      const baselineSeconds = await baselineWrite(baselineDir);
-      const row = { round, seconds, mbps: MEGABYTES / seconds, startRss, peakRss, growth: peakRss - startRss, baselineSeconds, baselineMbps: MEGABYTES / baselineSeconds };
-      rounds.push(row);
-      log(`round ${round}: api ${row.mbps.toFixed(0)} MB/s, RSS ${mb(startRss)} -> peak ${mb(peakRss)} MB (+${mb(row.growth)}); fs baseline ${row.baselineMbps.toFixed(0)} MB/s`);
-    }
-    report(rounds);
-  } finally {
-    await api?.stop();
-    await db.drop();
-    rmSync(uploadDir, { recursive: true, force: true });
-    rmSync(baselineDir, { recursive: true, force: true });
-  }
+      await fetch(`${apiUrl}/api/v1/files/${file.id}`, { method: 'DELETE', headers: auth });
+      // For the record, not the ratio: the same request into bare Fastify piping it to disk.
+      const bareStarted = process.hrtime.bigint();
+      const bare = await upload(baseUrl, {}, SIZE, '/upload');
+      if (bare.status !== 201) throw new Error(`bare upload answered ${bare.status}`);
+      const bareMbps = UPLOAD_MEGABYTES / (Number(process.hrtime.bigint() - bareStarted) / 1e9);
+      log(`upload: ${(UPLOAD_MEGABYTES / seconds).toFixed(0)} MB/s (bare Fastify + fs: ${bareMbps.toFixed(0)} MB/s), api RSS ${mb(startRss)} -> ${mb(peakRss)} MB`);
+      return {
+        value: UPLOAD_MEGABYTES / seconds,
+        extra: { startRssMb: Number(mb(startRss)), peakRssMb: Number(mb(peakRss)), growthMb: Number(mb(peakRss - startRss)), bareHttpToDiskMbps: Math.round(bareMbps) },
+      };
+    },
+    async base() {
+      return UPLOAD_MEGABYTES / (await baselineWrite(baselineDir));
+    },
+    async teardown() {
+      rmSync(baselineDir, { recursive: true, force: true });
+    },
+  };
 }
 
-function report(rounds) {
-  const medianOf = (key) => median(rounds.map((r) => r[key]));
-  const maxGrowth = Math.max(...rounds.map((r) => r.growth));
-  const lines = [
-    `# Upload ${MEGABYTES} MB (${new Date().toISOString().slice(0, 10)})`,
-    '',
-    `POST /api/v1/files, one multipart part of ${MEGABYTES} MB, streamed to local disk while hashed; baseline: the same bytes written with fs.createWriteStream in the client process. ${ROUNDS} rounds; node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}; api ${option('dist', false) === true ? 'from dist' : 'through tsx'}${option('node-options', '') ? ` with NODE_OPTIONS=${option('node-options', '')}` : ''}.`,
-    '',
-    '| round | api MB/s | fs baseline MB/s | api / baseline | api RSS before MB | api RSS peak MB | RSS growth MB |',
-    '|---|---|---|---|---|---|---|',
-    ...rounds.map((r) => `| ${r.round} | ${r.mbps.toFixed(0)} | ${r.baselineMbps.toFixed(0)} | ${(r.mbps / r.baselineMbps).toFixed(2)} | ${mb(r.startRss)} | ${mb(r.peakRss)} | ${mb(r.growth)} |`),
-    `| **median** | **${medianOf('mbps').toFixed(0)}** | **${medianOf('baselineMbps').toFixed(0)}** | **${(medianOf('mbps') / medianOf('baselineMbps')).toFixed(2)}** | ${mb(medianOf('startRss'))} | ${mb(medianOf('peakRss'))} | **${mb(medianOf('growth'))}** |`,
-    '',
-    `Largest RSS growth over the rounds: ${mb(maxGrowth)} MB (target: under 50 MB) -> ${maxGrowth < 50 * 1024 * 1024 ? 'PASS' : 'FAIL'}.`,
-    '',
-  ];
-  mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/upload-200mb${option('label', '') ? `-${option('label', '')}` : ''}`;
-  writeFileSync(`${file}.md`, lines.join('\n'));
-  writeFileSync(`${file}.json`, `${JSON.stringify({ megabytes: MEGABYTES, rounds }, null, 2)}\n`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { runBench } = await import('./run.mjs');
+  await runBench({ only: ['upload-200mb'] });
 }
-
-await main();

@@ -6,13 +6,17 @@
 //
 //   node bench/ws-fanout.mjs [--clients 500] [--senders 10] [--rates 50,100,200] [--seconds 5]
 //
+// `npm run bench -- --only ws-fanout` (or `--ws` beside the other scenarios) runs it as a
+// scenario of run.mjs instead: 200 msg/s per round, the p99 compared with the 50 ms budget.
+//
 // The two api processes are pinned to core 0 and core 1 (where taskset exists); this process,
 // which also parses every delivered frame, runs unpinned. On a 2-core machine client and servers
 // compete, so the figures are a floor for the servers.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
-import { REDIS_URL, log, scratchDatabase, sleep, startProcess } from './lib.mjs';
+import { REDIS_URL, apiEnv as benchEnv, log, scratchDatabase, sleep, startProcess } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -147,6 +151,61 @@ async function measure(clients, state, rate, serverPids) {
   };
 }
 
+/** Deliveries of one chat message per client, timestamped; see openClients. */
+function onChatFrame(state) {
+  return (_client, text) => {
+    const now = performance.now();
+    state.lastFrameAt = now;
+    // Only chat messages carry a send timestamp; join notices are counted out. String slicing
+    // instead of JSON.parse: this process reads every delivery and must stay cheap.
+    if (!text.startsWith('{"type":"message"')) return;
+    const bar = text.indexOf('|');
+    state.latencies.push(now - Number.parseFloat(text.slice(bar + 1, text.indexOf('"', bar))));
+  };
+}
+
+export const FANOUT_RATE = 200;
+export const FANOUT_P99_BUDGET_MS = 50;
+
+/**
+ * The scenario for run.mjs (optional: `--only ws-fanout` or `--ws`): two built api instances
+ * (dist/, pinned to core 0 and core 1) and CLIENTS sockets, set up once; each round offers
+ * FANOUT_RATE msg/s for SECONDS and reports the p99 delivery latency against the budget.
+ */
+export function fanoutScenario({ db }) {
+  const processes = [];
+  const state = { latencies: [], expected: 0, lastFrameAt: performance.now() };
+  let clients = [];
+  return {
+    name: 'ws-fanout',
+    title: `WebSocket fan-out: ${CLIENTS} clients, 2 instances, ${FANOUT_RATE} msg/s (p99)`,
+    baseline: `the ${FANOUT_P99_BUDGET_MS} ms p99 budget`,
+    unit: 'ms',
+    lowerIsBetter: true,
+    target: 1,
+    optional: true,
+    async setup() {
+      for (const [i, port] of PORTS.entries()) {
+        const env = benchEnv({ databaseUrl: db.url, port, uploadDir: `.tmp/bench-uploads-${process.pid}`, extra: { REDIS_PREFIX: `bench-ws:${process.pid}:`, WS_MESSAGE_RATE: '100000', WS_MESSAGE_BURST: '100000' } });
+        processes.push(await startProcess({ script: 'dist/server.js', env, cpu: i % os.cpus().length, readyUrl: `http://127.0.0.1:${port}/health/ready` }));
+      }
+      clients = await openClients(CLIENTS, await accessToken(`http://127.0.0.1:${PORTS[0]}`), onChatFrame(state));
+      await settle(state);
+    },
+    async subject() {
+      const result = await measure(clients, state, FANOUT_RATE, processes.map((p) => p.pid));
+      await settle(state, 500);
+      log(`ws-fanout: ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, lost ${result.lost}`);
+      return { value: result.p99, extra: { p50: Number(result.p50.toFixed(1)), p99: Number(result.p99.toFixed(1)), max: Number(result.max.toFixed(1)), lost: result.lost, deliveriesPerSecond: Math.round(result.deliveriesPerSecond) } };
+    },
+    base: async () => FANOUT_P99_BUDGET_MS,
+    async teardown() {
+      for (const client of clients) client.socket.terminate();
+      for (const p of processes.reverse()) await p.stop();
+    },
+  };
+}
+
 async function main() {
   log(`ws-fanout: ${CLIENTS} clients over ${PORTS.length} instances, ${SENDERS} senders, rates ${RATES.join(', ')} msg/s for ${SECONDS}s, node ${process.version}, ${os.cpus().length} cores`);
   const db = await scratchDatabase('bench_ws');
@@ -166,15 +225,7 @@ async function main() {
       );
     }
     const token = await accessToken(`http://127.0.0.1:${PORTS[0]}`);
-    clients = await openClients(CLIENTS, token, (_client, text) => {
-      const now = performance.now();
-      state.lastFrameAt = now;
-      // Only chat messages carry a send timestamp; join notices are counted out. String slicing
-      // instead of JSON.parse: this process reads every delivery and must stay cheap.
-      if (!text.startsWith('{"type":"message"')) return;
-      const bar = text.indexOf('|');
-      state.latencies.push(now - Number.parseFloat(text.slice(bar + 1, text.indexOf('"', bar))));
-    });
+    clients = await openClients(CLIENTS, token, onChatFrame(state));
     log(`${clients.length} clients connected; waiting for the join notices to settle`);
     await settle(state);
     const closedEarly = clients.filter((client) => client.closeCode !== undefined);
@@ -228,4 +279,4 @@ function writeResults(results, closes) {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

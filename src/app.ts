@@ -2,10 +2,10 @@
 // order; `server.ts` listens, tests call `inject`. Options let a caller replace the
 // configuration, the logger destination and any dependency of the composition root.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from './config.js';
 import container, { type DependencyOverrides } from './container.js';
-import { loggerOptions } from './logger.js';
+import { AccessLogController, loggerSetup } from './logger.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { filesRoutes } from './modules/files/files.routes.js';
@@ -49,9 +49,9 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<App> {
   const config = options.config ?? loadConfig();
 
   const app = Fastify({
-    logger: options.logStream ? { ...loggerOptions(config), stream: options.logStream } : loggerOptions(config),
+    logger: loggerSetup(config, options.logStream),
     genReqId: requestIdFrom,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new AccessLogController(),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     // Reject __proto__ and constructor.prototype keys in JSON bodies (prototype poisoning).

@@ -128,7 +128,8 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
       return get('makeItemsRepository', () => (db: DbClient) => new ItemsRepository(db));
     },
     get itemsRepository() {
-      return get('itemsRepository', () => deps.makeItemsRepository(prisma));
+      // The top-level repository also gets the pool, for the list's SQL (not the transactional ones).
+      return get('itemsRepository', () => (overrides.makeItemsRepository ? deps.makeItemsRepository(prisma) : new ItemsRepository(prisma, app.pg)));
     },
     get passwordHasher() {
       return get('passwordHasher', () => new PasswordHasher(config.bcryptCost));
@@ -162,7 +163,7 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
       return get('jobsService', () => new JobsService(deps.jobQueues));
     },
     get itemsImportRepository() {
-      return get('itemsImportRepository', () => new ItemsImportRepository(prisma));
+      return get('itemsImportRepository', () => new ItemsImportRepository(prisma, app.pg));
     },
     get itemsImportService() {
       return get(

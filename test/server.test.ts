@@ -24,7 +24,8 @@ describe('src/server.ts', () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       // A realistic bcrypt cost makes each login take a while, so requests are truly in flight.
-      env: { ...process.env, ...testEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', BCRYPT_COST: '11' }) },
+      // debug: the "incoming request" lines below say when all ten requests have arrived.
+      env: { ...process.env, ...testEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'debug', BCRYPT_COST: '11' }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import scalar from '@scalar/fastify-api-reference';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { quieterOf } from '../logger.js';
 
@@ -17,6 +17,46 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 export const appInfo = { name: pkg.name, version: pkg.version, description: pkg.description };
 
 export const TOKEN_URL = '/api/v1/auth/token';
+
+const SCALAR_PREFIX = '/reference' as const;
+/** Headers of the sub-application's answer that the outer reply sets itself. */
+const HOP_HEADERS = new Set(['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'date']);
+
+/**
+ * Scalar's plugin embeds its whole browser bundle as a string and brings an OpenAPI parser:
+ * about 17 MB of heap (two copies of a 4 MB two-byte string) and 30 MB of RSS held by every api
+ * process from start-up, for a page few requests ever ask for (bench/results: the export's RSS
+ * target). So it is loaded with the first request under /reference, into a private Fastify
+ * instance that is never listened on, and each request is passed to it with `inject`: the
+ * same routes, pages and answers as the plugin registered here, and this app's hooks (security
+ * headers, rate limit, logging) still run first. A failed load is retried by the next request.
+ */
+function lazyScalar(app: FastifyInstance, prefix: `/${string}`): void {
+  let reference: Promise<FastifyInstance> | undefined;
+  const load = () =>
+    (reference ??= (async () => {
+      const { default: scalar } = await import('@scalar/fastify-api-reference');
+      const sub = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true } });
+      await sub.register(scalar, { routePrefix: prefix, configuration: { content: () => app.swagger() } });
+      await sub.ready();
+      return sub;
+    })().catch((err: unknown) => {
+      reference = undefined;
+      throw err;
+    }));
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    const sub = await load();
+    const answer = await sub.inject({ method: 'GET', url: request.url, headers: { host: request.headers.host ?? 'localhost' } });
+    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_HEADERS.has(name)) reply.header(name, value);
+    return reply.code(answer.statusCode).send(answer.rawPayload);
+  };
+  const options = { schema: { hide: true }, logLevel: quieterOf('warn', app.config.logLevel) };
+  app.get(prefix, options, forward);
+  app.get(`${prefix}/*`, options, forward);
+  app.addHook('onClose', async () => {
+    await (await reference?.catch(() => undefined))?.close();
+  });
+}
 
 export default fp(
   async (app) => {
@@ -59,7 +99,7 @@ export default fp(
       logLevel: quieterOf('warn', app.config.logLevel),
     });
 
-    await app.register(scalar, { routePrefix: '/reference', logLevel: quieterOf('warn', app.config.logLevel) });
+    lazyScalar(app, SCALAR_PREFIX);
 
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   },

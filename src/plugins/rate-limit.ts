@@ -18,6 +18,7 @@ import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { ServiceUnavailableError, TooManyRequestsError } from '../lib/errors.js';
+import { coalescingRedisStore } from '../lib/rate-limit-store.js';
 import { CircuitBreaker } from '../lib/with-timeout.js';
 import { bearerToken } from './auth.js';
 
@@ -74,8 +75,8 @@ export default fp(
 
     await app.register(rateLimit, {
       global: false,
-      redis: app.redis,
-      nameSpace: 'rl:',
+      // The plugin's Redis store, but concurrent hits on one key share one command (same counts).
+      store: coalescingRedisStore(app.redis, 'rl:'),
       max: rateLimitMax,
       timeWindow: windowMs,
       // Errors reach the hooks below, which decide: open for the global limit, closed for credentials.

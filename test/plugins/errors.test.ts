@@ -126,10 +126,26 @@ describe('logging', () => {
     expect(text).not.toContain(user.password);
   });
 
-  it('writes a request log line with the request id', async () => {
+  it('writes one access-log line per request at info, with the request id, the request and the outcome', async () => {
     logLines.length = 0;
-    await app.inject({ method: 'GET', url: '/api/v1/info', headers: { 'x-request-id': 'log-me-1' } });
+    await app.inject({ method: 'GET', url: '/api/v1/info?x=1', headers: { 'x-request-id': 'log-me-1' } });
     const lines = logLines.map((line) => JSON.parse(line)).filter((line) => line.requestId === 'log-me-1');
-    expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['incoming request', 'request completed']));
+    // "incoming request" is a debug line (LOG_LEVEL=debug shows requests still in flight).
+    expect(lines.map((line) => line.msg)).toEqual(['request completed']);
+    expect(lines[0]).toMatchObject({ level: 30, req: { method: 'GET', url: '/api/v1/info?x=1' }, res: { statusCode: 200 } });
+    expect(typeof lines[0].responseTime).toBe('number');
+  });
+
+  it('logs the incoming request too at debug', async () => {
+    const debugLines: string[] = [];
+    const debug = await buildTestApp({ logStream: { write: (line: string) => debugLines.push(line) }, env: { LOG_LEVEL: 'debug' } });
+    try {
+      await debug.inject({ method: 'GET', url: '/api/v1/info', headers: { 'x-request-id': 'log-me-2' } });
+      const lines = debugLines.map((line) => JSON.parse(line)).filter((line) => line.requestId === 'log-me-2');
+      expect(lines.map((line) => line.msg)).toEqual(['incoming request', 'request completed']);
+      expect(lines[0]).toMatchObject({ level: 20, req: { method: 'GET', url: '/api/v1/info' } });
+    } finally {
+      await debug.close();
+    }
   });
 });

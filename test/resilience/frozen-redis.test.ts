@@ -242,7 +242,7 @@ describe('start-up while Redis is already frozen', () => {
       const { hub } = app.realtime;
       const channel = `${app.config.redisPrefix}frozen-start`;
       const received: string[] = [];
-      await expect.poll(() => hub.subscribe(channel, (message) => received.push(message)).then(() => true, () => false), { timeout: 10_000, interval: 200 }).toBe(true);
+      await expect.poll(() => hub.subscribe(channel, (message) => received.push(message.toString())).then(() => true, () => false), { timeout: 10_000, interval: 200 }).toBe(true);
       await hub.publish(channel, 'hello');
       await expect.poll(() => received, { timeout: 5_000 }).toContain('hello');
 

@@ -4,7 +4,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.js';
 import container, { type DependencyOverrides } from '../../container.js';
-import { loggerOptions } from '../../logger.js';
+import { loggerSetup } from '../../logger.js';
 import { jwtPlugin } from '../../plugins/auth.js';
 import configPlugin from '../../plugins/config.js';
 import prisma from '../../plugins/prisma.js';
@@ -28,7 +28,7 @@ export interface WorkerRuntime {
 
 export async function startWorkerRuntime(config: Config, options: WorkerRuntimeOptions = {}): Promise<WorkerRuntime> {
   const context = Fastify({
-    logger: options.logStream ? { ...loggerOptions(config), stream: options.logStream } : loggerOptions(config),
+    logger: loggerSetup(config, options.logStream),
   });
   await context.register(configPlugin, { config });
   await context.register(prisma);

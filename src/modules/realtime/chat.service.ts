@@ -36,9 +36,10 @@ export class ChatService {
   /**
    * Subscribes the member, then announces the join, so the joiner sees its own join notice and
    * nothing published after that point is missed. `deliver` receives serialized frames as they
-   * travel through Redis: one serialization per message, whatever the number of members.
+   * travel through Redis (UTF-8 JSON bytes): one serialization per message, whatever the number
+   * of members.
    */
-  async join(room: string, user: ChatUser, deliver: (frame: string) => void): Promise<ChatMembership> {
+  async join(room: string, user: ChatUser, deliver: (frame: Buffer) => void): Promise<ChatMembership> {
     const channel = this.roomChannel(room);
     const unsubscribe = await this.pubsub.subscribe(channel, deliver);
     const announce = (type: ChatOut['type'], text: string) => this.pubsub.publish(channel, this.frame(type, room, user, text));

@@ -57,7 +57,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       let deliver: (message: string) => void = (message) => void early.push(message);
       let stop: () => void;
       try {
-        stop = await notifications.follow(user.id, (message) => deliver(message));
+        stop = await notifications.follow(user.id, (message) => deliver(message.toString()));
       } catch (err) {
         request.log.warn({ err }, 'notification feed unavailable');
         throw new ServiceUnavailableError('Live events are unavailable, try again later');

@@ -4,9 +4,13 @@
 // the last one leaves, so an instance only receives traffic for rooms and users it serves.
 // Publishing goes through the ordinary command connection: any instance (or the worker) can
 // publish, every instance with listeners delivers.
+//
+// Messages reach listeners as the Buffer Redis delivered: a room's message is then written to
+// each of its sockets without being decoded once and re-encoded per socket (a room of N members
+// costs N socket writes of the same bytes, not N UTF-8 encodings).
 import type { Redis } from 'ioredis';
 
-export type Listener = (message: string) => void;
+export type Listener = (message: Buffer) => void;
 
 /** What the realtime services need from the transport; tests may give them another one. */
 export interface PubSub {
@@ -33,7 +37,7 @@ export class RedisHub implements PubSub {
     private readonly publisher: HubPublisher,
     private readonly onListenerError: (err: unknown) => void = () => {},
   ) {
-    subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
+    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message));
   }
 
   async publish(channel: string, message: string): Promise<void> {
@@ -80,7 +84,7 @@ export class RedisHub implements PubSub {
     });
   }
 
-  private dispatch(channel: string, message: string): void {
+  private dispatch(channel: string, message: Buffer): void {
     const entry = this.channels.get(channel);
     if (!entry) return;
     for (const listener of entry.listeners) {

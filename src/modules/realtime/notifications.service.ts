@@ -9,8 +9,8 @@ export class NotificationFeed {
     private readonly redisPrefix: string,
   ) {}
 
-  /** Starts delivering the user's notifications (serialized JSON) to `deliver`; returns the stop function. */
-  follow(userId: number, deliver: (notification: string) => void): Promise<() => void> {
+  /** Starts delivering the user's notifications (UTF-8 JSON bytes) to `deliver`; returns the stop function. */
+  follow(userId: number, deliver: (notification: Buffer) => void): Promise<() => void> {
     return this.pubsub.subscribe(userChannel(this.redisPrefix, userId), deliver);
   }
 }

@@ -5,11 +5,12 @@ import type { WebSocket } from 'ws';
 /** Bytes queued for one socket beyond which it is dropped as a slow consumer. */
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
-export function sendOrDrop(socket: WebSocket, frame: string): void {
+/** Sends a text frame; a Buffer must hold UTF-8 (it is framed as it is, without a copy). */
+export function sendOrDrop(socket: WebSocket, frame: string | Buffer): void {
   if (socket.readyState !== socket.OPEN) return;
   if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
     socket.terminate();
     return;
   }
-  socket.send(frame);
+  socket.send(frame, { binary: false });
 }

@@ -68,13 +68,45 @@ const rows = (count: number, make: (i: number) => string) => Array.from({ length
 
 beforeAll(async () => {
   app = await buildTestApp({ env });
-  repository = new InterruptedRepository(app.prisma);
+  // With the pool: the SQL batch insert production uses (the Prisma one is compared below).
+  repository = new InterruptedRepository(app.prisma, app.pg);
   worker = await startWorkerRuntime(testConfig(env), { overrides: { itemsImportRepository: repository } });
   user = await createUser(app);
 });
 afterAll(async () => {
   await worker?.close();
   await app?.close();
+});
+
+describe('ItemsImportRepository', () => {
+  it('inserts the same rows through SQL (with the pool) as through Prisma, and skips rows already there', async () => {
+    const rows: ImportedRow[] = [
+      { line: 2, item: { name: 'Lamp, "big"', description: 'with a comma', price: 12.5, tax: 1.25, tags: ['a', 'b'] } },
+      { line: 3, item: { name: 'Plain', price: 3, tags: [] } },
+    ];
+    const stored = async (jobId: string) =>
+      (await app.prisma.item.findMany({ where: { importJobId: jobId }, orderBy: { importLine: 'asc' } })).map((i) => ({
+        name: i.name,
+        description: i.description,
+        price: i.price.toNumber(),
+        tax: i.tax?.toNumber() ?? null,
+        tags: i.tags,
+        line: i.importLine,
+        ownerId: i.ownerId,
+        utcSeconds: Math.abs(i.createdAt.getTime() - Date.now()) < 60_000,
+      }));
+    const viaSql = new ItemsImportRepository(app.prisma, app.pg);
+    const viaPrisma = new ItemsImportRepository(app.prisma);
+    const sqlJob = `repo-sql-${Date.now()}`;
+    const prismaJob = `repo-prisma-${Date.now()}`;
+    expect(await viaSql.insertBatch(user.id, sqlJob, rows)).toBe(2);
+    expect(await viaSql.insertBatch(user.id, sqlJob, rows)).toBe(0);
+    expect(await viaPrisma.insertBatch(user.id, prismaJob, rows)).toBe(2);
+    expect(await viaPrisma.insertBatch(user.id, prismaJob, rows)).toBe(0);
+    expect(await stored(sqlJob)).toEqual(await stored(prismaJob));
+    expect((await stored(sqlJob))[0]).toMatchObject({ name: 'Lamp, "big"', price: 12.5, tax: 1.25, tags: ['a', 'b'], utcSeconds: true });
+    expect(await viaSql.countImported(sqlJob)).toBe(2);
+  });
 });
 
 describe('POST /api/v1/items/import', () => {

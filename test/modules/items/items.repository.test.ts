@@ -1,6 +1,7 @@
 // Repository tests talk to the real database through a Prisma client of their own, which logs
 // every SQL statement so the number of queries per call can be asserted.
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { PrismaClient } from '../../../src/generated/prisma/client.js';
@@ -22,6 +23,57 @@ beforeAll(async () => {
   ownerId = owner.id;
 });
 afterAll(() => prisma.$disconnect());
+
+describe('the list in SQL (a repository given the pg pool)', () => {
+  let pool: pg.Pool;
+  const sqlTag = `sql${Date.now().toString(36)}`;
+  beforeAll(async () => {
+    pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
+    const repository = new ItemsRepository(prisma);
+    const names = ['Alpha lamp', 'beta LAMP', 'Gamma desk', '100%_off lamp', 'Delta chair'];
+    for (const [i, name] of names.entries()) {
+      await repository.create(ownerId, {
+        name,
+        description: i % 2 ? `described ${i}` : null,
+        price: 10 + i * 5.25,
+        tax: i % 2 ? 1.5 : null,
+        tags: [sqlTag, `n${i % 2}`],
+        images: i === 0 ? [] : [{ url: `https://img.example.com/${i}-b.png`, name: 'b' }, { url: `https://img.example.com/${i}-a.png`, name: 'a' }],
+      });
+    }
+  });
+  afterAll(() => pool.end());
+
+  it.each([
+    [{}, '-createdAt', 0, 3],
+    [{ q: 'lamp' }, 'name', 0, 10],
+    [{ q: 'DESCRIBED' }, '-price', 1, 2],
+    [{ minPrice: 15.25, maxPrice: 30.5 }, 'price', 0, 10],
+    [{ tag: 'n1' }, '-name', 0, 10],
+    [{ ownerId: -1 }, 'createdAt', 0, 10],
+  ] as const)('answers what Prisma answers for %j sorted by %s', async (extra, sort, skip, limit) => {
+    const filter = { tag: sqlTag, ...extra };
+    const viaPrisma = await new ItemsRepository(prisma).list(filter, sort, { skip, limit });
+    const viaSql = await new ItemsRepository(prisma, pool).list(filter, sort, { skip, limit });
+    expect(viaSql).toEqual(viaPrisma);
+    if (!('ownerId' in extra)) expect(viaSql.total).toBeGreaterThan(0);
+  });
+
+  it('reads timestamps as UTC and decimals as numbers, whatever the process time zone', async () => {
+    const { items } = await new ItemsRepository(prisma, pool).list({ tag: sqlTag, q: 'Alpha' }, 'name', { skip: 0, limit: 1 });
+    const stored = await prisma.item.findUniqueOrThrow({ where: { id: items[0]!.id } });
+    expect(items[0]!.createdAt.toISOString()).toBe(stored.createdAt.toISOString());
+    expect(items[0]!.price).toBe(10);
+    expect(items[0]!.tax).toBeNull();
+    expect(items[0]!.images).toEqual([]);
+  });
+
+  it('matches LIKE wildcards in the search literally, like the CSV export', async () => {
+    const repository = new ItemsRepository(prisma, pool);
+    expect((await repository.list({ tag: sqlTag, q: '%_off' }, 'name', { skip: 0, limit: 10 })).items.map((i) => i.name)).toEqual(['100%_off lamp']);
+    expect((await repository.list({ tag: sqlTag, q: '___' }, 'name', { skip: 0, limit: 10 })).total).toBe(0);
+  });
+});
 
 describe('ItemsRepository', () => {
   it('lists a page with its images in a constant number of queries (no N+1)', async () => {

@@ -79,8 +79,8 @@ describe('RedisHub', () => {
     const numsub = async () => Number(((await publisher.pubsub('NUMSUB', channel)) as [string, number])[1]);
     const first: string[] = [];
     const second: string[] = [];
-    const stopFirst = await hub.subscribe(channel, (m) => first.push(m));
-    const stopSecond = await hub.subscribe(channel, (m) => second.push(m));
+    const stopFirst = await hub.subscribe(channel, (m) => first.push(m.toString()));
+    const stopSecond = await hub.subscribe(channel, (m) => second.push(m.toString()));
     expect(await numsub()).toBe(1);
     await hub.publish(channel, 'one');
     await eventually(() => first.length === 1 && second.length === 1, 'both listeners got it');
@@ -95,7 +95,7 @@ describe('RedisHub', () => {
     await eventually(async () => (await numsub()) === 0, 'unsubscribed from Redis');
     // Resubscribing after the last listener left works again.
     const third: string[] = [];
-    const stopThird = await hub.subscribe(channel, (m) => third.push(m));
+    const stopThird = await hub.subscribe(channel, (m) => third.push(m.toString()));
     await hub.publish(channel, 'three');
     await eventually(() => third.length === 1, 'resubscribed');
     stopThird();
@@ -109,7 +109,7 @@ describe('RedisHub', () => {
     await hub.subscribe(channel, () => {
       throw new Error('listener bug');
     });
-    await hub.subscribe(channel, (m) => got.push(m));
+    await hub.subscribe(channel, (m) => got.push(m.toString()));
     await hub.publish(channel, 'x');
     await eventually(() => got.length === 1, 'the healthy listener got it');
     expect(errors).toHaveLength(1);

@@ -1,0 +1,83 @@
+// The coalescing rate-limit store against the run's real Redis: counts must be exactly those of
+// one INCR per hit, however the hits are batched.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { coalescingRedisStore } from '../../src/lib/rate-limit-store.js';
+
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(inject('redisUrl'), { keyPrefix: `${inject('redisPrefix')}rls:` });
+});
+afterAll(() => redis.quit());
+
+type Result = { current: number; ttl: number };
+
+function hit(store: { incr(key: string, cb: (err: Error | null, result?: Result) => void, timeWindow: number): void }, key: string, timeWindow = 60_000) {
+  return new Promise<Result>((resolve, reject) => store.incr(key, (err, result) => (err ? reject(err) : resolve(result!)), timeWindow));
+}
+
+describe('coalescingRedisStore', () => {
+  it('counts sequential hits one by one and starts the window on the first', async () => {
+    const Store = coalescingRedisStore(redis, 'seq:');
+    const store = new Store();
+    const key = randomUUID();
+    const first = await hit(store, key, 5_000);
+    expect(first.current).toBe(1);
+    expect(first.ttl).toBe(5_000);
+    const second = await hit(store, key, 5_000);
+    expect(second.current).toBe(2);
+    expect(second.ttl).toBeGreaterThan(0);
+    expect(second.ttl).toBeLessThanOrEqual(5_000);
+    expect(await redis.pttl(`seq:${key}`)).toBeGreaterThan(0);
+  });
+
+  it('gives concurrent hits the counts 1..n, in arrival order, with fewer commands than hits', async () => {
+    const Store = coalescingRedisStore(redis, 'conc:');
+    const store = new Store();
+    const key = randomUUID();
+    let commands = 0;
+    const monitor = redis.duplicate();
+    // Script calls only (MONITOR also lists the commands a script runs).
+    const isCall = (args: string[]) => /^eval(sha)?$/i.test(args[0] ?? '') && args.some((a) => a.endsWith(key));
+    await monitor.monitor().then((m) => m.on('monitor', (_time: string, args: string[]) => (commands += isCall(args) ? 1 : 0)));
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, () => hit(store, key)));
+      expect(results.map((r) => r.current)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(Number(await redis.get(`conc:${key}`))).toBe(50);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The first hit alone, then the 49 that queued behind it together (a third command when
+      // Redis had to be sent the script itself).
+      expect(commands).toBeLessThanOrEqual(3);
+    } finally {
+      monitor.disconnect();
+    }
+  });
+
+  it('keeps keys apart and names child stores like the plugin does', async () => {
+    const Store = coalescingRedisStore(redis, 'rl:');
+    const child = new Store().child({ routeInfo: { method: 'POST', url: '/login' } });
+    const key = randomUUID();
+    await Promise.all([hit(child, key), hit(child, key), hit(new Store(), key)]);
+    expect(await redis.get(`rl:POST/login-${key}`)).toBe('2');
+    expect(await redis.get(`rl:${key}`)).toBe('1');
+  });
+
+  it('fails every hit of a batch when Redis fails, and recovers for the next ones', async () => {
+    const broken = new Redis(inject('redisUrl'), { lazyConnect: true, enableOfflineQueue: false, keyPrefix: `${inject('redisPrefix')}rls:` });
+    const Store = coalescingRedisStore(broken, 'err:');
+    const store = new Store();
+    const key = randomUUID();
+    const failing = await Promise.allSettled([hit(store, key), hit(store, key), hit(store, key)]);
+    expect(failing.every((r) => r.status === 'rejected')).toBe(true);
+    // The first command started the lazy connection; wait until it is up.
+    if (broken.status === 'wait') await broken.connect();
+    else if (broken.status !== 'ready') await new Promise((resolve) => broken.once('ready', resolve));
+    try {
+      expect((await hit(store, key)).current).toBe(1);
+    } finally {
+      broken.disconnect();
+    }
+  });
+});
