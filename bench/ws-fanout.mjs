@@ -4,19 +4,19 @@
 // it receives. Reports deliveries per second (one message to one client = one delivery) and the
 // delivery latency distribution (send -> receive, same clock: this process), per offered rate.
 //
-//   node bench/ws-fanout.mjs [--clients 500] [--senders 10] [--rates 50,100,200] [--seconds 5]
+//   npm run build && node bench/ws-fanout.mjs [--clients 500] [--senders 10] [--rates 50,100,200] [--seconds 5] [--rounds 3]
 //
 // `npm run bench -- --only ws-fanout` (or `--ws` beside the other scenarios) runs it as a
 // scenario of run.mjs instead: 200 msg/s per round, the p99 compared with the 50 ms budget.
 //
-// The two api processes are pinned to core 0 and core 1 (where taskset exists); this process,
-// which also parses every delivered frame, runs unpinned. On a 2-core machine client and servers
-// compete, so the figures are a floor for the servers.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Both api processes share core 0 and this process (the load generator: every client, which
+// also reads every delivered frame) is pinned to the last core, where taskset exists. Redis is
+// unpinned. Rounds interleave the offered rates; the tables give each round and the medians.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
-import { REDIS_URL, apiEnv as benchEnv, log, scratchDatabase, sleep, startProcess } from './lib.mjs';
+import { API_NODE_ARGS, apiEnv as benchEnv, deleteRedisKeys, log, pinSelf, scratchDatabase, sleep, startProcess, summary } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -27,28 +27,9 @@ const CLIENTS = Number(option('clients', 500));
 const SENDERS = Number(option('senders', 10));
 const RATES = option('rates', '50,100,200').split(',').map(Number);
 const SECONDS = Number(option('seconds', 5));
+const ROUNDS = Number(option('rounds', 3));
 const PORTS = [3911, 3912];
 const ROOM = 'bench';
-
-function apiEnv(databaseUrl, port) {
-  return {
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL,
-    REDIS_PREFIX: `bench-ws:${process.pid}:`,
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-bench-secret',
-    METRICS_PASSWORD: 'bench-metrics-password',
-    BCRYPT_COST: '4',
-    RATE_LIMIT_MAX: '1000000',
-    LOGIN_RATE_LIMIT_MAX: '10000',
-    WS_MESSAGE_RATE: '100000',
-    WS_MESSAGE_BURST: '100000',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    UPLOAD_DIR: `.tmp/bench-uploads-${process.pid}`,
-  };
-}
 
 async function json(url, init) {
   const response = await fetch(url, init);
@@ -168,14 +149,45 @@ export const FANOUT_RATE = 200;
 export const FANOUT_P99_BUDGET_MS = 50;
 
 /**
- * The scenario for run.mjs (optional: `--only ws-fanout` or `--ws`): two built api instances
- * (dist/, pinned to core 0 and core 1) and CLIENTS sockets, set up once; each round offers
- * FANOUT_RATE msg/s for SECONDS and reports the p99 delivery latency against the budget.
+ * Both api instances (built, run as the image runs them: dist/, the heap flags) on core 0, this
+ * process (every client socket, the senders) on the last core: the load generator never gets
+ * more than one core and never shares the servers' one. Redis runs unpinned.
+ */
+async function startFanout(db) {
+  pinSelf();
+  const processes = [];
+  for (const port of PORTS) {
+    const env = benchEnv({
+      databaseUrl: db.url,
+      port,
+      uploadDir: `.tmp/bench-uploads-${process.pid}`,
+      extra: { REDIS_PREFIX: `bench-ws:${process.pid}:`, WS_MESSAGE_RATE: '100000', WS_MESSAGE_BURST: '100000', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
+    });
+    processes.push(await startProcess({ script: 'dist/server.js', nodeArgs: API_NODE_ARGS, env, cpu: 0, readyUrl: `http://127.0.0.1:${port}/health/ready` }));
+  }
+  const state = { latencies: [], expected: 0, lastFrameAt: performance.now() };
+  const clients = await openClients(CLIENTS, await accessToken(`http://127.0.0.1:${PORTS[0]}`), onChatFrame(state));
+  log(`${clients.length} clients connected; waiting for the join notices to settle`);
+  await settle(state);
+  return {
+    processes,
+    state,
+    clients,
+    measure: (rate) => measure(clients, state, rate, processes.map((p) => p.pid)),
+    async stop() {
+      for (const client of clients) client.socket.terminate();
+      for (const p of processes.reverse()) await p.stop();
+      await deleteRedisKeys(`bench-ws:${process.pid}:`);
+    },
+  };
+}
+
+/**
+ * The scenario for run.mjs (optional: `--only ws-fanout` or `--ws`): set up once; each round
+ * offers FANOUT_RATE msg/s for SECONDS and reports the p99 delivery latency against the budget.
  */
 export function fanoutScenario({ db }) {
-  const processes = [];
-  const state = { latencies: [], expected: 0, lastFrameAt: performance.now() };
-  let clients = [];
+  let fanout;
   return {
     name: 'ws-fanout',
     title: `WebSocket fan-out: ${CLIENTS} clients, 2 instances, ${FANOUT_RATE} msg/s (p99)`,
@@ -185,92 +197,78 @@ export function fanoutScenario({ db }) {
     target: 1,
     optional: true,
     async setup() {
-      for (const [i, port] of PORTS.entries()) {
-        const env = benchEnv({ databaseUrl: db.url, port, uploadDir: `.tmp/bench-uploads-${process.pid}`, extra: { REDIS_PREFIX: `bench-ws:${process.pid}:`, WS_MESSAGE_RATE: '100000', WS_MESSAGE_BURST: '100000' } });
-        processes.push(await startProcess({ script: 'dist/server.js', env, cpu: i % os.cpus().length, readyUrl: `http://127.0.0.1:${port}/health/ready` }));
-      }
-      clients = await openClients(CLIENTS, await accessToken(`http://127.0.0.1:${PORTS[0]}`), onChatFrame(state));
-      await settle(state);
+      fanout = await startFanout(db);
     },
     async subject() {
-      const result = await measure(clients, state, FANOUT_RATE, processes.map((p) => p.pid));
-      await settle(state, 500);
+      const result = await fanout.measure(FANOUT_RATE);
+      await settle(fanout.state, 500);
       log(`ws-fanout: ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, lost ${result.lost}`);
       return { value: result.p99, extra: { p50: Number(result.p50.toFixed(1)), p99: Number(result.p99.toFixed(1)), max: Number(result.max.toFixed(1)), lost: result.lost, deliveriesPerSecond: Math.round(result.deliveriesPerSecond) } };
     },
     base: async () => FANOUT_P99_BUDGET_MS,
     async teardown() {
-      for (const client of clients) client.socket.terminate();
-      for (const p of processes.reverse()) await p.stop();
+      await fanout?.stop();
     },
   };
 }
 
 async function main() {
-  log(`ws-fanout: ${CLIENTS} clients over ${PORTS.length} instances, ${SENDERS} senders, rates ${RATES.join(', ')} msg/s for ${SECONDS}s, node ${process.version}, ${os.cpus().length} cores`);
+  log(`ws-fanout: ${CLIENTS} clients over ${PORTS.length} instances, ${SENDERS} senders, rates ${RATES.join(', ')} msg/s for ${SECONDS}s, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} cores`);
+  if (!existsSync('dist/server.js')) throw new Error('dist/server.js is missing: run `npm run build` first');
   const db = await scratchDatabase('bench_ws');
-  const processes = [];
-  const state = { latencies: [], expected: 0, lastFrameAt: performance.now() };
-  let clients = [];
+  let fanout;
   try {
-    for (const [i, port] of PORTS.entries()) {
-      processes.push(
-        await startProcess({
-          script: 'src/server.ts',
-          nodeArgs: ['--import', 'tsx'],
-          env: apiEnv(db.url, port),
-          cpu: i % os.cpus().length,
-          readyUrl: `http://127.0.0.1:${port}/health/ready`,
-        }),
-      );
-    }
-    const token = await accessToken(`http://127.0.0.1:${PORTS[0]}`);
-    clients = await openClients(CLIENTS, token, onChatFrame(state));
-    log(`${clients.length} clients connected; waiting for the join notices to settle`);
-    await settle(state);
-    const closedEarly = clients.filter((client) => client.closeCode !== undefined);
+    fanout = await startFanout(db);
+    const closedEarly = fanout.clients.filter((client) => client.closeCode !== undefined);
     if (closedEarly.length > 0) log(`${closedEarly.length} clients were closed while joining: codes ${closedEarly.map((c) => c.closeCode).join(',')}`);
-
     const results = [];
-    for (const rate of RATES) {
-      const result = await measure(
-        clients,
-        state,
-        rate,
-        processes.map((p) => p.pid),
-      );
-      results.push(result);
-      log(
-        `offered ${rate} msg/s: ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms, lost ${result.lost}, server CPU ${result.serverCpuMicrosPerDelivery.toFixed(1)} µs/delivery`,
-      );
-      await settle(state, 500);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const rate of RATES) {
+        const result = { round, ...(await fanout.measure(rate)) };
+        results.push(result);
+        log(
+          `[round ${round}/${ROUNDS}] offered ${rate} msg/s: ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms, lost ${result.lost}, server CPU ${result.serverCpuMicrosPerDelivery.toFixed(1)} µs/delivery`,
+        );
+        await settle(fanout.state, 500);
+      }
     }
     const closes = {};
-    for (const client of clients) if (client.closeCode !== undefined) closes[client.closeCode] = (closes[client.closeCode] ?? 0) + 1;
+    for (const client of fanout.clients) if (client.closeCode !== undefined) closes[client.closeCode] = (closes[client.closeCode] ?? 0) + 1;
     writeResults(results, closes);
   } finally {
-    for (const client of clients) client.socket.terminate();
-    for (const p of processes.reverse()) await p.stop();
+    await fanout?.stop();
     await db.drop();
   }
 }
 
 function writeResults(results, closes) {
-  const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, clients: CLIENTS, instances: PORTS.length, senders: SENDERS, seconds: SECONDS };
+  const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, clients: CLIENTS, instances: PORTS.length, senders: SENDERS, seconds: SECONDS, rounds: ROUNDS, rates: RATES, pinning: 'api instances on core 0, load generator on the last core, Redis unpinned' };
+  const byRate = RATES.map((rate) => {
+    const runs = results.filter((r) => r.offered === rate);
+    const of = (key) => summary(runs.map((r) => r[key]));
+    return { offered: rate, deliveriesPerSecond: of('deliveriesPerSecond'), p50: of('p50'), p99: of('p99'), max: of('max'), lost: runs.reduce((n, r) => n + r.lost, 0), serverCpuMicrosPerDelivery: of('serverCpuMicrosPerDelivery'), clientCpuMicrosPerDelivery: of('clientCpuMicrosPerDelivery') };
+  });
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/ws-fanout.json', `${JSON.stringify({ meta, results, closes }, null, 2)}\n`);
+  writeFileSync('bench/results/ws-fanout.json', `${JSON.stringify({ meta, byRate, results, closes }, null, 2)}\n`);
   const ms = (v) => v.toFixed(1);
+  const range = (s, f = ms) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
   const lines = [
     `# WebSocket fan-out ${meta.date.slice(0, 10)}`,
     '',
-    `${CLIENTS} clients in one room over ${PORTS.length} api instances sharing Redis; ${SENDERS} senders; ${SECONDS}s per offered rate. Node ${meta.node}, ${meta.cpus} × ${meta.cpu} (servers, Redis and the load generator share them).`,
+    `${CLIENTS} clients in one room over ${PORTS.length} api instances sharing Redis; ${SENDERS} senders; ${SECONDS} s per offered rate, ${ROUNDS} interleaved rounds, medians with min–max. ${meta.pinning}. Node ${meta.node}, ${meta.cpus} × ${meta.cpu}. Target: p99 < 50 ms at 200 msg/s.`,
     '',
-    '| offered msg/s | published msg/s | clients | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | lost | server CPU µs/delivery | client CPU µs/delivery |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...results.map(
+    '| offered msg/s | deliveries/s | p50 ms | p99 ms | max ms | lost | server CPU µs/delivery | client CPU µs/delivery |',
+    '|---|---|---|---|---|---|---|---|',
+    ...byRate.map(
       (r) =>
-        `| ${r.offered} | ${r.publishedPerSecond.toFixed(1)} | ${r.clients} | ${r.deliveriesPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.lost} | ${r.serverCpuMicrosPerDelivery.toFixed(1)} | ${r.clientCpuMicrosPerDelivery.toFixed(1)} |`,
+        `| ${r.offered} | ${range(r.deliveriesPerSecond, (v) => v.toFixed(0))} | ${range(r.p50)} | ${range(r.p99)} | ${range(r.max)} | ${r.lost} | ${range(r.serverCpuMicrosPerDelivery)} | ${range(r.clientCpuMicrosPerDelivery)} |`,
     ),
+    '',
+    'Each round:',
+    '',
+    '| round | offered msg/s | published msg/s | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | lost |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.round} | ${r.offered} | ${r.publishedPerSecond.toFixed(1)} | ${r.deliveriesPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.lost} |`),
     '',
     `Sockets closed by the server during the run (close code: count): ${JSON.stringify(closes)}. Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
     '',
