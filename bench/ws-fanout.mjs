@@ -12,11 +12,11 @@
 // Both api processes share core 0 and this process (the load generator: every client, which
 // also reads every delivered frame) is pinned to the last core, where taskset exists. Redis is
 // unpinned. Rounds interleave the offered rates; the tables give each round and the medians.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
-import { API_NODE_ARGS, apiEnv as benchEnv, deleteRedisKeys, log, pinSelf, scratchDatabase, sleep, startProcess, summary } from './lib.mjs';
+import { API_NODE_ARGS, apiEnv as benchEnv, cpuSeconds, deleteRedisKeys, json, log, pinSelf, scratchDatabase, sleep, startProcess, summary } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -30,12 +30,6 @@ const SECONDS = Number(option('seconds', 5));
 const ROUNDS = Number(option('rounds', 3));
 const PORTS = [3911, 3912];
 const ROOM = 'bench';
-
-async function json(url, init) {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
 
 async function accessToken(baseUrl) {
   const email = `bench-ws-${process.pid}@example.com`;
@@ -75,13 +69,6 @@ async function openClients(count, token, onFrame) {
 /** Waits until no frame has arrived for `quietMs`. */
 async function settle(state, quietMs = 1000) {
   while (performance.now() - state.lastFrameAt < quietMs) await sleep(100);
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime are fields 14 and 15 of the line, i.e. 11 and 12 after the command name.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function percentile(sorted, p) {

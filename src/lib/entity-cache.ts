@@ -13,11 +13,12 @@
 // `timeoutMs`, and after one failure a circuit breaker skips Redis for `cooldownMs` before one
 // request probes it again: reading from PostgreSQL is always correct, waiting on the cache is not.
 import { createHash } from 'node:crypto';
-import { CircuitBreaker } from './with-timeout.js';
+import { redisCircuitBreaker, type CircuitBreaker } from './circuit-breaker.js';
 
 /** The ioredis commands used here; keys get the client's keyPrefix. */
 export interface CacheRedis {
   status: string;
+  on(event: 'ready', listener: () => void): unknown;
   get(key: string): Promise<string | null>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
@@ -90,13 +91,11 @@ export class EntityCache {
   private readonly pendingInvalidations = new Set<string>();
   private readonly breaker: CircuitBreaker;
   private readonly timeoutMs: number;
-  /** The connection was seen down since the breaker opened: its return ends the cool-down. */
-  private sawDisconnected = false;
 
   constructor(private readonly options: EntityCacheOptions) {
     const { namespace, log } = options;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.breaker = new CircuitBreaker({
+    this.breaker = redisCircuitBreaker(options.redis, {
       cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
       onOpen: (err) => log.warn({ err }, `${namespace} cache: redis unavailable, reading from the database until it is back`),
       onClose: () => log.info(`${namespace} cache: redis is back, cache in use again`),
@@ -162,18 +161,9 @@ export class EntityCache {
    */
   private connected(): boolean {
     const { status } = this.options.redis;
-    if (status !== 'ready') {
-      this.sawDisconnected = true;
-      this.breaker.failure(new Error(`redis connection is ${status}`));
-      return false;
-    }
-    if (this.sawDisconnected) {
-      // ioredis reconnected (and passed its ready check) since the failure: a better signal
-      // than the cool-down, so probe at once.
-      this.sawDisconnected = false;
-      this.breaker.retryNow();
-    }
-    return true;
+    if (status === 'ready') return true;
+    this.breaker.failure(new Error(`redis connection is ${status}`));
+    return false;
   }
 
   /** Runs a bounded Redis command unless the breaker is open; undefined when skipped or failed. */

@@ -19,7 +19,7 @@ import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { ServiceUnavailableError, TooManyRequestsError } from '../lib/errors.js';
 import { coalescingRedisStore } from '../lib/rate-limit-store.js';
-import { CircuitBreaker } from '../lib/with-timeout.js';
+import { redisCircuitBreaker } from '../lib/circuit-breaker.js';
 import { bearerToken } from './auth.js';
 
 declare module 'fastify' {
@@ -87,13 +87,11 @@ export default fp(
 
     // One breaker for both limits: they share the connection, so either one's failure is news
     // for the other. The redis plugin logs connection errors, but a frozen Redis raises none.
-    const breaker = new CircuitBreaker({
+    const breaker = redisCircuitBreaker(app.redis, {
       cooldownMs: REDIS_COOLDOWN_MS,
       onOpen: (err) => app.log.warn({ err }, 'rate limits unavailable (Redis): global limit open, credential attempts refused until it is back'),
       onClose: () => app.log.info('rate limits available again'),
     });
-    // A fresh connection has passed ioredis' ready check: no reason to sit out the cool-down.
-    app.redis.on('ready', () => breaker.retryNow());
 
     // The plugin's own hook would wait as long as the Redis client does (up to its 1 s command
     // timeout) and send made-up headers when it skips; this one bounds the wait and says nothing

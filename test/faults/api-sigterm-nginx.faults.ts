@@ -11,7 +11,7 @@ import { writeNginxConfig } from '../../scripts/topology/nginx-config.mjs';
 import { ProcessGroup, freePort, waitFor } from '../../scripts/topology/processes.mjs';
 import { testEnv } from '../helpers/app.js';
 import { multipart } from '../modules/files/multipart.js';
-import { ChildProcessHandle } from './child-process.js';
+import { ChildProcessHandle } from '../helpers/child-process.js';
 
 const projectDir = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'faults-nginx-'));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp, createUser, problemOf, testEnv, type TestUser } from '../helpers/app.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
-import { ChildProcessHandle } from './child-process.js';
+import { ChildProcessHandle } from '../helpers/child-process.js';
 
 let redis: PrivateRedis;
 let app: App;

@@ -9,7 +9,7 @@ import { emailJobId } from '../../src/modules/email/email-jobs.js';
 import { buildTestApp, createUser, testEnv, type TestUser } from '../helpers/app.js';
 import { FakeSmtp } from '../helpers/fake-smtp.js';
 import { multipart } from '../modules/files/multipart.js';
-import { ChildProcessHandle } from './child-process.js';
+import { ChildProcessHandle } from '../helpers/child-process.js';
 
 const smtp = new FakeSmtp();
 let app: App;

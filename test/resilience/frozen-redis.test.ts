@@ -8,7 +8,8 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { CircuitBreaker, CircuitOpenError, TimeoutError } from '../../src/lib/with-timeout.js';
+import { CircuitBreaker, CircuitOpenError } from '../../src/lib/circuit-breaker.js';
+import { TimeoutError } from '../../src/lib/with-timeout.js';
 import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 
@@ -262,6 +263,16 @@ describe('start-up while Redis is already frozen', () => {
 });
 
 describe('password change revokes every access token of the user', () => {
+  async function changePassword(user: TestUser, accessToken: string) {
+    const changed = await healthy.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/me',
+      headers: bearer(accessToken),
+      payload: { currentPassword: user.password, password: `${user.password}-new` },
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+  }
+
   it('including those of a family whose refresh token expired less than ACCESS_TOKEN_TTL ago', async () => {
     const user = await createUser(healthy);
     // A refresh shortly before the family's absolute expiry issues an access token that outlives
@@ -270,13 +281,7 @@ describe('password change revokes every access token of the user', () => {
     const fresh = await login(healthy, user);
     expect((await healthy.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(200);
 
-    const changed = await healthy.inject({
-      method: 'PATCH',
-      url: '/api/v1/users/me',
-      headers: bearer(fresh.access_token),
-      payload: { currentPassword: user.password, password: `${user.password}-new` },
-    });
-    expect(changed.statusCode, changed.body).toBe(200);
+    await changePassword(user, fresh.access_token);
 
     expect((await healthy.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(401);
     expect((await healthy.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(fresh.access_token) })).statusCode).toBe(401);
@@ -293,13 +298,7 @@ describe('password change revokes every access token of the user', () => {
       data: { expiresAt: new Date(Date.now() - (healthy.config.accessTokenTtl + 60) * 1000) },
     });
     const fresh = await login(healthy, user);
-    const changed = await healthy.inject({
-      method: 'PATCH',
-      url: '/api/v1/users/me',
-      headers: bearer(fresh.access_token),
-      payload: { currentPassword: user.password, password: `${user.password}-new` },
-    });
-    expect(changed.statusCode, changed.body).toBe(200);
+    await changePassword(user, fresh.access_token);
     expect(await healthy.redis.exists(`auth:deny:sid:${sid}`)).toBe(0);
     expect(await healthy.redis.exists(`auth:deny:sid:${claimsOf(fresh.access_token).sid}`)).toBe(1);
   });

@@ -4,7 +4,8 @@
 // without taking the API down with Redis. A Redis that stalls instead of failing costs a request
 // at most DENY_LIST_BUDGET_MS, and after one failure the checks go straight to PostgreSQL for a
 // cool-down before one request probes Redis again.
-import { CircuitBreaker, withTimeout } from '../../lib/with-timeout.js';
+import { CircuitBreaker } from '../../lib/circuit-breaker.js';
+import { withTimeout } from '../../lib/with-timeout.js';
 import type { SessionRevoker } from '../users/users.service.js';
 import type { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import type { TokenDenyList } from './token-deny-list.js';

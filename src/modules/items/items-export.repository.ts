@@ -3,15 +3,15 @@
 // objects, so an export of any size costs a few 64 KB chunks of memory and runs at nearly
 // `psql \copy` speed (bench/results). Prisma has no COPY, hence raw SQL on the shared pg pool.
 //
-// COPY takes no bind parameters, so the filter values are written into the statement as
-// literals: each one is validated by the route schema first and then quoted with pg's
-// escapeLiteral (numbers are formatted from JavaScript numbers, the sort is a whitelisted
-// column), which is what keeps this safe.
+// COPY takes no bind parameters, so the list's parameterized WHERE (one definition of the
+// filters for both) gets its values written in as literals: each one is validated by the route
+// schema first and then quoted with pg's escapeLiteral (numbers are formatted from JavaScript
+// numbers, the sort is a whitelisted column), which is what keeps this safe.
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { escapeLiteral, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PgPool } from '../../db/prisma.js';
-import type { ItemFilter, ItemSort } from './items.repository.js';
+import { itemOrderSql, itemWhereSql, type ItemFilter, type ItemSort } from './items.repository.js';
 
 /** Columns and their SQL, in CSV order. The header row carries these names. */
 const COLUMNS: [name: string, sql: string][] = [
@@ -28,33 +28,18 @@ const COLUMNS: [name: string, sql: string][] = [
 ];
 export const EXPORT_COLUMNS = COLUMNS.map(([name]) => name);
 
-const SORT_COLUMNS: Record<string, string> = { name: 'name', price: 'price', createdAt: 'created_at' };
-
-/** A LIKE pattern matching `text` literally (its %, _ and \ escaped). */
-function containsPattern(text: string): string {
-  return escapeLiteral(`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+/** A value of the list's parameterized WHERE as an SQL literal (COPY takes no parameters). */
+function literal(value: unknown): string {
+  if (typeof value === 'string') return escapeLiteral(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new TypeError(`not a string or a finite number: ${String(value)}`);
 }
 
-function finiteNumber(value: number): string {
-  if (!Number.isFinite(value)) throw new TypeError(`not a finite number: ${value}`);
-  return String(value);
-}
-
+/** The list's own WHERE and ORDER BY (items.repository.ts), with the values written in as literals. */
 export function exportStatement(filter: ItemFilter, sort: ItemSort): string {
-  const where: string[] = [];
-  if (filter.q) where.push(`(name ILIKE ${containsPattern(filter.q)} OR description ILIKE ${containsPattern(filter.q)})`);
-  if (filter.tag) where.push(`tags @> ARRAY[${escapeLiteral(filter.tag)}]::text[]`);
-  if (filter.minPrice !== undefined) where.push(`price >= ${finiteNumber(filter.minPrice)}`);
-  if (filter.maxPrice !== undefined) where.push(`price <= ${finiteNumber(filter.maxPrice)}`);
-  if (filter.ownerId !== undefined) where.push(`owner_id = ${finiteNumber(filter.ownerId)}`);
-  const column = SORT_COLUMNS[sort.replace(/^-/, '')];
-  if (!column) throw new TypeError(`unknown sort: ${sort}`);
-  const direction = sort.startsWith('-') ? 'DESC' : 'ASC';
-  const select =
-    `SELECT ${COLUMNS.map(([name, sql]) => `${sql} AS "${name}"`).join(', ')} FROM items` +
-    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    // The id tie-breaker gives the same order as the paginated list.
-    ` ORDER BY ${column} ${direction}, id ${direction}`;
+  const { sql: where, values } = itemWhereSql(filter);
+  const inlined = where.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1]));
+  const select = `SELECT ${COLUMNS.map(([name, sql]) => `${sql} AS "${name}"`).join(', ')} FROM items${inlined}${itemOrderSql(sort)}`;
   return `COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
 }
 

@@ -108,6 +108,14 @@ function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** ` ORDER BY <column> <dir>, id <dir>`: the id tie-breaker keeps pages (and exports) stable. */
+export function itemOrderSql(sort: ItemSort): string {
+  const column = SORT_COLUMNS[sort.replace(/^-/, '')];
+  if (!column) throw new TypeError(`unknown sort: ${sort}`);
+  const direction = sort.startsWith('-') ? 'DESC' : 'ASC';
+  return ` ORDER BY ${column} ${direction}, id ${direction}`;
+}
+
 /** The WHERE clause of `filter` with numbered parameters, the same conditions as itemWhere. */
 export function itemWhereSql(filter: ItemFilter): { sql: string; values: unknown[] } {
   const values: unknown[] = [];
@@ -166,13 +174,10 @@ export class ItemsRepository {
   /** The list in SQL: the page and the count together, then the page's images in one query. */
   private async listWithSql(pool: PgPool, filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<{ items: Item[]; total: number }> {
     const { sql: where, values } = itemWhereSql(filter);
-    const column = SORT_COLUMNS[sort.replace(/^-/, '')];
-    if (!column) throw new TypeError(`unknown sort: ${sort}`);
-    const direction = sort.startsWith('-') ? 'DESC' : 'ASC';
     const n = values.length;
     const [rows, count] = await Promise.all([
       pool.query<ItemSqlRow>({
-        text: `SELECT id, owner_id, name, description, price, tax, tags, created_at, updated_at FROM items${where} ORDER BY ${column} ${direction}, id ${direction} LIMIT $${n + 1} OFFSET $${n + 2}`,
+        text: `SELECT id, owner_id, name, description, price, tax, tags, created_at, updated_at FROM items${where}${itemOrderSql(sort)} LIMIT $${n + 1} OFFSET $${n + 2}`,
         values: [...values, page.limit, page.skip],
         types: pgTypes,
       }),

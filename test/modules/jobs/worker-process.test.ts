@@ -1,41 +1,26 @@
 // The worker as a real process (`node --import tsx src/worker.ts`), sending through the SMTP
 // adapter to a fake SMTP server: SIGTERM in the middle of a job lets that job finish (the email
 // arrives, the job completes) and the process exits 0.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { emailJobId } from '../../../src/modules/email/email-jobs.js';
 import { buildTestApp, createUser, testEnv } from '../../helpers/app.js';
+import { ChildProcessHandle } from '../../helpers/child-process.js';
 import { FakeSmtp } from '../../helpers/fake-smtp.js';
 
 const smtp = new FakeSmtp();
 let app: App;
-let worker: ChildProcess | undefined;
-let output = '';
-
-function startWorker(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return child;
-}
+let worker: ChildProcessHandle | undefined;
 
 beforeAll(async () => {
   await smtp.start();
   const env = { REDIS_PREFIX: `${inject('redisPrefix')}worker-process:`, SMTP_URL: smtp.url };
   app = await buildTestApp({ env });
-  worker = startWorker(testEnv({ ...env, LOG_LEVEL: 'info' }));
-  await vi.waitFor(() => expect(output).toContain('worker started'), { timeout: 30_000, interval: 100 });
+  worker = ChildProcessHandle.spawnTs('src/worker.ts', testEnv({ ...env, LOG_LEVEL: 'info' }));
+  await worker.waitForOutput('worker started');
 });
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    worker.kill('SIGKILL');
-    await once(worker, 'exit');
-  }
+  await worker?.kill('SIGKILL');
   await app?.close();
   await smtp.stop();
 });
@@ -50,11 +35,10 @@ describe('worker process', () => {
     const active = await app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: user.headers });
     expect(active.json()).toMatchObject({ state: 'active' });
 
-    const exited = once(worker!, 'exit');
-    worker!.kill('SIGTERM');
-    await vi.waitFor(() => expect(output).toContain('worker stopping'), { timeout: 10_000, interval: 50 });
+    const exited = worker!.kill('SIGTERM');
+    await vi.waitFor(() => expect(worker!.output).toContain('worker stopping'), { timeout: 10_000, interval: 50 });
     smtp.release();
-    const [code] = await exited;
+    const { code } = await exited;
     expect(code).toBe(0);
 
     expect(smtp.received).toHaveLength(1);

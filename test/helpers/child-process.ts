@@ -1,5 +1,5 @@
 // A real process of the project (api or worker, run from source through tsx) whose output the
-// fault tests read, and which they can signal by pid.
+// tests read, and which they can signal by pid (worker-process test, fault suite).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { expect, vi } from 'vitest';
 
