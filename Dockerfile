@@ -1,11 +1,29 @@
-# Multi-stage build of the API image. The same image runs the api (default CMD), the worker
-# (`node dist/worker.js`) and the one-shot migrate job (`sh scripts/docker-migrate.sh`).
-#   deps     all dependencies (npm ci) and the generated Prisma client
-#   build    TypeScript -> dist/, the seed bundled to dist/seed.js, then dev dependencies pruned
-#   runtime  node + production node_modules + dist + what `prisma migrate deploy` needs
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Multi-stage build with two images:
+#   runtime  (the default target) the api (default CMD) and the worker (`node dist/worker.js`):
+#            node + production node_modules WITHOUT the Prisma CLI + dist
+#   migrate  the one-shot migrate job (`prisma migrate deploy`, then the seed): the runtime's
+#            files plus the Prisma CLI, its config, the migrations, the schema-engine shim and
+#            openssl
+#   docker build -t my-api .                  docker build --target migrate -t my-api-migrate .
+# Stages: node-openssl (node + openssl), deps (npm ci + generated Prisma client), build (tsc,
+# bundled seed, dev dependencies pruned), runtime-deps (the same minus the Prisma CLI).
+#
+# Pinned to an exact version: a rebuild gets the same Node. Bump it on purpose (and pin by
+# digest too where your policy asks for it: node:<version>@sha256:...).
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
-FROM ${NODE_IMAGE} AS deps
+# The official node -slim images ship no openssl. Prisma's CLI detects the libssl version to pick
+# its native schema engine (at `npm ci`, where it downloads it, and when migrate runs it); without
+# openssl it guesses openssl-1.1.x, fetches an engine that cannot load libssl3, and migrate fails
+# (scripts/prisma.mjs then falls back to the wasm engine shim). The api and the worker never load
+# a native Prisma engine (driver adapter + the client's wasm query compiler), so `runtime` does
+# not need openssl.
+FROM ${NODE_IMAGE} AS node-openssl
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends openssl \
+    && rm -rf /var/lib/apt/lists/*
+
+FROM node-openssl AS deps
 WORKDIR /app
 # `npm ci` runs the postinstall `prisma generate`, which needs the schema, the CLI wrapper and
 # the config file. prisma.config.ts reads DATABASE_URL; generate never connects, so a
@@ -20,10 +38,36 @@ FROM deps AS build
 COPY tsconfig.json ./
 COPY src ./src
 # The seed is TypeScript that imports src/; `build:seed` bundles it with esbuild (packages stay
-# external imports) so the runtime image seeds with plain node, without tsx or the sources.
+# external imports) so the migrate image seeds with plain node, without tsx or the sources.
 RUN npm run build \
     && npm run build:seed \
     && npm prune --omit=dev --no-audit --no-fund
+
+# The api and the worker need @prisma/client and the pg adapter, not the CLI: dropping `prisma`
+# (with its studio, dev server and engines) and the engine shim's wasm engine from the
+# dependencies and pruning again halves node_modules (docs/deployment.md has the sizes).
+FROM build AS runtime-deps
+RUN npm pkg delete dependencies.prisma "dependencies.@prisma/schema-engine-wasm" \
+    && npm prune --omit=dev --no-audit --no-fund \
+    && rm -f dist/seed.js
+
+FROM node-openssl AS migrate
+# CHECKPOINT_DISABLE: no Prisma telemetry request and no cache file under $HOME (the job runs
+# with a read-only root filesystem).
+ENV NODE_ENV=production \
+    CHECKPOINT_DISABLE=1 \
+    PRISMA_HIDE_UPDATE_MESSAGE=1
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The Prisma CLI's config, the migrations and the offline schema-engine shim (used when the
+# native engine could not be downloaded at build time, scripts/prisma.mjs).
+COPY prisma.config.ts ./
+COPY prisma ./prisma
+COPY scripts/prisma.mjs scripts/docker-migrate.sh ./scripts/
+USER node
+CMD ["sh", "scripts/docker-migrate.sh"]
 
 FROM ${NODE_IMAGE} AS runtime
 # MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's helpers, libuv's pool) its
@@ -34,14 +78,9 @@ ENV NODE_ENV=production \
     UPLOAD_DIR=/app/uploads \
     MALLOC_ARENA_MAX=2
 WORKDIR /app
-COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-# For the migrate job: the Prisma CLI (a production dependency), its config, the migrations and
-# the offline schema-engine shim used when the native engine could not be downloaded.
-COPY prisma.config.ts ./
-COPY prisma ./prisma
-COPY scripts/prisma.mjs scripts/docker-migrate.sh ./scripts/
+COPY --from=runtime-deps /app/package.json ./package.json
+COPY --from=runtime-deps /app/node_modules ./node_modules
+COPY --from=runtime-deps /app/dist ./dist
 # The image's own files stay root-owned (the app cannot rewrite its code); only the upload
 # directory belongs to the unprivileged `node` user (uid 1000) the processes run as.
 RUN mkdir -p /app/uploads && chown node:node /app/uploads
@@ -51,10 +90,10 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is the process that receives SIGTERM and drains (src/server.ts). Compose adds
 # `init: true` (tini as PID 1) to reap any child process.
-# Heap flags, for the api only (the worker and the migrate job set their own command): V8 sizes
-# its heap for the whole machine, not for a container, and grew the api to 250-300 MB RSS during
-# a 100k-row export on a 24 GB host; with a 4 MB young generation (semi-space) and old space
-# capped at 256 MB (4x the ~60 MB the api holds) it stays under 200 MB (bench/results,
-# export-100k). The price is more frequent minor GCs: about 10 % of the throughput of a cached
-# read. Drop the flags (or raise them) for a host where memory is cheaper than CPU.
+# Heap flags, for the api only (the worker sets its own command): V8 sizes its heap for the
+# whole machine, not for a container, and grew the api to 250-300 MB RSS during a 100k-row
+# export on a 24 GB host; with a 4 MB young generation (semi-space) and old space capped at
+# 256 MB (4x the ~60 MB the api holds) it stays under 200 MB (bench/results, export-100k). The
+# price is more frequent minor GCs: about 10 % of the throughput of a cached read. Drop the
+# flags (or raise them) for a host where memory is cheaper than CPU.
 CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=256", "dist/server.js"]

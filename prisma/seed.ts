@@ -1,7 +1,8 @@
 // `npm run db:seed`: creates the ADMIN_EMAIL admin (idempotent: an existing account keeps its
-// password) and a few demo items. `--items N` adds N generated items for benchmarks and demos.
+// password) and a few demo items, and says how to log in. `--items N` adds N generated items
+// for benchmarks and demos.
 import { PrismaPg } from '@prisma/adapter-pg';
-import { loadConfig, loadDotenv } from '../src/config.js';
+import { DEVELOPMENT_ADMIN_PASSWORD, loadConfig, loadDotenv, type Config } from '../src/config.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
 import { PasswordHasher } from '../src/modules/auth/password-hasher.js';
 
@@ -36,13 +37,33 @@ function progress(done: number, total: number, startedAt: number) {
   process.stderr.write(tty ? `\r${line}${done === total ? '\n' : ''}` : `${line}\n`);
 }
 
+/**
+ * How to log in as the admin. The password is printed only when it is the published local
+ * default (.env.example's, which production refuses): anything else came from a secret and is
+ * named by where it was set, never shown.
+ */
+export function adminLoginHint(config: Config, options: { created: boolean; passwordSource: 'environment' | '.env' | 'default' }): string {
+  const email = config.adminEmail.toLowerCase();
+  const login = `log in at ${config.publicUrl}/docs (Authorize)`;
+  if (!options.created) return `seed: admin ${email} already exists, its password unchanged (the seed never resets it); ${login}`;
+  if (config.adminPassword === DEVELOPMENT_ADMIN_PASSWORD && config.nodeEnv !== 'production') {
+    const where = options.passwordSource === 'default' ? 'ADMIN_PASSWORD unset' : `ADMIN_PASSWORD from ${options.passwordSource === '.env' ? '.env' : 'the environment'}`;
+    return `seed: created admin ${email} with the local development password "${DEVELOPMENT_ADMIN_PASSWORD}" (${where}: the default of .env.example, refused in production); ${login}`;
+  }
+  const where = options.passwordSource === '.env' ? 'ADMIN_PASSWORD in .env' : 'the ADMIN_PASSWORD environment variable';
+  return `seed: created admin ${email}; its password is ${where} (not shown); ${login}`;
+}
+
 export async function seed(argv: string[] = process.argv.slice(2)) {
+  const inEnvironment = process.env.ADMIN_PASSWORD !== undefined;
   loadDotenv();
+  const passwordSource = inEnvironment ? 'environment' : process.env.ADMIN_PASSWORD !== undefined ? '.env' : 'default';
   const config = loadConfig();
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: config.databaseUrl }) });
   try {
     const hasher = new PasswordHasher(config.bcryptCost);
     const email = config.adminEmail.toLowerCase();
+    const created = (await prisma.user.findUnique({ where: { email }, select: { id: true } })) === null;
     const admin = await prisma.user.upsert({
       where: { email },
       update: { role: 'ADMIN', isActive: true },
@@ -51,7 +72,8 @@ export async function seed(argv: string[] = process.argv.slice(2)) {
     if ((await prisma.item.count({ where: { ownerId: admin.id } })) === 0) {
       for (const item of DEMO_ITEMS) await prisma.item.create({ data: { ...item, ownerId: admin.id } });
     }
-    console.log(`seed: admin ${email} ready, ${DEMO_ITEMS.length} demo items present`);
+    console.log(adminLoginHint(config, { created, passwordSource }));
+    console.log(`seed: ${DEMO_ITEMS.length} demo items present`);
 
     const extra = itemsOption(argv);
     const batch = 1000;

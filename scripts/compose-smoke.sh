@@ -4,18 +4,32 @@
 # for postgres, redis, nginx, mailpit and node built from a debootstrapped Debian and tagged with
 # the names the compose file uses (scripts/compose-smoke/), then the stack is built and started
 # with the api scaled to 2, checked through nginx, and torn down. Not part of CI: it needs root,
-# several GB of disk and minutes. Everything it starts is stopped by pid; the engine's data root
-# is deleted at the end unless KEEP=1.
+# several GB of disk and minutes.
+# Teardown: `down -v` with a long engine timeout (docker-compose's default 60 s read timeout is
+# too short for a vfs engine, and the old script hid the failure), then whatever the project
+# still has (containers, volumes, networks) is force-removed and counted: the run FAILS if
+# anything is left. dockerd is stopped by pid, its netns mounts unmounted, and the host's
+# network put back as it was (scripts/compose-smoke/host-network.sh: docker0/br-* bridges,
+# DOCKER iptables chains and rules, FORWARD policy, ip_forward). The engine's data root is
+# deleted unless KEEP=1.
 #   sudo scripts/compose-smoke.sh            (SMOKE_DIR=/var/tmp/compose-smoke by default)
+# docker-compose 1.29 (Debian's) runs the stack here: it cannot expand the nested defaults of
+# PUBLIC_URL/CORS_ORIGINS, so the smoke override sets them; the stand-in nginx is Debian's 1.22,
+# which gets `http2 on;` spelled the old way (scripts/topology/nginx-config.mjs), nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 work=${SMOKE_DIR:-/var/tmp/compose-smoke}
 http_port=${SMOKE_HTTP_PORT:-18080}
 https_port=${SMOKE_HTTPS_PORT:-18443}
+mailpit_port=${SMOKE_MAILPIT_PORT:-18025}
+project=composesmoke
 mkdir -p "$work"
 started=$(date +%s)
 step() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
+# docker-compose 1.x talks to the engine with a 60 s read timeout by default; removing the
+# stack's containers and volumes on a vfs engine takes longer than that.
+export COMPOSE_HTTP_TIMEOUT=${COMPOSE_HTTP_TIMEOUT:-600}
 
 # --- tools -----------------------------------------------------------------------------------
 step "tools"
@@ -33,22 +47,54 @@ step "dockerd (vfs, data root $work/docker)"
 export DOCKER_HOST="unix://$work/docker.sock"
 # The classic builder: no BuildKit/buildx component here, and docker-compose 1.29 uses it anyway.
 export DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0
+host_state="$work/host-network"
+rm -rf "$host_state"
+bash scripts/compose-smoke/host-network.sh save "$host_state"
 dockerd --storage-driver=vfs --data-root="$work/docker" --exec-root="$work/exec" \
   --host="$DOCKER_HOST" --pidfile="$work/dockerd.pid" >"$work/dockerd.log" 2>&1 &
 dockerd_pid=$!
-compose=(docker-compose -p composesmoke -f docker-compose.yml -f "$work/docker-compose.smoke.yml")
+compose=(docker-compose -p "$project" -f docker-compose.yml -f "$work/docker-compose.smoke.yml")
+project_filter=(--filter "label=com.docker.compose.project=$project")
+left_over() {
+  printf '%s containers, %s volumes, %s networks' "$(docker ps -aq "${project_filter[@]}" | wc -l)" \
+    "$(docker volume ls -q "${project_filter[@]}" | wc -l)" "$(docker network ls -q "${project_filter[@]}" | wc -l)"
+}
 cleanup() {
   status=$?
   step "teardown"
-  if [ -S "$work/docker.sock" ]; then
-    "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+  if [ -S "$work/docker.sock" ] && docker info >/dev/null 2>&1; then
+    if ! "${compose[@]}" down -v --remove-orphans --timeout 20 >"$work/down.log" 2>&1; then
+      echo "docker-compose down failed (COMPOSE_HTTP_TIMEOUT=$COMPOSE_HTTP_TIMEOUT):"; tail -5 "$work/down.log" | sed 's/^/  /'
+    fi
+    echo "after down: $(left_over)"
+    # Whatever down left (a timeout, containers in state Dead): remove it by id, a few tries.
+    for _ in 1 2 3; do
+      ids=$(docker ps -aq "${project_filter[@]}")
+      [ -n "$ids" ] && docker rm -f -v $ids >/dev/null 2>&1
+      vols=$(docker volume ls -q "${project_filter[@]}")
+      [ -n "$vols" ] && docker volume rm -f $vols >/dev/null 2>&1
+      nets=$(docker network ls -q "${project_filter[@]}")
+      [ -n "$nets" ] && docker network rm $nets >/dev/null 2>&1
+      [ -z "$(docker ps -aq "${project_filter[@]}")$(docker volume ls -q "${project_filter[@]}")$(docker network ls -q "${project_filter[@]}")" ] && break
+      sleep 2
+    done
+    remaining=$(left_over)
+    echo "left in the engine: $remaining"
+    case $remaining in "0 containers, 0 volumes, 0 networks") ;; *) status=1 ;; esac
   fi
   kill -TERM "$dockerd_pid" 2>/dev/null || true
-  for _ in $(seq 1 30); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
-  kill -KILL "$dockerd_pid" 2>/dev/null || true
-  umount "$work/exec/netns/"* 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
+  if kill -0 "$dockerd_pid" 2>/dev/null; then echo "dockerd (pid $dockerd_pid) ignored SIGTERM for 60 s: SIGKILL"; kill -KILL "$dockerd_pid" 2>/dev/null || true; fi
+  for mount in "$work/exec/netns/"*; do [ -e "$mount" ] && umount "$mount" 2>/dev/null; done
+  bash scripts/compose-smoke/host-network.sh restore "$host_state" | sed 's/^/  /'
+  if ! bash scripts/compose-smoke/host-network.sh diff "$host_state" >"$work/host-diff.log"; then
+    echo "host network still differs from before the run:"; sed 's/^/  /' "$work/host-diff.log"; status=1
+  else
+    echo "host network as before the run (links, iptables filter/nat, ip_forward)"
+  fi
   if [ "${KEEP:-0}" != 1 ]; then rm -rf "$work/docker" "$work/exec"; fi
   echo "compose smoke: $([ $status = 0 ] && echo PASSED || echo FAILED) in $(( $(date +%s) - started ))s (disk used under $work: $(du -sh "$work" 2>/dev/null | cut -f1))"
+  exit "$status"
 }
 trap cleanup EXIT
 for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
@@ -60,7 +106,7 @@ rootfs="$work/rootfs"
 if [ ! -f "$work/rootfs.done" ]; then
   rm -rf "$rootfs"
   debootstrap --variant=minbase \
-    --include=ca-certificates,openssl,curl,libstdc++6,postgresql-15,postgresql-client-15,redis-server,nginx-light,procps \
+    --include=ca-certificates,openssl,curl,libstdc++6,postgresql-15,postgresql-client-15,redis-server,nginx-light,procps,util-linux \
     bookworm "$rootfs" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1
   touch "$work/rootfs.done"
 fi
@@ -83,7 +129,11 @@ echo "root filesystem: $(du -sh "$rootfs" | cut -f1)"
 # --- stand-ins, tagged with the names docker-compose.yml uses -------------------------------------
 # Each is the same root filesystem imported with the official image's entrypoint, command and
 # environment (docker import --change): no build layers, which the vfs driver would copy whole.
+# The names (exact versions) come from the Dockerfile and docker-compose.yml.
 step "stand-in images"
+image_of() { node --input-type=module -e "import { resolveCompose } from './scripts/compose-resolve.mjs'; process.stdout.write(resolveCompose('docker-compose.yml').services['$1'].image)"; }
+node_image=$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile)
+postgres_image=$(image_of postgres); redis_image=$(image_of redis); nginx_image=$(image_of nginx); mailpit_image=$(image_of mailpit)
 standin_dir=scripts/compose-smoke
 install -m 755 "$standin_dir/postgres-entrypoint.sh" "$rootfs/usr/local/bin/postgres-entrypoint.sh"
 install -m 755 "$standin_dir/redis-entrypoint.sh" "$rootfs/usr/local/bin/redis-entrypoint.sh"
@@ -98,33 +148,55 @@ standin() {
   tar -C "$rootfs" -c . | docker import "${changes[@]}" - "$tag" >/dev/null
   echo "imported $tag (stand-in)"
 }
-standin node:20-bookworm-slim 'WORKDIR /app' 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' 'CMD ["node"]'
-standin postgres:16 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'ENV PGDATA=/var/lib/postgresql/data' \
+standin "$node_image" 'WORKDIR /app' 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' 'CMD ["node"]'
+standin "$postgres_image" 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'ENV PGDATA=/var/lib/postgresql/data' \
   'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]' 'CMD ["postgres"]' 'EXPOSE 5432'
-standin redis:7 'WORKDIR /data' 'ENTRYPOINT ["/usr/local/bin/redis-entrypoint.sh"]' 'CMD ["redis-server"]' 'EXPOSE 6379'
-standin nginx:1.27 'ENTRYPOINT ["/docker-entrypoint.sh"]' 'CMD ["nginx", "-g", "daemon off;"]' 'EXPOSE 80'
-standin axllent/mailpit:latest 'USER nobody' 'CMD ["node", "/mail-sink.mjs"]' 'EXPOSE 1025'
+standin "$redis_image" 'WORKDIR /data' 'ENTRYPOINT ["/usr/local/bin/redis-entrypoint.sh"]' 'CMD ["redis-server"]' 'EXPOSE 6379'
+standin "$nginx_image" 'ENTRYPOINT ["/docker-entrypoint.sh"]' 'CMD ["nginx", "-g", "daemon off;"]' 'EXPOSE 80'
+standin "$mailpit_image" 'USER nobody' 'CMD ["node", "/mail-sink.mjs"]' 'EXPOSE 1025'
 
-# The only change to the compose file: builds use the host's network (the registry of npm is
-# reachable from the host, the engine's bridge NAT is not set up here) and host ports that are free.
-cat >"$work/docker-compose.smoke.yml" <<YAML
-services:
-  migrate:
-    build: { context: ., target: runtime, network: host }
-  api:
-    build: { context: ., target: runtime, network: host }
-  worker:
-    build: { context: ., target: runtime, network: host }
-YAML
-export HTTP_PORT=$http_port HTTPS_PORT=$https_port
 # SMOKE_SRC: build and run from another checkout of the project (default: this one).
 cd "${SMOKE_SRC:-$repo}"
+# The changes to the compose file, all here: builds use the host's network (the npm registry is
+# reachable from the host, the engine's bridge NAT is not set up here); PUBLIC_URL/CORS_ORIGINS
+# spelled out (docker-compose 1.x cannot expand their nested defaults); nginx's conf.d adapted to
+# Debian's nginx 1.22 in the stand-in (`http2 on;` -> `listen ... ssl http2`); free host ports.
+node scripts/topology/nginx-config.mjs --compose "$work/nginx-compat" | sed 's/^/  /'
+cat >"$work/docker-compose.smoke.yml" <<YAML
+x-smoke-environment: &smoke-environment
+  PUBLIC_URL: http://localhost:$http_port
+  CORS_ORIGINS: http://localhost:$http_port,https://localhost:$https_port
+services:
+  migrate:
+    build: { context: ., target: migrate, network: host }
+    environment: *smoke-environment
+  api:
+    build: { context: ., target: runtime, network: host }
+    environment: *smoke-environment
+  worker:
+    environment: *smoke-environment
+  nginx:
+    volumes:
+      - $work/nginx-compat/conf.d:/etc/nginx/conf.d:ro
+YAML
+export HTTP_PORT=$http_port HTTPS_PORT=$https_port MAILPIT_PORT=$mailpit_port
 
 # --- the stack -------------------------------------------------------------------------------------
 step "docker-compose build"
 "${compose[@]}" build >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; echo "build failed (full log: $work/build.log)"; exit 1; }
-grep -E '^(Step [0-9]+/[0-9]+ : (FROM|RUN)|Successfully tagged)' "$work/build.log" | sed 's/^/  /' 
-docker image ls fastify-template-api --format '{{.Repository}}:{{.Tag}} {{.Size}}'
+grep -E '^(Step [0-9]+/[0-9]+ : (FROM|RUN)|Successfully tagged)' "$work/build.log" | sed 's/^/  /'
+# Sizes: the stand-in base is a whole Debian with PostgreSQL, Redis and nginx, far bigger than
+# node:*-slim; what the Dockerfile adds on top of it is the number that carries over.
+size() { docker image inspect -f '{{.Size}}' "$1"; }
+base_size=$(size "$node_image")
+for image in fastify-template-api:local fastify-template-migrate:local; do
+  total=$(size "$image")
+  printf '  %-34s %5d MB (%d MB on top of the base image)\n' "$image" $(( total / 1000000 )) $(( (total - base_size) / 1000000 ))
+done
+for image in fastify-template-api:local fastify-template-migrate:local; do
+  printf '  %-34s node_modules %s, prisma CLI: %s\n' "$image" "$(docker run --rm --entrypoint du "$image" -sh /app/node_modules | cut -f1)" \
+    "$(docker run --rm --entrypoint sh "$image" -c 'test -d node_modules/prisma && echo present || echo absent')"
+done
 
 step "docker-compose up -d --scale api=2"
 "${compose[@]}" up -d --scale api=2 2>&1 | sed 's/^/  /'
@@ -174,7 +246,25 @@ check "requests per api replica (nginx access log)" ""
 printf '%s\n' "$upstreams"
 [ "$(printf '%s\n' "$upstreams" | grep -c ':3000')" -ge 2 ] || { echo "  requests did not spread over the 2 replicas"; exit 1; }
 sleep 3
-check "mail sink (welcome emails from the worker)" "$(curl -fsS "$base/mailpit/api/v1/messages" | head -c 120)"
+check "mail sink on 127.0.0.1:$mailpit_port (not via nginx)" "$(curl -fsS "http://127.0.0.1:$mailpit_port/api/v1/messages" | head -c 120)"
+check "GET /mailpit/ through nginx (not proxied)" "$(curl -sS -o /dev/null -w '%{http_code}' "$base/mailpit/")"
+
+step "hardening"
+published=$(for id in $("${compose[@]}" ps -q nginx) $("${compose[@]}" ps -q mailpit); do docker port "$id"; done | sort -u)
+printf '%s\n' "$published" | sed 's/^/  /'
+if printf '%s\n' "$published" | grep -v -- '-> 127\.0\.0\.1:'; then echo "  a port is published beyond 127.0.0.1"; exit 1; fi
+redis_id=$("${compose[@]}" ps -q redis)
+check "redis without the password" "$(docker exec "$redis_id" sh -c 'REDISCLI_AUTH= redis-cli ping 2>&1' | head -c 80)"
+docker exec "$redis_id" sh -c 'REDISCLI_AUTH= redis-cli ping 2>&1' | grep -q NOAUTH || { echo "  redis answered without a password"; exit 1; }
+api_id=$("${compose[@]}" ps -q api | head -n1)
+check "api: write to the root filesystem" "$(docker exec "$api_id" sh -c 'touch /app/probe 2>&1 || true' | head -c 80)"
+check "api: capabilities (CapEff)" "$(docker exec "$api_id" sh -c 'grep CapEff /proc/1/status' | tr -s '\t ' ' ')"
+for service in api worker migrate postgres redis nginx mailpit; do
+  for id in $("${compose[@]}" ps -q "$service"); do
+    printf '  %-8s read_only=%-5s cap_drop=%-5s user=%s\n' "$service" "$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$id")" \
+      "$(docker inspect -f '{{.HostConfig.CapDrop}}' "$id")" "$(docker inspect -f '{{.Config.User}}' "$id")"
+  done
+done
 
 step "api logs (last lines)"
 "${compose[@]}" logs --no-color --tail=3 api worker | sed 's/^/  /'

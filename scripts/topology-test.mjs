@@ -3,12 +3,14 @@
 // migrate (scripts/docker-migrate.sh, as the migrate service does), two api instances, the worker
 // and Debian's nginx with the project's real nginx/ configuration (templated only for upstream
 // addresses and ports, scripts/topology/nginx-config.mjs), then checks through nginx what a
-// client of the compose stack relies on. Every process it starts is stopped by process id, the
-// scratch database is dropped and its Redis keys deleted.
-// Needs: nginx and openssl on PATH, PostgreSQL and Redis (DATABASE_ADMIN_URL, REDIS_URL), and a
-// build (`npm run build && npm run build:seed`, which the npm script runs first).
+// client of the compose stack relies on. Redis is a private redis-server with a password (as in
+// compose), which the api, the worker and BullMQ get through REDIS_URL only. Every process it
+// starts is stopped by process id, the scratch database is dropped.
+// Needs: nginx, openssl and redis-server on PATH, PostgreSQL (DATABASE_ADMIN_URL), and a build
+// (`npm run build && npm run build:seed`, which the npm script runs first).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +22,6 @@ import { ProcessGroup, freePort, waitFor } from './topology/processes.mjs';
 
 const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const adminDatabaseUrl = process.env.DATABASE_ADMIN_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const keepTemp = process.env.TOPOLOGY_KEEP === '1';
 
 const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -42,19 +43,36 @@ async function withAdminClient(fn) {
   }
 }
 
-async function deleteRedisKeys() {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+/**
+ * A private redis-server that demands a password, like compose's. The password holds characters
+ * that must be percent-encoded in a URL, so the app is shown to decode REDIS_URL's userinfo.
+ * Returns the URL the app gets; asserts that a client without the password is refused.
+ */
+async function startRedis(port) {
+  const password = `topo:${randomBytes(12).toString('base64url')}/@#`;
+  procs.start('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no', '--dir', tmp]);
+  const url = `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  await waitFor('redis-server', async () => {
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {}); // not listening yet: waitFor retries
+    try {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    } finally {
+      probe.disconnect();
+    }
+  }, 10_000);
+  // A bare PING on a raw socket: the server must answer with a NOAUTH error.
+  const reply = await new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString('utf8').trim());
+    });
+    socket.once('error', reject);
+  });
+  if (!reply.startsWith('-NOAUTH')) throw new Error(`the private redis-server answered a client without the password: ${reply}`);
+  return { url, password };
 }
 
 async function main() {
@@ -62,8 +80,10 @@ async function main() {
     if (!existsSync(path.join(projectDir, file))) throw new Error(`${file} is missing: run \`npm run build && npm run build:seed\` first`);
   }
   const hasWorker = existsSync(path.join(projectDir, 'dist/worker.js'));
-  const [apiPortA, apiPortB, httpPort, httpsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [apiPortA, apiPortB, httpPort, httpsPort, redisPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const adminPassword = randomBytes(12).toString('base64url');
+  const redis = await startRedis(redisPort);
+  log(`ok   redis-server (pid ${procs.get('redis').child.pid}) on ${redisPort} with a password; a client without it gets NOAUTH`);
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -72,7 +92,7 @@ async function main() {
     PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_MAX: '5',
-    REDIS_URL: redisUrl,
+    REDIS_URL: redis.url,
     REDIS_PREFIX: redisPrefix,
     JWT_SECRET: randomBytes(48).toString('base64url'),
     METRICS_PASSWORD: randomBytes(16).toString('base64url'),
@@ -90,7 +110,7 @@ async function main() {
     DRAIN_DELAY: '2s',
   };
 
-  log(`topology run ${runId}: api on ${apiPortA} and ${apiPortB}, nginx on ${httpPort} (http) and ${httpsPort} (https), logs in ${tmp}`);
+  log(`topology run ${runId}: redis on ${redisPort}, api on ${apiPortA} and ${apiPortB}, nginx on ${httpPort} (http) and ${httpsPort} (https), logs in ${tmp}`);
   await withAdminClient((client) => client.query(`CREATE DATABASE "${databaseName}"`));
 
   // migrate: exactly what the compose `migrate` service runs.
@@ -129,6 +149,7 @@ async function main() {
     admin: { email: env.ADMIN_EMAIL, password: adminPassword },
     instances: ['api-a', 'api-b'],
     hasWorker,
+    secrets: { redisPassword: redis.password },
     log,
   });
   return results;
@@ -138,11 +159,12 @@ async function main() {
 let cleanedUp;
 const cleanup = async () => {
   cleanedUp ??= (async () => {
-    await procs.stopAll();
+    // Redis last: the api and the worker close their connections to it while they drain.
+    await procs.stopAll({ except: ['redis'] });
+    await procs.stop('redis').catch(() => undefined);
     const leftovers = [...procs.procs.entries()].filter(([, p]) => !p.exitInfo).map(([name]) => name);
     if (leftovers.length > 0) log(`FAIL processes still running: ${leftovers.join(', ')}`);
     await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`)).catch((err) => log(`warn: dropping ${databaseName}: ${err.message}`));
-    await deleteRedisKeys().catch((err) => log(`warn: deleting Redis keys ${redisPrefix}*: ${err.message}`));
   })();
   return cleanedUp;
 };

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from './config.js';
 import container, { type DependencyOverrides } from './container.js';
+import { ajvDecimalPlaces } from './lib/money.js';
 import { AccessLogController, loggerSetup } from './logger.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -69,7 +70,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<App> {
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler,
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, strictNumbers: true } },
+    // ajvDecimalPlaces: the exact two-decimals rule of money amounts (src/lib/money.ts).
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, strictNumbers: true }, plugins: [ajvDecimalPlaces] },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

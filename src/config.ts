@@ -16,6 +16,10 @@ export interface Config {
   publicUrl: string;
   databaseUrl: string;
   databasePoolMax: number;
+  /** CSV exports one process streams at once: the size of their own pg pool; one more is refused with 503. */
+  exportConcurrency: number;
+  /** Seconds an export may go without its client reading anything before it is cut and its connection freed. */
+  exportStallTimeout: number;
   redisUrl: string;
   /** Prefix for every Redis key this app writes, so several apps or test runs share a server. */
   redisPrefix: string;
@@ -156,6 +160,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: r('PUBLIC_URL', { parse: url('http:', 'https:'), default: `http://localhost:${port ?? 3000}`, hint: 'the URL clients use, e.g. https://api.example.com' }),
     databaseUrl: r('DATABASE_URL', { parse: url('postgres:', 'postgresql:'), hint: 'postgresql://user:password@host:5432/db' }),
     databasePoolMax: r('DATABASE_POOL_MAX', { parse: integer(1, 200), default: '10', hint: 'connections per process, 1..200' }),
+    exportConcurrency: r('EXPORT_CONCURRENCY', { parse: integer(1, 50), default: '2', hint: 'CSV exports at once per process (their own connections), 1..50' }),
+    exportStallTimeout: r('EXPORT_STALL_TIMEOUT', { parse: duration, default: '30s', hint: 'seconds or 30s, 1m' }),
     redisUrl: r('REDIS_URL', { parse: url('redis:', 'rediss:'), default: 'redis://127.0.0.1:6379', hint: 'redis://host:6379/0' }),
     redisPrefix: r('REDIS_PREFIX', { parse: (raw) => (/^[\w:.-]{1,64}$/.test(raw) ? raw : undefined), default: 'app:', hint: 'letters, digits, _ : . -' }),
     jwtSecret: r('JWT_SECRET', { parse: text, default: DEVELOPMENT_JWT_SECRET, hint: `a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters` }),

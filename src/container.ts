@@ -18,7 +18,9 @@ import { PasswordResetService } from './modules/auth/password-reset.service.js';
 import { RefreshTokensRepository } from './modules/auth/refresh-tokens.repository.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
 import { TokenDenyList } from './modules/auth/token-deny-list.js';
+import { accountExistsEmail } from './modules/email/account-exists-email.js';
 import { QueuedMailer, welcomeEmail } from './modules/email/email-jobs.js';
+import { MailSealer } from './modules/email/mail-sealer.js';
 import { SentEmailsRepository } from './modules/email/sent-emails.repository.js';
 import { SmtpMailer } from './modules/email/smtp-mailer.js';
 import { ItemsExportRepository } from './modules/items/items-export.repository.js';
@@ -35,6 +37,7 @@ import { ReportsRepository } from './modules/reports/reports.repository.js';
 import { ReportsService } from './modules/reports/reports.service.js';
 import { ChatService } from './modules/realtime/chat.service.js';
 import { NotificationFeed } from './modules/realtime/notifications.service.js';
+import { publishRevocation } from './modules/realtime/revocations.js';
 import type { JobQueues } from './modules/jobs/job-queues.js';
 import { AdminCredentials } from './modules/jobs/admin-credentials.js';
 import { JobsService } from './modules/jobs/jobs.service.js';
@@ -72,6 +75,8 @@ export interface Dependencies {
   jobQueues: JobQueues;
   /** How the worker really delivers email: SMTP when SMTP_URL is set, the log otherwise. */
   mailDelivery: Mailer;
+  /** Seals email bodies on the queue (api) and opens them for delivery (worker); key derived from JWT_SECRET. */
+  mailSealer: MailSealer;
   sentEmailsRepository: SentEmailsRepository;
   jobsService: JobsService;
   auditLogRepository: AuditLogRepository;
@@ -140,7 +145,15 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
     get sessionsService() {
       return get(
         'sessionsService',
-        () => new SessionsService({ refreshTokens: deps.refreshTokensRepository, denyList: deps.tokenDenyList, accessTokenTtlSeconds: config.accessTokenTtl, log: app.log }),
+        () =>
+          new SessionsService({
+            refreshTokens: deps.refreshTokensRepository,
+            denyList: deps.tokenDenyList,
+            accessTokenTtlSeconds: config.accessTokenTtl,
+            log: app.log,
+            // Live WebSocket and SSE connections of revoked sessions end on every instance.
+            onRevoked: (revocation) => publishRevocation(redis, config.redisPrefix, revocation),
+          }),
       );
     },
     get sessionRevoker() {
@@ -148,7 +161,10 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
     },
     get mailer() {
       // Emails go through the `email` queue; the worker delivers them with mailDelivery.
-      return get('mailer', () => new QueuedMailer(deps.jobQueues));
+      return get('mailer', () => new QueuedMailer(deps.jobQueues, deps.mailSealer));
+    },
+    get mailSealer() {
+      return get('mailSealer', () => new MailSealer(config.jwtSecret));
     },
     get mailDelivery() {
       return get('mailDelivery', () => (config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new LogMailer(app.log, config.nodeEnv === 'development')));
@@ -187,7 +203,7 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
       return get('auditLogRepository', () => new AuditLogRepository(prisma));
     },
     get adminCredentials() {
-      return get('adminCredentials', () => new AdminCredentials(deps.usersRepository, deps.passwordHasher));
+      return get('adminCredentials', () => new AdminCredentials(deps.usersRepository, deps.passwordHasher, deps.refreshTokensRepository));
     },
     get itemsCache() {
       return get('itemsCache', () => new EntityCache({ redis, namespace: 'items', ttlSeconds: config.cacheTtl, log: app.log }));
@@ -228,9 +244,15 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
             refreshTokenTtlSeconds: config.refreshTokenTtl,
             // The welcome email is queued; if the queue is down the sign-up still succeeds.
             onRegistered: async (user) => {
-              await new QueuedMailer(deps.jobQueues)
+              await new QueuedMailer(deps.jobQueues, deps.mailSealer)
                 .send(welcomeEmail(user, config.publicUrl), user.id)
                 .catch((err: unknown) => app.log.warn({ err, userId: user.id }, 'welcome email not queued'));
+            },
+            // A sign-up with a taken email tells the owner by email, never the requester.
+            onExistingAccount: async (user) => {
+              await new QueuedMailer(deps.jobQueues, deps.mailSealer)
+                .send(accountExistsEmail(user, config.publicUrl), user.id)
+                .catch((err: unknown) => app.log.warn({ err, userId: user.id }, 'account-exists email not queued'));
             },
             signer: {
               sign: (claims) => ({
@@ -256,7 +278,11 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
       return get('storage', () => new LocalDiskStorage({ root: config.uploadDir, maxBytes: config.maxUploadBytes }));
     },
     get itemsExportService() {
-      return get('itemsExportService', () => new ItemsExportService(new ItemsExportRepository(app.pg)));
+      // Exports stream on their own small pool, bounded in number and cut when their client stalls.
+      return get(
+        'itemsExportService',
+        () => new ItemsExportService(new ItemsExportRepository(app.pgExport), { maxConcurrent: config.exportConcurrency, stallTimeoutMs: config.exportStallTimeout * 1000 }),
+      );
     },
     get filesRepository() {
       return get('filesRepository', () => new FilesRepository(prisma));

@@ -1,7 +1,9 @@
-// pino options: JSON lines in production and tests, pretty output in development, and secrets
+// pino options: JSON lines in production and tests, one line per event in development, and secrets
 // redacted wherever they could appear (headers, bodies, errors).
+import { createRequire } from 'node:module';
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type LoggerOptions } from 'pino';
+import type PinoPretty from 'pino-pretty';
 import type { Config } from './config.js';
 
 export const REDACTED_PATHS = [
@@ -20,11 +22,76 @@ export const REDACTED_PATHS = [
   '*.key',
 ];
 
-/** Query parameters that carry credentials (WebSocket clients send `?token=`): kept out of logs. */
-const SECRET_QUERY = /([?&](?:token|access_token|api_key)=)[^&#]*/gi;
+/**
+ * Query parameters that carry credentials (`?token=` and `?ticket=` of WebSocket clients, reset
+ * links, OAuth-style names): their values never reach a log line. Matched by *decoded* name,
+ * case-insensitively, so `?%74oken=` or `?TOKEN=` (which a server or browser may read as
+ * `token`) are redacted too.
+ */
+export const SECRET_QUERY_PARAMETERS: ReadonlySet<string> = new Set([
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'ticket',
+  'api_key',
+  'apikey',
+  'x-api-key',
+  'key',
+  'password',
+  'secret',
+  'client_secret',
+  'code',
+  'signature',
+  'sig',
+]);
 
+/** A name decoded up to three times (a double-encoded name is still caught), lenient on bad escapes. */
+function decodedNames(name: string): string[] {
+  const names = [name];
+  let current = name;
+  for (let i = 0; i < 3 && current.includes('%'); i++) {
+    const plus = current.replace(/\+/g, ' ');
+    let next: string;
+    try {
+      next = decodeURIComponent(plus);
+    } catch {
+      next = plus.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    }
+    if (next === current) break;
+    names.push(next);
+    current = next;
+  }
+  if (name.includes('+')) names.push(name.replace(/\+/g, ' '));
+  return names;
+}
+
+function isSecretParameter(name: string): boolean {
+  return decodedNames(name).some((candidate) => SECRET_QUERY_PARAMETERS.has(candidate.trim().toLowerCase().replace(/\[[^\]]*\]$/, '')));
+}
+
+/**
+ * One `&`-separated part of a query string, redacted from the first secret parameter on. A `;`
+ * (which some parsers take as a separator) or a `#` must not hide a parameter after it, and a
+ * secret value containing them is cut entirely.
+ */
+function redactPart(pair: string): string {
+  const pieces = pair.split(/(?=[;#])/);
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i]!;
+    const body = i === 0 ? piece : piece.slice(1);
+    const eq = body.indexOf('=');
+    const name = eq === -1 ? body : body.slice(0, eq);
+    if (isSecretParameter(name)) return `${pieces.slice(0, i).join('')}${i === 0 ? '' : piece[0]}${name}=[redacted]`;
+  }
+  return pair;
+}
+
+/** The URL with the value of every secret-bearing query parameter replaced by `[redacted]`. */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  return `${url.slice(0, start + 1)}${url.slice(start + 1).split('&').map(redactPart).join('&')}`;
 }
 
 export function loggerOptions(config: Pick<Config, 'logLevel' | 'nodeEnv'>): LoggerOptions {
@@ -43,25 +110,55 @@ export function loggerOptions(config: Pick<Config, 'logLevel' | 'nodeEnv'>): Log
         remotePort: request.socket?.remotePort,
       }),
     },
-    ...(config.nodeEnv === 'development'
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
-      : {}),
   };
 }
 
 /**
  * The logger options with their destination: `stream` when given (tests capture lines), the
- * pretty transport in development, else stdout written synchronously. pino's default stdout
- * stream hands every line to libuv's thread pool (an asynchronous fs.write); measured on a
- * cached item read, a plain write(2) per line is cheaper (bench/results: +8 %), and no line
- * can be lost in a buffer when the process dies. (Batching lines, 4 KB per write, measured no
- * better.) As with any synchronous log, a stdout that stops reading stalls the process.
+ * one-line development format in development, else stdout written synchronously. pino's
+ * default stdout stream hands every line to libuv's thread pool (an asynchronous fs.write);
+ * measured on a cached item read, a plain write(2) per line is cheaper (bench/results: +8 %),
+ * and no line can be lost in a buffer when the process dies. (Batching lines, 4 KB per write,
+ * measured no better.) As with any synchronous log, a stdout that stops reading stalls the process.
  */
 export function loggerSetup(config: Pick<Config, 'logLevel' | 'nodeEnv'>, stream?: { write(line: string): void }): LoggerOptions & { stream?: { write(line: string): void } } {
   const options = loggerOptions(config);
   if (stream) return { ...options, stream };
-  if (options.transport || config.logLevel === 'silent') return options;
-  return { ...options, stream: pino.destination({ dest: 1, sync: true }) };
+  if (config.logLevel === 'silent') return options;
+  const stdout = pino.destination({ dest: 1, sync: true });
+  if (config.nodeEnv !== 'development') return { ...options, stream: stdout };
+  const prettify = developmentFormat();
+  return { ...options, stream: { write: (line) => void stdout.write(prettify(line)) } };
+}
+
+/**
+ * Development output (pino-pretty, loaded in development only): one line per request,
+ * `GET /api/v1/items?limit=5 200 4.2 ms`, and per message, its other fields inline; an error
+ * keeps its stack. The JSON lines of production say the same with every field. Formatted in
+ * the process, not in a transport thread, so the last lines before an exit are never lost.
+ */
+export function developmentFormat(options: { colorize?: boolean } = {}): (line: string) => string {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return pretty.prettyFactory({
+    colorize: options.colorize ?? pretty.isColorSupported,
+    translateTime: 'HH:MM:ss.l',
+    // What the access line says in its message; the request id only matters across lines, and
+    // `npm run dev` prefixes the worker's lines with its name.
+    ignore: 'pid,hostname,req,res,responseTime,requestId,process',
+    singleLine: true,
+    messageFormat: (log, messageKey, _levelLabel, { colors }) => {
+      const message = String(log[messageKey] ?? '');
+      const req = log.req as { method?: string; url?: string } | undefined;
+      const res = log.res as { statusCode?: number } | undefined;
+      if (!req?.method) return message;
+      // "incoming request" (debug, and WebSocket upgrades) has no response yet.
+      if (typeof res?.statusCode !== 'number') return `${message}: ${req.method} ${req.url}`;
+      const status = res.statusCode;
+      const paint = status >= 500 ? colors.red : status >= 400 ? colors.yellow : status >= 300 ? colors.cyan : colors.green;
+      const time = typeof log.responseTime === 'number' ? ` ${log.responseTime.toFixed(1)} ms` : '';
+      return `${req.method} ${req.url} ${paint(String(status))}${time}`;
+    },
+  });
 }
 
 /**

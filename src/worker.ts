@@ -1,7 +1,9 @@
 // Process entry point for background jobs (`npm run start:worker`): the BullMQ workers of every
 // queue, or of WORKER_QUEUES only, to scale one kind of work on its own. SIGTERM and SIGINT
-// stop taking jobs, let the running ones finish, and exit 0.
+// stop taking jobs, let the running ones finish, and exit 0 (a repeat within a second, as Ctrl-C
+// under a watcher delivers, is the same signal; a later one exits at once).
 import { ConfigError, loadConfig, loadDotenv, type Config } from './config.js';
+import { handleStopSignals } from './lib/stop-signals.js';
 import { startWorkerRuntime, type WorkerRuntime } from './modules/jobs/worker-runtime.js';
 
 async function main() {
@@ -19,21 +21,24 @@ async function main() {
 
   // Until the workers run there is no job to finish: a signal during start-up just ends the process.
   const runtime: WorkerRuntime = await startWorkerRuntime(config, { queues: config.workerQueues });
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    runtime.log.info({ signal }, 'worker stopping: finishing active jobs');
-    try {
-      await runtime.close();
-      process.exit(0);
-    } catch (err) {
-      runtime.log.error({ err }, 'worker shutdown failed');
+  handleStopSignals({
+    async stop(signal) {
+      runtime.log.info({ signal }, 'worker stopping: finishing active jobs');
+      try {
+        await runtime.close();
+        runtime.log.info('worker stopped');
+        process.exit(0);
+      } catch (err) {
+        runtime.log.error({ err }, 'worker shutdown failed');
+        process.exit(1);
+      }
+    },
+    // A job cut short here is taken up again by a worker once its lock expires.
+    force(signal) {
+      runtime.log.error({ signal }, `second ${signal}, exiting without finishing active jobs`);
       process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+    },
+  });
 }
 
 await main();

@@ -61,7 +61,7 @@ describe('over a real socket', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password: 'socket-password', name: 'Socket' }),
     });
-    expect(registered.status).toBe(201);
+    expect(registered.status).toBe(202);
     const token = await fetch(`${base}/api/v1/auth/token`, {
       method: 'POST',
       body: new URLSearchParams({ username: email, password: 'socket-password' }),

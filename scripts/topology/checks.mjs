@@ -1,7 +1,9 @@
 // The checks of `npm run test:topology`, each one a request sequence a client of the compose
 // stack makes, sent through nginx. Each returns a one-line detail (measured numbers) or throws.
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import https from 'node:https';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { sleep, waitFor } from './processes.mjs';
 
@@ -76,7 +78,21 @@ function httpsGet(url, ca, headers = {}) {
   });
 }
 
-export async function topologyChecks({ procs, http, https: httpsBase, ws, caCert, admin, instances, hasWorker, log }) {
+/** Opens a WebSocket and resolves once the handshake is answered, accepted or not. */
+function handshake(url) {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url);
+    const done = (outcome) => {
+      socket.terminate();
+      resolve(outcome);
+    };
+    socket.once('open', () => done('101'));
+    socket.once('unexpected-response', (_req, res) => done(String(res.statusCode)));
+    socket.once('error', (err) => done(err.message));
+  });
+}
+
+export async function topologyChecks({ procs, http, https: httpsBase, ws, caCert, admin, instances, hasWorker, secrets, log }) {
   const run = randomBytes(4).toString('hex');
   const state = {};
   const bearer = () => ({ authorization: `Bearer ${state.token}` });
@@ -197,6 +213,9 @@ export async function topologyChecks({ procs, http, https: httpsBase, ws, caCert
           const id = `topo-${run}-ws-${i}`;
           const client = await openSocket(`${ws}/ws/chat/${room}`, { authorization: `Bearer ${state.token}`, 'x-request-id': id });
           sockets.push(client);
+          // A member receives what is published after its subscription, which the api confirms
+          // by announcing the join (the 101 can arrive before it): wait for that frame.
+          await client.next((f) => f.type === 'join');
           const instance = await waitFor('the upgrade in an api log', () => instanceOf(procs, instances, id), 5_000);
           if (!byInstance.has(instance)) byInstance.set(instance, client);
         }
@@ -210,6 +229,24 @@ export async function topologyChecks({ procs, http, https: httpsBase, ws, caCert
       } finally {
         for (const client of sockets) client.socket.close();
       }
+    }],
+
+    ['no token in nginx\'s log (WebSocket ?token=, reset link), no Redis password in any log', async () => {
+      const resetToken = randomBytes(24).toString('base64url');
+      const outcome = await handshake(`${ws}/ws/notifications?token=${encodeURIComponent(state.token)}`);
+      await (await fetch(`${http}/reset-password?token=${resetToken}`)).arrayBuffer();
+      const nginxLog = path.join(procs.logDir, 'nginx.log');
+      const line = await waitFor('the handshake in nginx\'s access log', () =>
+        readFileSync(nginxLog, 'utf8').split('\n').find((l) => l.includes('"uri":"/ws/notifications"') && l.includes('"query":"[redacted]"')), 5_000);
+      const text = readFileSync(nginxLog, 'utf8');
+      assert(!text.includes(state.token), 'the access token of the WebSocket handshake is in nginx\'s log');
+      assert(!text.includes(resetToken), 'the reset-link token is in nginx\'s log');
+      const leaks = readdirSync(procs.logDir).filter((f) => f.endsWith('.log')).filter((f) => {
+        const content = readFileSync(path.join(procs.logDir, f), 'utf8');
+        return content.includes(secrets.redisPassword) || content.includes(encodeURIComponent(secrets.redisPassword));
+      });
+      assert(leaks.length === 0, `the Redis password is in ${leaks.join(', ')}`);
+      return `handshake ${outcome}, logged as ${JSON.parse(line).uri} query ${JSON.parse(line).query}; reset link redacted; Redis password in none of ${readdirSync(procs.logDir).filter((f) => f.endsWith('.log')).length} process logs`;
     }],
 
     ...(hasWorker

@@ -116,8 +116,9 @@ export class ProcessGroup {
     return info;
   }
 
-  async stopAll() {
-    const running = [...this.procs.keys()].reverse();
+  /** Stops every process (at once), but those named in `except`. */
+  async stopAll({ except = [] } = {}) {
+    const running = [...this.procs.keys()].reverse().filter((name) => !except.includes(name));
     await Promise.all(running.map((name) => this.stop(name).catch(() => undefined)));
   }
 }

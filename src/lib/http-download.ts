@@ -1,7 +1,19 @@
-// HTTP pieces of serving stored bytes: single byte ranges (RFC 9110 14) and the attachment
-// Content-Disposition with an RFC 6266 / RFC 8187 `filename*`. Pure functions, so every edge
-// case is tested without a server.
+// HTTP pieces of serving stored bytes: single byte ranges (RFC 9110 14), the attachment
+// Content-Disposition with an RFC 6266 / RFC 8187 `filename*`, and 304 answers. Pure functions
+// (but the last), so every edge case is tested without a server.
+import type { FastifyReply } from 'fastify';
 import type { ByteRange } from './storage/storage.js';
+
+/**
+ * 304 Not Modified (RFC 9110 15.4.5): no body, and no content headers of its own. Sending
+ * `null` would serialize as `null` with `Content-Type: application/json` and
+ * `Content-Length: 4`; sending nothing leaves only the validators (ETag, Cache-Control...).
+ */
+export function sendNotModified(reply: FastifyReply): FastifyReply {
+  reply.removeHeader('content-type');
+  reply.removeHeader('content-length');
+  return reply.code(304).send();
+}
 
 export type RangeResult =
   /** No usable Range: send the whole representation (also for multi-range and malformed headers). */

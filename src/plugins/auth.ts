@@ -6,6 +6,7 @@ import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.js';
+import { apiKeyPrefix } from '../modules/api-keys/api-keys.service.js';
 import type { Role } from '../modules/users/users.repository.js';
 
 export interface AuthUser {
@@ -86,7 +87,14 @@ export default fp(
       const token = bearerToken(request);
       const apiKey = request.headers['x-api-key'];
       if (!token && !request.headers.authorization && typeof apiKey === 'string') {
-        const { apiKeyId, ...user } = await app.deps.apiKeysService.authenticate(apiKey);
+        // Failed lookups are limited per client and key prefix; a good key is never counted (one
+        // Redis read), and stays usable while Redis is down: 256 random bits are not guessable.
+        const { apiKeyId, ...user } = await app.credentialRateLimit.check(
+          request,
+          { scope: 'api-key', subject: apiKeyPrefix(apiKey) },
+          () => app.deps.apiKeysService.authenticate(apiKey),
+          { counting: 'failures', whenUnavailable: 'allow' },
+        );
         request.user = user;
         request.apiKeyId = apiKeyId;
         return;
@@ -102,5 +110,5 @@ export default fp(
       if (request.user.role !== role) throw new ForbiddenError(`This needs the ${role} role`);
     });
   },
-  { name: 'auth', dependencies: ['jwt', 'container'] },
+  { name: 'auth', dependencies: ['jwt', 'container', 'rate-limit'] },
 );

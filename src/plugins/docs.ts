@@ -5,13 +5,16 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ApiReferenceConfiguration } from '@scalar/fastify-api-reference';
 import fp from 'fastify-plugin';
+import { completeDocument } from '../lib/openapi-document.js';
 import { quieterOf } from '../logger.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   name: string;
   version: string;
   description: string;
+  license: string;
 };
 
 export const appInfo = { name: pkg.name, version: pkg.version, description: pkg.description };
@@ -19,6 +22,22 @@ export const appInfo = { name: pkg.name, version: pkg.version, description: pkg.
 export const TOKEN_URL = '/api/v1/auth/token';
 
 const SCALAR_PREFIX = '/reference' as const;
+/**
+ * Scalar's page, self-contained and without vendor features: no fonts from fonts.scalar.com
+ * (the page works offline, in the system fonts), no telemetry, and none of the buttons that
+ * lead to Scalar's services, which it shows on localhost (Ask AI, Generate MCP, the developer
+ * tools with Deploy, the API client's own button). "Test Request" stays.
+ */
+export const SCALAR_CONFIGURATION = {
+  pageTitle: `${pkg.name} API reference`,
+  favicon: '/favicon.svg',
+  withDefaultFonts: false,
+  telemetry: false,
+  hideClientButton: true,
+  showDeveloperTools: 'never',
+  agent: { disabled: true },
+  mcp: { disabled: true },
+} satisfies Partial<ApiReferenceConfiguration>;
 /** Headers of the sub-application's answer that the outer reply sets itself. */
 const HOP_HEADERS = new Set(['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'date']);
 
@@ -37,7 +56,7 @@ function lazyScalar(app: FastifyInstance, prefix: `/${string}`): void {
     (reference ??= (async () => {
       const { default: scalar } = await import('@scalar/fastify-api-reference');
       const sub = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true } });
-      await sub.register(scalar, { routePrefix: prefix, configuration: { content: () => app.swagger() } });
+      await sub.register(scalar, { routePrefix: prefix, configuration: { ...SCALAR_CONFIGURATION, content: () => app.swagger() } });
       await sub.ready();
       return sub;
     })().catch((err: unknown) => {
@@ -63,13 +82,15 @@ export default fp(
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
-        info: { title: pkg.name, version: pkg.version, description: pkg.description },
+        info: { title: pkg.name, version: pkg.version, description: pkg.description, license: { name: pkg.license, url: `https://spdx.org/licenses/${pkg.license}.html` } },
         servers: [{ url: '/' }],
         tags: [
           { name: 'auth', description: 'Sign-up, tokens and sessions' },
           { name: 'users', description: 'Your profile and, for admins, user management' },
           { name: 'items', description: 'The catalog: CRUD, search, CSV' },
           { name: 'files', description: 'Uploads streamed to storage; downloads with ETag and byte ranges' },
+          { name: 'jobs', description: 'Background jobs: state, progress and result' },
+          { name: 'reports', description: 'Reports produced by background jobs, downloadable as files' },
           { name: 'system', description: 'Service information' },
           { name: 'health', description: 'Probes for orchestrators' },
           {
@@ -91,6 +112,9 @@ export default fp(
           },
         },
       },
+      // What every operation shares (security, 400/413/415/429/503, common headers) is added
+      // here once; see completeDocument. The result is cached by @fastify/swagger.
+      transformObject: (documents) => ('openapiObject' in documents ? completeDocument(documents.openapiObject) : documents.swaggerObject),
     });
 
     await app.register(swaggerUi, {

@@ -1,10 +1,10 @@
 // One error handler for the whole app: every error becomes an RFC 9457 problem document
 // (application/problem+json) with the request id, so a client can quote it and an operator
 // can find the log line. 5xx bodies never say what went wrong inside.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, preParsingAsyncHookHandler, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { AppError, ValidationError, type FieldError } from '../lib/errors.js';
+import { AppError, UnsupportedMediaTypeError, ValidationError, type FieldError } from '../lib/errors.js';
 
 export interface Problem {
   type: string;
@@ -113,6 +113,29 @@ function classify(error: FastifyError & { validation?: AjvIssue[]; validationCon
   return { status: 500 };
 }
 
+/** The media type of a Content-Type header, without parameters, lower-case. */
+const mediaTypeOf = (header: string | undefined) => (header ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
+
+/**
+ * JSON routes accept JSON only: without this, Fastify's text/plain parser hands a string to a
+ * JSON schema (a confusing 422) and a route of a plugin that registered the form parser takes
+ * forms it does not document. A route that takes other types lists them in `schema.consumes`
+ * (the OAuth2 token endpoint: forms; uploads: multipart), which the document shows. Checked
+ * before the body is parsed, only when there is a body.
+ */
+export function mediaTypeGuard(route: RouteOptions): preParsingAsyncHookHandler | undefined {
+  const schema = route.schema as { consumes?: string[]; hide?: boolean } | undefined;
+  if (!schema || schema.hide) return undefined;
+  const accepted = new Set((schema.consumes ?? ['application/json']).map((type) => type.toLowerCase()));
+  return async (request, _reply, payload) => {
+    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !accepted.has(mediaTypeOf(request.headers['content-type']))) {
+      throw new UnsupportedMediaTypeError(`This endpoint accepts ${[...accepted].join(', ')}`);
+    }
+    return payload;
+  };
+}
+
 /**
  * Errors the router raises before any route or hook runs (a malformed URL, a path parameter
  * over maxParamLength): Fastify hands them to this function instead of the error handler.
@@ -150,6 +173,13 @@ export default fp(
         }
       }
       if (errors.length > 0) throw new ValidationError(errors);
+    });
+
+    app.addHook('onRoute', (route) => {
+      const guard = mediaTypeGuard(route);
+      if (!guard) return;
+      const existing = route.preParsing ?? [];
+      route.preParsing = [guard, ...(Array.isArray(existing) ? existing : [existing])];
     });
 
     app.setNotFoundHandler((request, reply) =>

@@ -62,6 +62,14 @@ export default fp(
 
     await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
 
+    // The lag measured while the app starts (schema compilation and other synchronous work:
+    // seconds on a busy host) is its own start-up, not overload; a value read within two sample
+    // intervals of ready may still include it. Without this the first requests after a start,
+    // readiness included, could be shed.
+    let servingSince = Number.POSITIVE_INFINITY;
+    app.addHook('onReady', async () => {
+      servingSince = performance.now();
+    });
     await app.register(underPressure, {
       maxEventLoopDelay: app.config.maxEventLoopDelay,
       sampleInterval: app.config.eventLoopSampleInterval,
@@ -71,6 +79,7 @@ export default fp(
         // the overloaded pods, which moves their load onto the others (a cascading failure).
         // Readiness may fail: leaving the load balancer for a moment is the point.
         if (request.routeOptions.url === LIVENESS_URL) return;
+        if (performance.now() - servingSince < 2 * app.config.eventLoopSampleInterval) return;
         throw new ServiceUnavailableError('The server is overloaded, try again shortly');
       },
     });

@@ -64,10 +64,23 @@ export default fp(
         schema: { hide: true },
         onRequest: async (request) => {
           const credentials = basicCredentials(request.headers.authorization);
-          // Evaluate both comparisons every time: no early exit that tells which part was wrong.
-          const userOk = safeEqual(credentials?.username ?? '', metricsUsername);
-          const passwordOk = safeEqual(credentials?.password ?? '', metricsPassword);
-          if (!credentials || !userOk || !passwordOk) throw new UnauthorizedError('Metrics need HTTP Basic credentials', 'Basic realm="metrics", charset="UTF-8"');
+          const refuse = () => new UnauthorizedError('Metrics need HTTP Basic credentials', 'Basic realm="metrics", charset="UTF-8"');
+          // No credentials is a challenge, not a guess: nothing to count.
+          if (!credentials) throw refuse();
+          // Wrong passwords are limited per client and username like every credential check
+          // (the rate-limit plugin registers later; its decorator exists by the first request).
+          // With Redis down the scraper keeps working: metrics matter most during an outage.
+          await app.credentialRateLimit.check(
+            request,
+            { scope: 'metrics', subject: credentials.username },
+            async () => {
+              // Evaluate both comparisons every time: no early exit that tells which part was wrong.
+              const userOk = safeEqual(credentials.username, metricsUsername);
+              const passwordOk = safeEqual(credentials.password, metricsPassword);
+              if (!userOk || !passwordOk) throw refuse();
+            },
+            { whenUnavailable: 'allow' },
+          );
         },
       },
       async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),

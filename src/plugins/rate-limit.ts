@@ -3,32 +3,71 @@
 // - Global: RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW, keyed by the user of a valid access
 //   token, else by client IP; every response carries x-ratelimit-* headers. It runs first
 //   (onRequest, before authentication), so failed logins and bad tokens count too.
-// - Credentials (login, password reset): LOGIN_RATE_LIMIT_MAX attempts per window, keyed by
-//   client IP plus the account name, so an attacker can neither brute-force one account nor
-//   lock its owner out from elsewhere.
+// - Credentials: the ONE limit for everything that checks a password or a secret (login, HTTP
+//   Basic on /metrics and /admin/queues, `currentPassword`, password-reset confirm, API keys),
+//   plus sign-up and reset requests. LOGIN_RATE_LIMIT_MAX attempts per window, keyed by client
+//   IP plus the identity tried (username, user id, key prefix), so an attacker can neither
+//   brute-force one account nor lock its owner out from elsewhere. `app.credentialRateLimit`
+//   works from routes, hooks and plugins alike (see CredentialRateLimit below).
 //
 // When Redis is unreachable (commands fail at once: the client has no offline queue) or slower
 // than REDIS_BUDGET_MS, the global limit fails OPEN (the API stays up; each instance is still
-// shielded by under-pressure) and the credential limit fails CLOSED with 503 (no unlimited
-// password guessing during an outage). After such a failure a circuit breaker skips Redis for
-// REDIS_COOLDOWN_MS (then one request probes it), so a stalled Redis does not cost every request
-// the full budget.
+// shielded by under-pressure) and credential checks fail CLOSED with 503 unless the caller
+// chose otherwise (no unlimited password guessing during an outage). After such a failure a
+// circuit breaker skips Redis for REDIS_COOLDOWN_MS (then one request probes it), so a stalled
+// Redis does not cost every request the full budget.
 import { createHash } from 'node:crypto';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { ServiceUnavailableError, TooManyRequestsError } from '../lib/errors.js';
+import { AttemptCounter, type AttemptVerdict } from '../lib/attempt-counter.js';
+import { AppError, ServiceUnavailableError, TooManyRequestsError } from '../lib/errors.js';
 import { coalescingRedisStore } from '../lib/rate-limit-store.js';
 import { redisCircuitBreaker } from '../lib/circuit-breaker.js';
 import { bearerToken } from './auth.js';
 
+/** Which counter an attempt goes to: per client IP, scope and subject. */
+export interface CredentialKey {
+  /** One per kind of check, e.g. `login`, `metrics`, `api-key`: their counters never mix. */
+  scope: string;
+  /** The identity tried (username, user id, key prefix); hashed in the Redis key. None: per IP only. */
+  subject?: string | number;
+}
+
+export interface CredentialCheckOptions<T> {
+  /**
+   * With Redis unreachable: `refuse` (503, the default: no unlimited guessing during an
+   * outage) or `allow` (the check runs uncounted; for secrets that cannot be guessed anyway and
+   * callers that must keep working, such as API keys and the metrics scraper).
+   */
+  whenUnavailable?: 'refuse' | 'allow';
+  /**
+   * `reserve` (default): each attempt takes a slot before the check and a successful check
+   * gives it back, so parallel guesses cannot all slip past a count of zero. `failures`: the
+   * budget is only read before the check and a failure counted after it: one Redis command
+   * for a good secret (API keys on every request), at the price of that race.
+   */
+  counting?: 'reserve' | 'failures';
+  /** A resolved value that means "wrong secret" (default: none; a 400 or 401 error always is). */
+  failed?: (outcome: T) => boolean;
+}
+
+export interface CredentialRateLimit {
+  /**
+   * Runs `verify` (a password or secret check) within the limit: 429 with Retry-After once
+   * the key has used LOGIN_RATE_LIMIT_MAX failed attempts in the window, before `verify`
+   * runs. A check that throws a 400 or 401 error, or whose outcome `failed` says so, uses up an
+   * attempt; any other outcome gives it back.
+   */
+  check<T>(request: FastifyRequest, key: CredentialKey, verify: () => Promise<T>, options?: CredentialCheckOptions<T>): Promise<T>;
+  /** A route hook that counts every request as an attempt (sign-up, reset requests), successful or not. */
+  everyRequest(keyOf: (request: FastifyRequest) => CredentialKey, options?: Pick<CredentialCheckOptions<unknown>, 'whenUnavailable'>): preHandlerAsyncHookHandler;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
-    /**
-     * A preHandler limiting attempts per client IP and subject (e.g. the username of a login).
-     * `scope` separates the counters of different endpoints.
-     */
-    credentialRateLimit: (scope: string, subjectOf: (request: FastifyRequest) => string | undefined) => preHandlerAsyncHookHandler;
+    /** The per-IP+identity limit of every password and secret check; see CredentialRateLimit. */
+    credentialRateLimit: CredentialRateLimit;
   }
 }
 
@@ -114,29 +153,69 @@ export default fp(
       if (result.isExceeded) throw new TooManyRequestsError(result.ttlInSeconds);
     });
 
-    app.decorate('credentialRateLimit', (scope: string, subjectOf: (request: FastifyRequest) => string | undefined) => {
-      // A child store of the plugin: its Redis keys read `rl:undefinedundefined-<scope>:...`
-      // (the plugin names children after a route, and these have none); harmless.
-      const check = app.createRateLimit({
-        max: loginRateLimitMax,
-        timeWindow: windowMs,
-        skipOnError: false,
-        keyGenerator: (request) => `${scope}:${clientIp(request)}:${digest(subjectOf(request) ?? '')}`,
-      });
-      return async (request) => {
-        let result: Awaited<ReturnType<typeof check>>;
+    // Plain counters rather than the plugin's: a failed attempt must be counted after the check
+    // (and a good one given back), which its increment-only hook cannot do.
+    const attempts = new AttemptCounter(app.redis, { max: loginRateLimitMax, windowMs, keyPrefix: 'rl:cred:' });
+    const counterKey = (request: FastifyRequest, key: CredentialKey): string =>
+      `${key.scope}:${clientIp(request)}:${digest(String(key.subject ?? ''))}`;
+    const tooMany = (verdict: AttemptVerdict) => new TooManyRequestsError(Math.ceil(verdict.resetMs / 1000), 'Too many attempts; wait before trying again');
+
+    /** Asks Redis within the budget; undefined when it cannot answer and the caller allows that. */
+    const ask = async (request: FastifyRequest, scope: string, whenUnavailable: 'refuse' | 'allow', work: () => Promise<AttemptVerdict>) => {
+      try {
+        return await breaker.call(work, REDIS_BUDGET_MS);
+      } catch (err) {
+        if (whenUnavailable === 'allow') return undefined;
+        // The outage itself was logged once by the breaker; this is the per-attempt trace.
+        request.log.info({ err, scope }, 'credential rate limit unavailable (Redis); refusing the attempt');
+        throw new ServiceUnavailableError('This is briefly unavailable, try again shortly');
+      }
+    };
+
+    /** Counter updates after the check: bounded, and their failure never changes the answer. */
+    const settle = async (request: FastifyRequest, scope: string, work: () => Promise<void>) => {
+      try {
+        await breaker.call(work, REDIS_BUDGET_MS);
+      } catch (err) {
+        request.log.debug({ err, scope }, 'credential attempt not recorded (Redis)');
+      }
+    };
+
+    const isFailedCheck = (err: unknown) => err instanceof AppError && (err.status === 400 || err.status === 401);
+
+    const credentialRateLimit: CredentialRateLimit = {
+      async check<T>(request: FastifyRequest, key: CredentialKey, verify: () => Promise<T>, options: CredentialCheckOptions<T> = {}) {
+        const { whenUnavailable = 'refuse', counting = 'reserve', failed = () => false } = options;
+        const id = counterKey(request, key);
+        const verdict = await ask(request, key.scope, whenUnavailable, () => (counting === 'reserve' ? attempts.take(id) : attempts.peek(id)));
+        if (verdict && !verdict.allowed) throw tooMany(verdict);
+
+        let result: { outcome: T } | { error: unknown };
         try {
-          result = await breaker.call(() => check(request), REDIS_BUDGET_MS);
-        } catch (err) {
-          // The outage itself was logged once by the breaker; this is the per-attempt trace.
-          request.log.info({ err, scope }, 'credential rate limit unavailable (Redis); refusing the attempt');
-          throw new ServiceUnavailableError('This is briefly unavailable, try again shortly');
+          result = { outcome: await verify() };
+        } catch (error) {
+          result = { error };
         }
-        if (!result.isAllowed && result.isExceeded) {
-          throw new TooManyRequestsError(result.ttlInSeconds, 'Too many attempts; wait before trying again');
+        const failure = 'error' in result ? isFailedCheck(result.error) : failed(result.outcome);
+        // Nothing to settle when Redis could not count the attempt in the first place.
+        if (verdict) {
+          if (counting === 'reserve' && !failure) await settle(request, key.scope, () => attempts.giveBack(id));
+          if (counting === 'failures' && failure) await settle(request, key.scope, () => attempts.hit(id));
         }
-      };
-    });
+        if ('error' in result) throw result.error;
+        return result.outcome;
+      },
+
+      everyRequest(keyOf, options = {}) {
+        const { whenUnavailable = 'refuse' } = options;
+        return async (request) => {
+          const key = keyOf(request);
+          const verdict = await ask(request, key.scope, whenUnavailable, () => attempts.take(counterKey(request, key)));
+          if (verdict && !verdict.allowed) throw tooMany(verdict);
+        };
+      },
+    };
+    app.decorate('credentialRateLimit', credentialRateLimit);
   },
   { name: 'rate-limit', dependencies: ['config', 'redis', 'jwt'] },
 );

@@ -9,11 +9,21 @@ import { Gauge } from 'prom-client';
 import type { WebSocket } from 'ws';
 import { EventStreams } from '../modules/realtime/event-streams.js';
 import { RedisHub } from '../modules/realtime/hub.js';
+import { revocationChannel } from '../modules/realtime/revocations.js';
+import { SessionWatch } from '../modules/realtime/session-watch.js';
+import { WsTicketService } from '../modules/realtime/ws-tickets.js';
 import { connectAtStartup, createRedis } from './redis.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    realtime: { hub: RedisHub; streams: EventStreams };
+    realtime: {
+      hub: RedisHub;
+      streams: EventStreams;
+      /** Ends live connections at their credential's expiry and when it is revoked (any instance). */
+      sessions: SessionWatch;
+      /** Single-use tickets for opening a WebSocket without a token in the URL. */
+      tickets: WsTicketService;
+    };
   }
 }
 
@@ -74,7 +84,8 @@ export default fp(
 
     const hub = new RedisHub(subscriber, app.redis, (err) => app.log.error({ err }, 'realtime listener failed'));
     const streams = new EventStreams(config.sseHeartbeatInterval);
-    app.decorate('realtime', { hub, streams });
+    const sessions = new SessionWatch(hub, revocationChannel(config.redisPrefix));
+    app.decorate('realtime', { hub, streams, sessions, tickets: new WsTicketService(app.redis) });
 
     await app.register(websocket, {
       options: { maxPayload: config.wsMaxPayload },

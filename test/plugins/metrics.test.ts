@@ -1,4 +1,5 @@
 // /metrics: Prometheus text behind HTTP Basic; requests labelled by route pattern.
+import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { basicCredentials } from '../../src/plugins/metrics.js';
@@ -62,5 +63,44 @@ describe('basicCredentials', () => {
     expect(basicCredentials(basic('u', 'p:a:ss'))).toEqual({ username: 'u', password: 'p:a:ss' });
     expect(basicCredentials(`Basic ${Buffer.from('no-colon').toString('base64')}`)).toBeUndefined();
     expect(basicCredentials(undefined)).toBeUndefined();
+  });
+});
+
+describe('wrong metrics passwords (the credential rate limit)', () => {
+  let limited: App;
+  let down: App;
+  const env = { METRICS_USERNAME: 'scraper', METRICS_PASSWORD: 'scrape-secret-123', LOGIN_RATE_LIMIT_MAX: '3' };
+  beforeAll(async () => {
+    [limited, down] = await Promise.all([buildTestApp({ env }), buildTestApp({ env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } })]);
+  });
+  afterAll(() => Promise.all([limited.close(), down.close()]));
+
+  const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
+  const scrapeAs = (target: App, remoteAddress: string, password: string) =>
+    target.inject({ method: 'GET', url: '/metrics', remoteAddress, headers: { authorization: basic('scraper', password) } });
+
+  it('answers 429 with Retry-After after LOGIN_RATE_LIMIT_MAX wrong passwords, even to the right one', async () => {
+    const attacker = randomIp();
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await scrapeAs(limited, attacker, `guess-${i}`)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    const refused = await scrapeAs(limited, attacker, 'scrape-secret-123');
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body).not.toContain('http_requests_total');
+    // The real scraper elsewhere keeps scraping.
+    expect((await scrapeAs(limited, randomIp(), 'scrape-secret-123')).statusCode).toBe(200);
+  });
+
+  it('never counts good scrapes, and a request without credentials is a challenge, not a guess', async () => {
+    const scraper = randomIp();
+    for (let i = 0; i < 6; i++) expect((await scrapeAs(limited, scraper, 'scrape-secret-123')).statusCode).toBe(200);
+    for (let i = 0; i < 6; i++) expect((await limited.inject({ method: 'GET', url: '/metrics', remoteAddress: scraper })).statusCode).toBe(401);
+    expect((await scrapeAs(limited, scraper, 'scrape-secret-123')).statusCode).toBe(200);
+  });
+
+  it('keeps serving the scraper while Redis is down (metrics matter most in an outage)', async () => {
+    expect((await scrapeAs(down, randomIp(), 'scrape-secret-123')).statusCode).toBe(200);
+    expect((await scrapeAs(down, randomIp(), 'wrong')).statusCode).toBe(401);
   });
 });

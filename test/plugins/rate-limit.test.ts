@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { buildTestApp, createUser, problemOf } from '../helpers/app.js';
+import { buildTestApp, createUser, problemOf, uniqueEmail } from '../helpers/app.js';
 
 /** A random documentation-range address: unique per call for practical purposes. */
 const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
@@ -146,6 +146,39 @@ describe('login rate limit (client address + username)', () => {
     expect((await attempt(b, attacker, bystander.email, bystander.password)).statusCode).toBe(200);
   });
 
+  it('successful logins do not use the budget', async () => {
+    const user = await createUser(setup);
+    const ip = randomIp();
+    for (let i = 0; i < 5; i++) expect((await attempt(i % 2 ? a : b, ip, user.email, user.password)).statusCode).toBe(200);
+    // ...while failures still do.
+    expect((await attempt(a, ip, user.email)).statusCode).toBe(401);
+    expect((await attempt(b, ip, user.email)).statusCode).toBe(401);
+    expect((await attempt(a, ip, user.email)).statusCode).toBe(429);
+  });
+
+  it('parallel guesses cannot all slip past the count: a slot is taken before the password is checked', async () => {
+    const user = await createUser(setup);
+    const ip = randomIp();
+    const statuses = await Promise.all(Array.from({ length: 10 }, (_, i) => attempt(i % 2 ? a : b, ip, user.email, `guess-${i}`).then((r) => r.statusCode)));
+    expect(statuses.filter((status) => status === 401)).toHaveLength(2);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(8);
+  });
+
+  it('limits sign-ups per client address, successful or not (a taken email counts too)', async () => {
+    const ip = randomIp();
+    const register = (target: App, email: string) =>
+      target.inject({ method: 'POST', url: '/api/v1/auth/register', remoteAddress: ip, payload: { email, password: 'a-long-password-1', name: 'Spam' } });
+    const email = uniqueEmail('signup');
+    expect((await register(a, email)).statusCode).toBe(202);
+    expect((await register(b, email)).statusCode).toBe(202);
+    const limited = await register(a, uniqueEmail('signup'));
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(problemOf(limited).detail).toMatch(/Too many attempts/);
+    // Another client is not affected.
+    expect((await a.inject({ method: 'POST', url: '/api/v1/auth/register', remoteAddress: randomIp(), payload: { email: uniqueEmail('signup'), password: 'a-long-password-1', name: 'Ok' } })).statusCode).toBe(202);
+  });
+
   it('limits password-reset requests the same way', async () => {
     const ip = randomIp();
     const request = (target: App) =>
@@ -168,6 +201,13 @@ describe('when Redis is unreachable', () => {
     for (let i = 0; i < 5; i++) {
       expect((await app.inject({ method: 'GET', url: '/api/v1/info', remoteAddress: ip })).statusCode).toBe(200);
     }
+  });
+
+  it('sign-ups stay open: the account is created', async () => {
+    const email = uniqueEmail('offline');
+    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', remoteAddress: randomIp(), payload: { email, password: 'a-long-password-1', name: 'Offline' } });
+    expect(response.statusCode).toBe(202);
+    expect(await app.prisma.user.count({ where: { email } })).toBe(1);
   });
 
   it('the login limit fails closed: 503 with Retry-After', async () => {

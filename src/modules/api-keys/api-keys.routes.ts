@@ -2,9 +2,8 @@
 // session: a leaked key must not be able to mint itself successors.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import { ForbiddenError } from '../../lib/errors.js';
-import { problems } from '../../lib/openapi.js';
+import { emptyResponse, headers, jsonResponse, problems, responseHeaders } from '../../lib/openapi.js';
 import { PaginationQuery } from '../../lib/pagination.js';
 import type { ApiKeysService } from './api-keys.service.js';
 import { ApiKeyOut, ApiKeyPage, ApiKeyParams, CreateApiKeyBody, CreatedApiKeyOut } from './api-keys.schemas.js';
@@ -29,11 +28,15 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
     {
       schema: {
         tags,
+        operationId: 'createApiKey',
         summary: 'Create a personal API key',
         description: 'The answer holds the key; it is shown this once and stored only as a hash.',
         security: bearerOnly,
         body: CreateApiKeyBody,
-        response: { 201: CreatedApiKeyOut, ...problems(401, 403, 409, 422) },
+        response: {
+          201: jsonResponse('The new key, with the secret shown this once; `Location` is its URL', CreatedApiKeyOut, headers(responseHeaders.location, responseHeaders.cacheControl)),
+          ...problems(401, 403, 409, 422),
+        },
       },
     },
     async (request, reply) => {
@@ -51,10 +54,11 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
     {
       schema: {
         tags,
+        operationId: 'listApiKeys',
         summary: 'List your API keys',
         security: bearerOnly,
         querystring: PaginationQuery,
-        response: { 200: ApiKeyPage, ...problems(401, 403, 422) },
+        response: { 200: jsonResponse('One page of your keys (metadata only), with the total count', ApiKeyPage), ...problems(401, 403, 422) },
       },
     },
     async (request) => apiKeys.list(request.user.id, request.query),
@@ -65,11 +69,12 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
     {
       schema: {
         tags,
+        operationId: 'getApiKey',
         summary: 'Read one of your API keys',
         description: 'Metadata only (name, prefix, `lastUsedAt`, `createdAt`): the key itself was shown once, at creation. Someone else\'s key, or a revoked one, is 404.',
         security: bearerOnly,
         params: ApiKeyParams,
-        response: { 200: ApiKeyOut, ...problems(401, 403, 404, 422) },
+        response: { 200: jsonResponse('The key’s metadata', ApiKeyOut), ...problems(401, 403, 404, 422) },
       },
     },
     async (request) => apiKeys.get(request.user.id, request.params.id),
@@ -80,11 +85,12 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
     {
       schema: {
         tags,
+        operationId: 'deleteApiKey',
         summary: 'Revoke an API key',
         description: 'The key stops working at once, on every instance.',
         security: bearerOnly,
         params: ApiKeyParams,
-        response: { 204: Type.Null(), ...problems(401, 403, 404, 422) },
+        response: { 204: emptyResponse('Revoked'), ...problems(401, 403, 404, 422) },
       },
     },
     async (request, reply) => {

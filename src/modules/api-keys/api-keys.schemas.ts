@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
+import { IdParams } from '../../lib/ids.js';
 import { DateTime } from '../../lib/openapi.js';
 import { Page } from '../../lib/pagination.js';
 
 export const CreateApiKeyBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 100, description: 'What the key is for, e.g. "CI deploys"' }) },
-  { additionalProperties: false, title: 'CreateApiKey' },
+  { additionalProperties: false, title: 'CreateApiKey', examples: [{ name: 'CI deploys' }] },
 );
 
 const apiKeyProperties = {
@@ -24,7 +25,6 @@ export const CreatedApiKeyOut = Type.Object(
   { title: 'CreatedApiKey' },
 );
 
-// Bounded to PostgreSQL's integer: a larger id would fail in the database as a 500, not a 422.
-export const ApiKeyParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+export const ApiKeyParams = IdParams;
 
 export const ApiKeyPage = Page(ApiKeyOut, 'ApiKeyPage');

@@ -12,6 +12,11 @@ const KEY_PATTERN = /^ftk_[A-Za-z0-9_-]{43}$/;
 /** How many characters of the key are kept in clear to tell keys apart. */
 const VISIBLE_PREFIX_LENGTH = 12;
 export const MAX_KEYS_PER_USER = 25;
+
+/** The clear part of a key (stored, listed): what tells keys apart, also for the failed-lookup limit. */
+export function apiKeyPrefix(key: string): string {
+  return key.slice(0, VISIBLE_PREFIX_LENGTH);
+}
 const LAST_USED_GRANULARITY_MS = 60_000;
 
 export interface CreatedApiKey extends ApiKey {
@@ -27,7 +32,7 @@ export class ApiKeysService {
       throw new ConflictError(`You already have ${MAX_KEYS_PER_USER} API keys; delete one first`);
     }
     const key = API_KEY_PREFIX + generateToken(32);
-    const created = await this.keys.create({ userId, name, prefix: key.slice(0, VISIBLE_PREFIX_LENGTH), keyHash: hashToken(key) });
+    const created = await this.keys.create({ userId, name, prefix: apiKeyPrefix(key), keyHash: hashToken(key) });
     return { ...created, key };
   }
 

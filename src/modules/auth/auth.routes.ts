@@ -6,10 +6,8 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import { UnauthorizedError } from '../../lib/errors.js';
-import { problems } from '../../lib/openapi.js';
-import { UserOut } from '../users/users.schemas.js';
+import { emptyResponse, headers, jsonResponse, problems, responseHeaders } from '../../lib/openapi.js';
 import type { AuthService, IssuedSession } from './auth.service.js';
 import {
   AcceptedOut,
@@ -30,6 +28,8 @@ export interface AuthRoutesOptions {
 export const REFRESH_COOKIE = 'refresh_token';
 const tags = ['auth'];
 const bearerOnly = [{ OAuth2PasswordBearer: [] }];
+/** A token pair: never cached, and the refresh token also set as a cookie. */
+const tokenPair = jsonResponse('The token pair; the refresh token is also set as an httpOnly cookie', TokenPairOut, headers(responseHeaders.cacheControl, responseHeaders.setCookie));
 
 /**
  * Logout ends the session of an access token. A request authenticated by an API key has no
@@ -61,34 +61,47 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   app.post(
     '/register',
     {
+      // Per client address, successful or not: sign-ups create accounts and send email. With
+      // Redis down sign-ups stay open (the global limit and under-pressure still apply).
+      preHandler: app.credentialRateLimit.everyRequest(() => ({ scope: 'register' }), { whenUnavailable: 'allow' }),
       schema: {
         tags,
+        operationId: 'register',
         summary: 'Create an account',
+        description:
+          'Always 202 with the same body, whether or not the email already has an account (no account enumeration): ' +
+          'a new email gets the account and a welcome email; a taken one gets an email telling its owner, and nothing changes. ' +
+          'Log in with `POST /api/v1/auth/token` afterwards. Limited to LOGIN_RATE_LIMIT_MAX sign-ups per window per client.',
         body: RegisterBody,
-        response: { 201: UserOut, ...problems(409, 422, 429) },
+        response: { 202: jsonResponse('Accepted; the same answer whether or not the email was taken', AcceptedOut), ...problems(422, 429) },
       },
     },
     async (request, reply) => {
-      const user = await auth.register(request.body);
-      return reply.code(201).header('location', '/api/v1/users/me').send(user);
+      await auth.register(request.body);
+      return reply.code(202).send({ detail: 'Check your inbox: we sent an email to this address' });
     },
   );
 
   app.post(
     '/token',
     {
-      preHandler: app.credentialRateLimit('login', (request) => (request.body as { username?: string }).username),
       schema: {
         tags,
+        operationId: 'login',
         summary: 'Log in (OAuth2 password grant)',
         description:
-          'Send `username` (the email) and `password` as a form or as JSON. The refresh token is in the body and in an httpOnly cookie. Limited to LOGIN_RATE_LIMIT_MAX attempts per window per client and username.',
+          'Send `username` (the email) and `password` as a form or as JSON. The refresh token is in the body and in an httpOnly cookie. Limited to LOGIN_RATE_LIMIT_MAX failed attempts per window per client and username.',
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
         body: TokenBody,
-        response: { 200: TokenPairOut, ...problems(401, 422, 429, 503) },
+        response: { 200: tokenPair, ...problems(401, 422, 429, 503) },
       },
     },
-    async (request, reply) => sendSession(reply, await auth.login(request.body.username, request.body.password)),
+    async (request, reply) => {
+      const { username, password } = request.body;
+      // Failed logins use up the budget of this client and username; a successful one does not.
+      const session = await app.credentialRateLimit.check(request, { scope: 'login', subject: username }, () => auth.login(username, password));
+      return sendSession(reply, session);
+    },
   );
 
   app.post(
@@ -100,11 +113,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       },
       schema: {
         tags,
+        operationId: 'refreshToken',
         summary: 'Rotate a refresh token',
         description:
           'Takes `refresh_token` from the body or the cookie; answers a new pair and the old refresh token dies. Presenting a token that was already used revokes its whole session.',
         body: RefreshBody,
-        response: { 200: TokenPairOut, ...problems(401, 422, 429) },
+        response: { 200: tokenPair, ...problems(401, 422, 429) },
       },
     },
     async (request, reply) => {
@@ -120,13 +134,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       onRequest: [app.authenticate, requireBearerSession],
       schema: {
         tags,
+        operationId: 'logout',
         summary: 'Log out',
         description:
           'Revokes the session of the access token at once on every instance: its refresh tokens and the access token itself. ' +
           'Bearer only: an API key is not a session, so a request authenticated by `X-API-Key` alone is refused with 401 ' +
           '(`WWW-Authenticate: Bearer`) and revokes nothing. Delete a key at `DELETE /api/v1/users/me/api-keys/{id}`.',
         security: bearerOnly,
-        response: { 204: Type.Null(), ...problems(401, 429) },
+        response: { 204: emptyResponse('Logged out; the refresh-token cookie is cleared', responseHeaders.setCookie), ...problems(401, 429) },
       },
     },
     async (request, reply) => {
@@ -138,13 +153,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   app.post(
     '/password-reset/request',
     {
-      preHandler: app.credentialRateLimit('password-reset', (request) => (request.body as { email?: string }).email),
+      preHandler: app.credentialRateLimit.everyRequest((request) => ({ scope: 'password-reset', subject: (request.body as { email?: string }).email })),
       schema: {
         tags,
+        operationId: 'requestPasswordReset',
         summary: 'Ask for a password-reset email',
         description: 'Always 202, whether or not the email has an account. The emailed token is valid 30 minutes, once.',
         body: PasswordResetRequestBody,
-        response: { 202: AcceptedOut, ...problems(422, 429, 503) },
+        response: { 202: jsonResponse('Accepted; the same answer whether or not the email has an account', AcceptedOut), ...problems(422, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -156,17 +172,21 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   app.post(
     '/password-reset/confirm',
     {
-      preHandler: app.credentialRateLimit('password-reset-confirm', () => 'any'),
       schema: {
         tags,
+        operationId: 'confirmPasswordReset',
         summary: 'Set a new password with a reset token',
-        description: 'Consumes the token, sets the password and ends every session of the account.',
+        description:
+          'Consumes the token, sets the password, ends every session and revokes every API key of the account (account recovery closes every door). ' +
+          'Limited to LOGIN_RATE_LIMIT_MAX failed attempts per window per client.',
         body: PasswordResetConfirmBody,
-        response: { 204: Type.Null(), ...problems(400, 422, 429, 503) },
+        response: { 204: emptyResponse('The password is set; every session and API key of the account is revoked'), ...problems(400, 422, 429, 503) },
       },
     },
     async (request, reply) => {
-      await passwordReset.confirm(request.body.token, request.body.password);
+      const { token, password } = request.body;
+      // Per client address: a guessed token has no identity to key on.
+      await app.credentialRateLimit.check(request, { scope: 'password-reset-confirm' }, () => passwordReset.confirm(token, password));
       return reply.code(204).send(null);
     },
   );

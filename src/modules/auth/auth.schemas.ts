@@ -1,7 +1,14 @@
 import { Type } from 'typebox';
 import { Email, Name, Password } from '../users/users.schemas.js';
 
-export const RegisterBody = Type.Object({ email: Email, password: Password, name: Name }, { additionalProperties: false, title: 'Register' });
+// Each request schema carries one valid example: Swagger UI and client generators show it, and
+// test/contract/examples.test.ts sends it to check that it passes validation.
+const ACCOUNT = { email: 'ada@example.com', password: 'correct horse battery staple' };
+
+export const RegisterBody = Type.Object(
+  { email: Email, password: Password, name: Name },
+  { additionalProperties: false, title: 'Register', examples: [{ ...ACCOUNT, name: 'Ada Lovelace' }] },
+);
 
 /** OAuth2 password grant: `username` carries the email. Accepted as a form or as JSON. */
 export const TokenBody = Type.Object(
@@ -13,7 +20,7 @@ export const TokenBody = Type.Object(
     client_id: Type.Optional(Type.String({ maxLength: 200 })),
     client_secret: Type.Optional(Type.String({ maxLength: 200 })),
   },
-  { title: 'TokenRequest' },
+  { title: 'TokenRequest', examples: [{ grant_type: 'password', username: ACCOUNT.email, password: ACCOUNT.password }] },
 );
 
 export const TokenPairOut = Type.Object(
@@ -29,14 +36,14 @@ export const TokenPairOut = Type.Object(
 /** The refresh token may come in the body or, for browsers, in the httpOnly cookie. */
 export const RefreshBody = Type.Object(
   { refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'Omit it to use the `refresh_token` cookie' })) },
-  { additionalProperties: false, title: 'RefreshRequest' },
+  { additionalProperties: false, title: 'RefreshRequest', examples: [{ refresh_token: 'the refresh_token of your last token pair' }] },
 );
 
-export const PasswordResetRequestBody = Type.Object({ email: Email }, { additionalProperties: false, title: 'PasswordResetRequest' });
+export const PasswordResetRequestBody = Type.Object({ email: Email }, { additionalProperties: false, title: 'PasswordResetRequest', examples: [{ email: ACCOUNT.email }] });
 
 export const PasswordResetConfirmBody = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 200, description: 'The token from the emailed link' }), password: Password },
-  { additionalProperties: false, title: 'PasswordResetConfirm' },
+  { additionalProperties: false, title: 'PasswordResetConfirm', examples: [{ token: 'the token from the emailed link', password: 'a new, long passphrase' }] },
 );
 
 export const AcceptedOut = Type.Object({ detail: Type.String() }, { title: 'Accepted' });

@@ -43,6 +43,8 @@ export interface AuthServiceDeps {
   refreshTokenTtlSeconds: number;
   /** Called after a successful sign-up (the welcome email); failures never undo the sign-up. */
   onRegistered?: (user: User) => Promise<void>;
+  /** Called when someone signs up with a taken email (the "you already have an account" email to its owner). */
+  onExistingAccount?: (user: User) => Promise<void>;
 }
 
 const INVALID_ACCESS = 'The access token is invalid or expired';
@@ -52,11 +54,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
 
-  async register(input: { email: string; password: string; name: string }): Promise<User> {
+  /**
+   * Sign-up never tells whether the email is taken (no account enumeration): a new email gets an
+   * account and a welcome email, a taken one an email to its owner, and the caller answers both
+   * the same way. Both paths hash the password, run the same queries and queue one email, so
+   * they also take about the same time.
+   */
+  async register(input: { email: string; password: string; name: string }): Promise<void> {
     const passwordHash = await this.deps.hasher.hash(input.password);
-    const user = await this.deps.users.create({ email: input.email, name: input.name, passwordHash });
-    await this.deps.onRegistered?.(user);
-    return user;
+    const { user, created } = await this.deps.users.createIfAbsent({ email: input.email, name: input.name, passwordHash });
+    if (created) await this.deps.onRegistered?.(user);
+    else await this.deps.onExistingAccount?.(user);
   }
 
   /** Unknown email and wrong password fail identically, and take the same time. */

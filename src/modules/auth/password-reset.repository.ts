@@ -13,9 +13,11 @@ export class PasswordResetRepository {
   }
 
   /**
-   * Consumes the token and sets the password in one transaction: either both happen or
-   * neither. The conditional UPDATE makes the token single-use even under concurrent confirms.
-   * Returns the user id, or null when the token is unknown, used, expired or its user inactive.
+   * Consumes the token, sets the password and revokes every API key of the user in one
+   * transaction: all of it happens or none. Account recovery assumes someone else may hold the
+   * account, and a key they minted would outlive the new password. The conditional UPDATE makes
+   * the token single-use even under concurrent confirms. Returns the user id, or null when the
+   * token is unknown, used, expired or its user inactive.
    */
   async consumeAndSetPassword(tokenHash: string, passwordHash: string): Promise<number | null> {
     return this.db.$transaction(async (tx) => {
@@ -28,6 +30,7 @@ export class PasswordResetRepository {
       });
       if (count !== 1) return null;
       await tx.user.update({ where: { id: token.userId }, data: { passwordHash } });
+      await tx.apiKey.updateMany({ where: { userId: token.userId, revokedAt: null }, data: { revokedAt: now } });
       return token.userId;
     });
   }

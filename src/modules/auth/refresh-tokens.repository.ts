@@ -2,6 +2,7 @@
 // rule, checked inside the rotating UPDATE, closes the race where a rotation inserts a new row
 // while a concurrent reuse detection is revoking the family.
 import type { PrismaClient } from '../../db/prisma.js';
+import type { Role } from '../users/users.repository.js';
 
 export interface RefreshTokenRecord {
   id: string;
@@ -72,6 +73,24 @@ export class RefreshTokensRepository {
       await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
       return live.map((row) => row.familyId);
     });
+  }
+
+  /**
+   * A session without a usable refresh token (the queue dashboard's cookie): one row, already
+   * used, whose token nobody ever saw. It exists so that every "end all sessions" event
+   * (password change or reset, deactivation, deletion) ends it too.
+   */
+  async createBareSession(data: NewRefreshToken): Promise<void> {
+    await this.db.refreshToken.create({ data: { ...data, usedAt: new Date() } });
+  }
+
+  /** The owner of a live (unrevoked, unexpired) session, in their current state; null otherwise. */
+  async findLiveSessionOwner(familyId: string, now: Date): Promise<{ id: number; role: Role; isActive: boolean } | null> {
+    const row = await this.db.refreshToken.findFirst({
+      where: { familyId, revokedAt: null, expiresAt: { gt: now } },
+      select: { user: { select: { id: true, role: true, isActive: true } } },
+    });
+    return row?.user ?? null;
   }
 
   async isFamilyRevoked(familyId: string): Promise<boolean> {

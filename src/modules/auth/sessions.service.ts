@@ -19,6 +19,12 @@ export interface WarnLogger {
   info?(msg: string): void;
 }
 
+/** What ended: sessions (refresh families), and the user when all their credentials may have changed. */
+export interface SessionRevocation {
+  sessionIds: string[];
+  userId?: number;
+}
+
 export interface AccessTokenIdentity {
   jti: string;
   /** The refresh family the access token was issued for. */
@@ -36,6 +42,8 @@ export class SessionsService implements SessionRevoker {
       denyList: TokenDenyList;
       accessTokenTtlSeconds: number;
       log: WarnLogger;
+      /** Told after every revocation (live WebSocket and SSE connections of it end on every instance). */
+      onRevoked?: (revocation: SessionRevocation) => Promise<void>;
     },
   ) {
     this.breaker = new CircuitBreaker({
@@ -50,18 +58,20 @@ export class SessionsService implements SessionRevoker {
   async revokeSession(token: AccessTokenIdentity): Promise<void> {
     await this.deps.refreshTokens.revokeFamily(token.sid);
     const ttl = token.exp - Math.floor(Date.now() / 1000);
-    await this.bestEffort('deny-list write failed; PostgreSQL still refuses the session', async () => {
+    const written = await this.bestEffort('deny-list write failed; PostgreSQL still refuses the session', async () => {
       await this.deps.denyList.denyToken(token.jti, ttl);
       await this.deps.denyList.denySessions([token.sid], this.deps.accessTokenTtlSeconds);
     });
+    if (written) await this.announce({ sessionIds: [token.sid] });
   }
 
   /** Reuse of a rotated refresh token: the whole family, and its access tokens, die. */
   async revokeFamily(familyId: string): Promise<void> {
     await this.deps.refreshTokens.revokeFamily(familyId);
-    await this.bestEffort('deny-list write failed; PostgreSQL still refuses the session', () =>
+    const written = await this.bestEffort('deny-list write failed; PostgreSQL still refuses the session', () =>
       this.deps.denyList.denySessions([familyId], this.deps.accessTokenTtlSeconds),
     );
+    if (written) await this.announce({ sessionIds: [familyId] });
   }
 
   /** Password change, password reset, deactivation, deletion: every session of the user ends. */
@@ -70,10 +80,27 @@ export class SessionsService implements SessionRevoker {
     // family's absolute expiry issues one that outlives it by up to the access-token lifetime.
     const families = await this.deps.refreshTokens.revokeAllForUser(userId, new Date(Date.now() - this.deps.accessTokenTtlSeconds * 1000));
     // Nothing to write is no news about Redis: the breaker must not take it for a success.
-    if (families.length === 0) return;
-    await this.bestEffort('deny-list write failed; PostgreSQL still refuses the sessions', () =>
-      this.deps.denyList.denySessions(families, this.deps.accessTokenTtlSeconds),
-    );
+    const written =
+      families.length === 0 ||
+      (await this.bestEffort('deny-list write failed; PostgreSQL still refuses the sessions', () =>
+        this.deps.denyList.denySessions(families, this.deps.accessTokenTtlSeconds),
+      ));
+    // Even without a session: the user's API-key connections check themselves again (deactivation).
+    if (written) await this.announce({ sessionIds: families, userId });
+  }
+
+  /**
+   * After the deny-list write, so a connection that checks itself again sees the revocation, and
+   * skipped when that write failed (Redis is away: the message would not go either). Bounded,
+   * never fails the revocation.
+   */
+  private async announce(revocation: SessionRevocation): Promise<void> {
+    if (!this.deps.onRevoked) return;
+    try {
+      await withTimeout(this.deps.onRevoked(revocation), DENY_LIST_BUDGET_MS);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'revocation not announced; live connections end at their token expiry');
+    }
   }
 
   async isRevoked(token: { jti: string; sid: string }): Promise<boolean> {
@@ -90,14 +117,16 @@ export class SessionsService implements SessionRevoker {
    * token). The wait is bounded; the command is not cancelled, so a frozen Redis that thaws
    * still applies it.
    */
-  private async bestEffort(message: string, write: () => Promise<void>): Promise<void> {
+  private async bestEffort(message: string, write: () => Promise<void>): Promise<boolean> {
     try {
       await withTimeout(write(), DENY_LIST_BUDGET_MS);
       this.breaker.success();
+      return true;
     } catch (err) {
       this.breaker.failure(err);
       // Per revocation, not per request: it tells operators a revocation missed the shared list.
       this.deps.log.warn({ err }, message);
+      return false;
     }
   }
 }

@@ -1,11 +1,16 @@
 // Email as background work: the api puts messages on the `email` queue (QueuedMailer is the
 // mail port services use), and the worker delivers them through the real adapter. The job id
 // comes from the message's idempotency key, so enqueueing one message twice makes one job.
+// The body travels sealed (mail-sealer.ts): job data never holds a reset link in clear.
 import { createHash } from 'node:crypto';
 import type { MailMessage, Mailer } from '../../lib/mail.js';
 import type { JobEnqueuer, OwnedJobData } from '../jobs/queues.js';
+import type { MailSealer } from './mail-sealer.js';
 
-export interface EmailJobData extends OwnedJobData, MailMessage {}
+/** The envelope in clear (the dashboard shows it), the body sealed: no secret in job data. */
+export interface EmailJobData extends OwnedJobData, Omit<MailMessage, 'text'> {
+  sealedText: string;
+}
 
 /** `password-reset:42` -> `password-reset`: the kind of email, kept in the ledger. */
 export function templateOf(idempotencyKey: string): string {
@@ -18,19 +23,31 @@ export function emailJobId(idempotencyKey: string): string {
 }
 
 export class QueuedMailer implements Mailer {
-  constructor(private readonly queues: JobEnqueuer) {}
+  constructor(
+    private readonly queues: JobEnqueuer,
+    private readonly sealer: MailSealer,
+  ) {}
 
   async send(message: MailMessage, ownerId: number | null = null): Promise<void> {
-    const data: EmailJobData = { ownerId, ...message };
+    const { text, ...envelope } = message;
+    const data: EmailJobData = { ownerId, ...envelope, sealedText: this.sealer.seal(text, envelope) };
     await this.queues.enqueue('email', templateOf(message.idempotencyKey), data, { jobId: emailJobId(message.idempotencyKey) });
   }
 }
 
-export function welcomeEmail(user: { id: number; email: string; name: string }, publicUrl: string): MailMessage {
+/**
+ * The address is not verified: whoever signed up chose it, and the name. So the email carries
+ * fixed text and our own links only, never the name (an attacker's text or link, delivered from
+ * our domain to someone else's inbox), and tells an unwitting owner how to take the account over.
+ */
+export function welcomeEmail(user: { id: number; email: string }, publicUrl: string): MailMessage {
+  const resetUrl = new URL('/reset-password', publicUrl).toString();
   return {
     to: user.email,
     subject: 'Welcome!',
-    text: `Hello ${user.name},\n\nyour account is ready. Sign in at ${publicUrl} with this email address.\n`,
+    text:
+      `An account was created at ${publicUrl} with this email address. Sign in there with this address.\n\n` +
+      `If it was not you, someone used your address: take the account over by asking for a new password at ${resetUrl}, or ignore this email.\n`,
     idempotencyKey: `welcome:${user.id}`,
   };
 }

@@ -8,8 +8,8 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ifNoneMatchHits } from '../../lib/entity-cache.js';
 import { AppError, UnsupportedMediaTypeError } from '../../lib/errors.js';
-import { attachmentDisposition, ifRangeAllows, resolveRange } from '../../lib/http-download.js';
-import { authenticated, problems } from '../../lib/openapi.js';
+import { attachmentDisposition, ifRangeAllows, resolveRange, sendNotModified } from '../../lib/http-download.js';
+import { authenticated, emptyResponse, headers, jsonResponse, problems, responseHeaders } from '../../lib/openapi.js';
 import type { FilesService, UploadPart } from './files.service.js';
 import { FileList, FileOut, FilePage, FileParams, ListFilesQuery, UploadForm } from './files.schemas.js';
 
@@ -22,6 +22,11 @@ export interface FilesRoutesOptions {
 }
 
 const tags = ['files'];
+/** What every answer of the download carries (200, 206 and 304). */
+const validators = headers(responseHeaders.etag, responseHeaders.cacheControl, responseHeaders.acceptRanges);
+const bytesHeaders = headers(validators, responseHeaders.contentDisposition, responseHeaders.contentLength);
+/** The bytes of a download, documented under each type a file can be stored with. */
+const binary = (types: string[]) => Object.fromEntries(types.map((type) => [type, { schema: Type.String({ format: 'binary' }) }]));
 
 /** Multipart parts as the service wants them; plain text fields are not files and are skipped. */
 async function* fileParts(request: FastifyRequest): AsyncGenerator<UploadPart> {
@@ -47,6 +52,9 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     throwFileSizeLimit: false,
   });
 
+  // Stored types: what uploads accept, and the CSV that imports and reports store.
+  const downloadTypes = [...new Set([...app.config.allowedUploadTypes, 'text/csv'])];
+
   app.post(
     '/',
     {
@@ -56,6 +64,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       validatorCompiler: () => () => true,
       schema: {
         tags,
+        operationId: 'uploadFiles',
         summary: 'Upload files',
         description:
           'multipart/form-data with one or more `file` parts. Each part is streamed to storage (never held in memory) ' +
@@ -64,8 +73,8 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
           'nothing of the request is kept.',
         security: authenticated,
         consumes: ['multipart/form-data'],
-        body: UploadForm,
-        response: { 201: FileList, ...problems(401, 413, 415, 422) },
+        body: UploadForm(maxFilesPerRequest),
+        response: { 201: jsonResponse('The stored files, in the order of their parts', FileList(maxFilesPerRequest)), ...problems(401, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -84,11 +93,12 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       onRequest: [app.authenticate],
       schema: {
         tags,
+        operationId: 'listFiles',
         summary: 'List files',
         description: 'Your own files, newest first; an ADMIN sees everybody’s.',
         security: authenticated,
         querystring: ListFilesQuery,
-        response: { 200: FilePage, ...problems(401, 422) },
+        response: { 200: jsonResponse('One page of files, with the total count', FilePage), ...problems(401, 422) },
       },
     },
     async (request) => files.list(request.user, request.query),
@@ -100,10 +110,11 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       onRequest: [app.authenticate],
       schema: {
         tags,
+        operationId: 'getFile',
         summary: 'Read file metadata',
         security: authenticated,
         params: FileParams,
-        response: { 200: FileOut, ...problems(401, 404, 422) },
+        response: { 200: jsonResponse('The file’s metadata', FileOut), ...problems(401, 404, 422) },
       },
     },
     async (request) => files.get(request.user, request.params.id),
@@ -119,18 +130,21 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     compress: false,
     schema: {
       tags,
+      operationId: 'downloadFile',
       summary: 'Download a file',
       description:
-        'Streams the bytes as an attachment. The strong `ETag` is the SHA-256 of the content: `If-None-Match` answers 304. ' +
+        'Streams the bytes as an attachment, with the `Content-Type` the file was stored with (its `contentType`: one of ' +
+        'ALLOWED_UPLOAD_TYPES, or text/csv for imports and reports). The strong `ETag` is the SHA-256 of the content: `If-None-Match` answers 304. ' +
         'One byte range (`Range: bytes=0-99`, `bytes=100-`, `bytes=-100`) answers 206 with `Content-Range`; a range ' +
         'beyond the end is 416; several ranges, or an `If-Range` that no longer matches, get the whole file (200).',
       security: authenticated,
       params: FileParams,
       response: {
-        200: { description: 'The file', content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } } },
-        206: { description: 'The requested byte range', content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } } },
-        304: Type.Null({ description: 'Not modified' }),
-        ...problems(401, 404, 416, 422),
+        200: { description: 'The whole file', headers: bytesHeaders, content: binary(downloadTypes) },
+        206: { description: 'The requested byte range', headers: headers(bytesHeaders, responseHeaders.contentRange), content: binary(downloadTypes) },
+        304: emptyResponse('Not modified: your copy (`If-None-Match`) is current; no body', validators),
+        ...problems(401, 404, 422),
+        416: { ...problems(416)[416], headers: responseHeaders.contentRange },
       },
     },
     handler: async (request, reply) => {
@@ -141,7 +155,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
         .header('last-modified', file.createdAt.toUTCString())
         .header('cache-control', 'private, no-cache')
         .header('accept-ranges', 'bytes');
-      if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return sendNotModified(reply);
 
       const ifRange = request.headers['if-range'];
       const wanted = ifRangeAllows(typeof ifRange === 'string' ? ifRange : undefined, etag) ? resolveRange(request.headers.range, file.size) : { kind: 'full' as const };
@@ -170,11 +184,12 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       onRequest: [app.authenticate],
       schema: {
         tags,
+        operationId: 'deleteFile',
         summary: 'Delete a file',
         description: 'Removes the metadata row, then the bytes.',
         security: authenticated,
         params: FileParams,
-        response: { 204: Type.Null({ description: 'Deleted' }), ...problems(401, 404, 422) },
+        response: { 204: emptyResponse('Deleted'), ...problems(401, 404, 422) },
       },
     },
     async (request, reply) => {

@@ -15,15 +15,25 @@ export const FileOut = Type.Object(
   { title: 'File' },
 );
 
-export const FileList = Type.Array(FileOut, { title: 'UploadedFiles' });
+/** The answer to an upload: one file per `file` part, at most `maxFiles`. */
+export const FileList = (maxFiles: number) => Type.Array(FileOut, { minItems: 1, maxItems: maxFiles, title: 'UploadedFiles' });
 export const FilePage = Page(FileOut, 'FilePage');
 export const ListFilesQuery = Type.Object(paginationProperties, { additionalProperties: false });
 export const FileParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
-/** Documents the multipart form for OpenAPI; the parts themselves are checked as they stream. */
-export const UploadForm = Type.Object(
-  {
-    file: Type.Array(Type.String({ format: 'binary' }), { minItems: 1, description: 'One or more `file` parts, each with its own Content-Type' }),
-  },
-  { title: 'FileUpload' },
-);
+/**
+ * Documents the multipart form for OpenAPI; the parts themselves are checked as they stream.
+ * `maxFiles` is the parser's limit on `file` parts (MAX_FILES_PER_REQUEST, 20 by default).
+ */
+export function UploadForm(maxFiles: number) {
+  return Type.Object(
+    {
+      file: Type.Array(Type.String({ format: 'binary' }), {
+        minItems: 1,
+        maxItems: maxFiles,
+        description: `One to ${maxFiles} \`file\` parts, each with its own Content-Type`,
+      }),
+    },
+    { title: 'FileUpload' },
+  );
+}

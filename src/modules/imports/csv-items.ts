@@ -1,9 +1,12 @@
 // One CSV row -> item data, by the same rules as the API: the ItemBody schema (lengths, price
-// range and two decimals, tag pattern) and the service's normalize() (tax <= price, tags as a
+// range, tag pattern), the money rule of lib/money.ts (two decimals, the same function as the
+// JSON keyword) and the service's normalize() (tax <= price, tags as a
 // set). Columns: name,description,price,tax,tags (tags separated by `|`); header required. The
 // read-only columns an export adds are accepted and ignored, so an export imports back as is.
 import { Value } from 'typebox/value';
+import { restoreCell } from '../../lib/csv-cells.js';
 import { ValidationError } from '../../lib/errors.js';
+import { decimalsMessage, hasAtMostDecimals, MONEY_DECIMALS } from '../../lib/money.js';
 import type { ItemData } from '../items/items.repository.js';
 import { EXPORT_COLUMNS } from '../items/items-export.service.js';
 import { ItemBody } from '../items/items.schemas.js';
@@ -30,16 +33,23 @@ export function headerProblem(columns: string[]): string | undefined {
 export type RowResult = { ok: true; item: ItemData } | { ok: false; message: string };
 
 export function itemFromRow(row: Record<string, string | undefined>): RowResult {
-  const text = (column: string) => (row[column] ?? '').trim();
+  const cell = (column: string) => (row[column] ?? '').trim();
+  // Text cells of an export carry a quote against formula injection (src/lib/csv-cells.ts),
+  // removed after trimming so that what followed it (a tab, say) is kept as exported. Number
+  // cells are never quoted: `'-5` there is not a number.
+  const text = (column: string) => restoreCell(cell(column));
   const numberProblems: string[] = [];
   const number = (column: string): number | null => {
-    const raw = text(column);
+    const raw = cell(column);
     if (raw === '') return null;
     if (!NUMBER.test(raw)) {
       numberProblems.push(`${column}: must be a number`);
       return null;
     }
-    return Number(raw);
+    const value = Number(raw);
+    // TypeBox's Value does not know the Ajv keyword of the Money schema: the same check, here.
+    if (!hasAtMostDecimals(value, MONEY_DECIMALS)) numberProblems.push(`${column}: ${decimalsMessage(MONEY_DECIMALS)}`);
+    return value;
   };
   const price = number('price');
   const candidate = {

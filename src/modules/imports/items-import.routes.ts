@@ -4,7 +4,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { UnsupportedMediaTypeError, ValidationError } from '../../lib/errors.js';
-import { authenticated, problems } from '../../lib/openapi.js';
+import { authenticated, jsonResponse, problems, responseHeaders } from '../../lib/openapi.js';
 import { JobAccepted } from '../jobs/jobs.schemas.js';
 import type { ItemsImportService } from './items-import.service.js';
 
@@ -30,6 +30,7 @@ export const itemsImportRoutes: FastifyPluginAsyncTypebox<ItemsImportRoutesOptio
       validatorCompiler: () => () => true,
       schema: {
         tags: ['items'],
+        operationId: 'importItems',
         summary: 'Import items from a CSV file',
         description:
           'multipart/form-data with one `file` part (CSV). The file is stored and imported by a background job: ' +
@@ -39,7 +40,7 @@ export const itemsImportRoutes: FastifyPluginAsyncTypebox<ItemsImportRoutesOptio
         security: authenticated,
         consumes: ['multipart/form-data'],
         body: ImportForm,
-        response: { 202: JobAccepted, ...problems(401, 413, 415, 422, 503) },
+        response: { 202: jsonResponse('The import job was queued; `Location` is the job to follow', JobAccepted, responseHeaders.location), ...problems(401, 413, 415, 422, 503) },
       },
     },
     async (request, reply) => {

@@ -11,16 +11,20 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { escapeLiteral, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PgPool } from '../../db/prisma.js';
+import { neutralizeSql } from '../../lib/csv-cells.js';
 import { itemOrderSql, itemWhereSql, type ItemFilter, type ItemSort } from './items.repository.js';
 
-/** Columns and their SQL, in CSV order. The header row carries these names. */
+/**
+ * Columns and their SQL, in CSV order. The header row carries these names. Text columns are
+ * neutralized against formula injection (src/lib/csv-cells.ts); numbers and dates are not.
+ */
 const COLUMNS: [name: string, sql: string][] = [
   ['id', 'id'],
-  ['name', 'name'],
-  ['description', 'description'],
+  ['name', neutralizeSql('name')],
+  ['description', neutralizeSql('description')],
   ['price', 'price'],
   ['tax', 'tax'],
-  ['tags', `array_to_string(tags, '|')`],
+  ['tags', neutralizeSql(`array_to_string(tags, '|')`)],
   ['ownerId', 'owner_id'],
   // timestamp(3) columns hold UTC (Prisma's convention): ISO 8601 with milliseconds and Z.
   ['createdAt', `to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`],

@@ -1,9 +1,12 @@
 import { Type, type Static } from 'typebox';
+import { IdParams } from '../../lib/ids.js';
 import { DateTime } from '../../lib/openapi.js';
+import { Money } from '../../lib/money.js';
 import { Page, paginationProperties } from '../../lib/pagination.js';
 
-const Price = Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000_000, multipleOf: 0.01, description: 'Greater than 0, two decimals at most' });
-const Tax = Type.Number({ minimum: 0, maximum: 1_000_000_000, multipleOf: 0.01, description: 'Not above price' });
+// Two decimals exactly (see lib/money.ts), in JSON and in the CSV import alike.
+export const Price = Money({ exclusiveMinimum: 0, description: 'Greater than 0, at most 1,000,000,000, two decimals at most (19.99 yes, 19.999 no)' });
+export const Tax = Money({ minimum: 0, description: 'Not above price; two decimals at most' });
 const Tag = Type.String({ minLength: 1, maxLength: 30, pattern: '^[\\w-]+$' });
 
 export const ImageSchema = Type.Object(
@@ -24,7 +27,13 @@ const itemFields = {
 };
 
 /** POST and PUT: the whole item (PUT resets whatever is left out). */
-export const ItemBody = Type.Object(itemFields, { additionalProperties: false, title: 'ItemInput' });
+export const ItemBody = Type.Object(itemFields, {
+  additionalProperties: false,
+  title: 'ItemInput',
+  examples: [
+    { name: 'Desk lamp', description: 'A warm light', price: 49.9, tax: 9.48, tags: ['light', 'office'], images: [{ url: 'https://img.example.com/lamp.png', name: 'front' }] },
+  ],
+});
 export type ItemBody = Static<typeof ItemBody>;
 
 /** PATCH: any subset, at least one field. */
@@ -37,7 +46,7 @@ export const ItemPatchBody = Type.Object(
     tags: itemFields.tags,
     images: itemFields.images,
   },
-  { additionalProperties: false, minProperties: 1, title: 'ItemPatch' },
+  { additionalProperties: false, minProperties: 1, title: 'ItemPatch', examples: [{ price: 44.9, tags: ['light', 'sale'] }] },
 );
 export type ItemPatchBody = Static<typeof ItemPatchBody>;
 
@@ -49,18 +58,18 @@ export const ItemOut = Type.Object(
     description: Type.Union([Type.String(), Type.Null()]),
     price: Type.Number(),
     tax: Type.Union([Type.Number(), Type.Null()]),
-    tags: Type.Array(Type.String()),
-    images: Type.Array(Type.Object({ url: Type.String(), name: Type.String() })),
+    tags: Type.Array(Type.String(), { maxItems: 20 }),
+    images: Type.Array(Type.Object({ url: Type.String(), name: Type.String() }), { maxItems: 10 }),
     createdAt: DateTime,
     updatedAt: DateTime,
   },
   { title: 'Item' },
 );
 
-export const ItemSortSchema = Type.Union(
-  ['name', '-name', 'price', '-price', 'createdAt', '-createdAt'].map((value) => Type.Literal(value)),
-  { default: '-createdAt', description: 'Field to sort by; a leading "-" sorts descending' },
-);
+export const ItemSortSchema = Type.Enum(['name', '-name', 'price', '-price', 'createdAt', '-createdAt'], {
+  default: '-createdAt',
+  description: 'Field to sort by; a leading "-" sorts descending (default -createdAt)',
+});
 
 const filterProperties = {
   q: Type.Optional(Type.String({ minLength: 3, maxLength: 50, description: 'Search in name and description' })),
@@ -78,5 +87,5 @@ export type ListItemsQuery = Static<typeof ListItemsQuery>;
 /** The export takes the list's filters and sort, without paging. */
 export const ExportItemsQuery = Type.Object({ ...filterProperties, sort: ItemSortSchema }, { additionalProperties: false });
 
-export const ItemParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+export const ItemParams = IdParams;
 export const ItemPage = Page(ItemOut, 'ItemPage');

@@ -1,22 +1,55 @@
-// Checks the HTTP Basic credentials of the queue dashboard against the users table: an active
-// ADMIN whose password matches. An unknown email costs the same hashing time as a wrong
-// password, so the answer's timing does not reveal which emails exist.
+// Admin logins of the queue dashboard. HTTP Basic credentials are checked against the users
+// table (an active ADMIN whose password matches) ONCE; the browser then holds a short session
+// (see the dashboard plugin's cookie), so bcrypt does not run on each of the dashboard's polls.
+// The session is a row among the user's sessions: password change or reset, deactivation and
+// deletion end it like any other, and each request re-reads the owner's role and state.
+// An unknown email costs the same hashing time as a wrong password, so the answer's timing
+// does not reveal which emails exist.
+import { randomUUID } from 'node:crypto';
 import type { PasswordHasher } from '../auth/password-hasher.js';
+import type { RefreshTokensRepository } from '../auth/refresh-tokens.repository.js';
+import { generateToken, hashToken } from '../auth/tokens.js';
 import type { UsersRepository } from '../users/users.repository.js';
+
+/** How long a dashboard session lasts; fixed from its Basic login, never extended. */
+export const DASHBOARD_SESSION_TTL_SECONDS = 10 * 60;
+
+export interface DashboardSession {
+  id: string;
+  expiresAt: Date;
+}
 
 export class AdminCredentials {
   constructor(
     private readonly users: Pick<UsersRepository, 'findByEmailWithSecret'>,
     private readonly hasher: Pick<PasswordHasher, 'verify' | 'verifyDummy'>,
+    private readonly sessions: Pick<RefreshTokensRepository, 'createBareSession' | 'findLiveSessionOwner'>,
   ) {}
 
-  async verify(email: string, password: string): Promise<boolean> {
+  /** The admin these credentials belong to, or null (wrong password, unknown, inactive, not an admin). */
+  async verify(email: string, password: string): Promise<{ id: number } | null> {
     const user = await this.users.findByEmailWithSecret(email);
-    if (!user) return this.hasher.verifyDummy(password);
+    if (!user) return this.hasher.verifyDummy(password).then(() => null);
     const valid = await this.hasher.verify(password, user.passwordHash);
-    return valid && user.isActive && user.role === 'ADMIN';
+    return valid && user.isActive && user.role === 'ADMIN' ? { id: user.id } : null;
+  }
+
+  async openSession(userId: number, now = new Date()): Promise<DashboardSession> {
+    const session = { id: randomUUID(), expiresAt: new Date(now.getTime() + DASHBOARD_SESSION_TTL_SECONDS * 1000) };
+    // The token itself is thrown away: this session can never be refreshed, only expire or be revoked.
+    await this.sessions.createBareSession({ userId, familyId: session.id, tokenHash: hashToken(generateToken()), expiresAt: session.expiresAt });
+    return session;
+  }
+
+  /** Whether the session is live and its owner is, right now, an active admin. */
+  async isAdminSession(sessionId: string, now = new Date()): Promise<boolean> {
+    if (!UUID.test(sessionId)) return false;
+    const owner = await this.sessions.findLiveSessionOwner(sessionId, now);
+    return owner !== null && owner.isActive && owner.role === 'ADMIN';
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Parses `Authorization: Basic base64(email:password)`; undefined when absent or malformed. */
 export function basicCredentials(header: string | undefined): { email: string; password: string } | undefined {

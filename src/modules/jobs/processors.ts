@@ -7,7 +7,7 @@ import type { ReportJob } from '../reports/items-report.processor.js';
 import type { Processors } from './workers.js';
 
 export function buildProcessors(deps: Dependencies): Processors {
-  const email = emailProcessor(deps.mailDelivery, deps.sentEmailsRepository);
+  const email = emailProcessor(deps.mailDelivery, deps.sentEmailsRepository, deps.mailSealer);
   return {
     email: (job) => email(job as { data: EmailJobData }),
     imports: (job) => deps.itemsImportProcessor.process(job as ImportJob),

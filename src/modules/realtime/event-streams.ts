@@ -7,6 +7,8 @@ export interface EventStream {
   send(event: string, data: string): void;
   /** Runs once, whether the client went away or the server ended the stream. */
   onEnd(cleanup: () => void): void;
+  /** Sends a last event and ends the stream properly; does nothing once it has ended. */
+  end(event: string, data: string): void;
 }
 
 /** SSE frame: an event name and its data, each data line prefixed (a newline would end the field). */
@@ -61,6 +63,10 @@ export class EventStreams {
       onEnd: (cleanup) => {
         if (ended) cleanup();
         else cleanups.push(cleanup);
+      },
+      end: (event, data) => {
+        if (response.writableEnded) return;
+        response.end(sseFrame(event, data));
       },
     };
   }

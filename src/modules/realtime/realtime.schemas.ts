@@ -10,8 +10,21 @@ export const RoomParams = Type.Object({
 });
 
 export const TokenQuery = Type.Object({
-  token: Type.Optional(Type.String({ description: 'Access token, for clients that cannot set headers (browsers); or send `Authorization: Bearer`' })),
+  ticket: Type.Optional(
+    Type.String({ description: 'Single-use ticket from `POST /api/v1/ws-ticket` (valid about 30 s): the recommended way for browsers, which cannot set headers' }),
+  ),
+  token: Type.Optional(
+    Type.String({ description: 'Access token (kept for compatibility; prefer `ticket`: a token in a URL ends up in access logs), or send `Authorization: Bearer`' }),
+  ),
 });
+
+export const WsTicket = Type.Object(
+  {
+    ticket: Type.String({ description: 'Pass it as `?ticket=` when opening the WebSocket; it works once' }),
+    expiresIn: Type.Integer({ description: 'Seconds the ticket stays usable' }),
+  },
+  { title: 'WebSocketTicket' },
+);
 
 export const ChatIn = Type.Object(
   {
@@ -26,7 +39,7 @@ export const ChatUserOut = Type.Object({ id: Type.Integer(), name: Type.String()
 
 export const ChatOut = Type.Object(
   {
-    type: Type.Union([Type.Literal('message'), Type.Literal('join'), Type.Literal('leave'), Type.Literal('error')]),
+    type: Type.Enum(['message', 'join', 'leave', 'error']),
     room: Type.String(),
     user: ChatUserOut,
     text: Type.String(),
@@ -43,7 +56,7 @@ export type ChatOut = Static<typeof ChatOut>;
 
 export const NotificationOut = Type.Object(
   {
-    type: Type.Union([Type.Literal('job.progress'), Type.Literal('job.completed'), Type.Literal('job.failed')]),
+    type: Type.Enum(['job.progress', 'job.completed', 'job.failed']),
     jobId: Type.String(),
     queue: Type.String(),
     progress: Type.Optional(Type.Union([Type.Number(), Type.Object({})])),

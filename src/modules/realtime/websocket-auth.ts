@@ -1,11 +1,14 @@
-// Authentication of a WebSocket happens on the HTTP upgrade request, before any frame: an
-// invalid or missing token is answered with a plain 401 problem and the socket is never opened.
-// Browsers cannot set headers on `new WebSocket()`, hence the `?token=` alternative (the request
-// logger redacts it from URLs).
+// Authentication of live connections. A WebSocket is authenticated on the HTTP upgrade request,
+// before any frame: an invalid or missing credential is answered with a plain 401 problem and
+// the socket is never opened. Browsers cannot set headers on `new WebSocket()`: they first get a
+// single-use ticket (`POST /api/v1/ws-ticket`) and connect with `?ticket=`; `?token=<access
+// token>` still works for older clients (the request logger redacts both from URLs).
+// Once open, a WebSocket or an SSE stream is guarded by the session watch (session-watch.ts):
+// it ends at its credential's expiry and as soon as that credential is revoked.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { WebSocket } from 'ws';
-import { UnauthorizedError } from '../../lib/errors.js';
-import { bearerToken } from '../../plugins/auth.js';
+import { ServiceUnavailableError, UnauthorizedError } from '../../lib/errors.js';
+import { bearerToken, type AccessClaims } from '../../plugins/auth.js';
+import type { WatchedConnection } from './session-watch.js';
 
 export function tokenFromUpgrade(request: FastifyRequest): string | undefined {
   const fromHeader = bearerToken(request);
@@ -14,28 +17,68 @@ export function tokenFromUpgrade(request: FastifyRequest): string | undefined {
   return typeof query?.token === 'string' && query.token !== '' ? query.token : undefined;
 }
 
+function ticketFromUpgrade(request: FastifyRequest): string | undefined {
+  const query = request.query as { ticket?: unknown } | undefined;
+  return typeof query?.ticket === 'string' && query.ticket !== '' ? query.ticket : undefined;
+}
+
+const INVALID_TICKET = 'The ticket is invalid, used or expired: get a new one at POST /api/v1/ws-ticket';
+
 export function authenticateUpgrade(app: FastifyInstance) {
   return async (request: FastifyRequest): Promise<void> => {
+    const ticket = bearerToken(request) ? undefined : ticketFromUpgrade(request);
+    if (ticket !== undefined) {
+      let claims;
+      try {
+        claims = await app.realtime.tickets.redeem(ticket);
+      } catch (err) {
+        request.log.warn({ err }, 'ticket store unavailable');
+        throw new ServiceUnavailableError('Live connections are unavailable, try again later');
+      }
+      if (!claims) throw new UnauthorizedError(INVALID_TICKET);
+      // The ticket was issued for a verified access token: check the session and the user as
+      // they are now (logged out since, deactivated...).
+      request.user = await app.deps.authService.resolveAccessToken(claims);
+      request.accessClaims = claims as AccessClaims;
+      return;
+    }
     const token = tokenFromUpgrade(request);
-    if (!token) throw new UnauthorizedError('An access token is required: `Authorization: Bearer <token>` or `?token=<token>`');
+    if (!token) throw new UnauthorizedError('A credential is required: `?ticket=<ticket>` (see POST /api/v1/ws-ticket) or `Authorization: Bearer <token>`');
     const { user, claims } = await app.verifyAccessToken(token);
     request.user = user;
     request.accessClaims = claims;
   };
 }
 
-/** 1008 (policy violation): the token the socket was opened with has expired. */
-export const CLOSE_TOKEN_EXPIRED = 1008;
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** 1008 (policy violation): the credential the socket was opened with expired or was revoked. */
+export const CLOSE_POLICY = 1008;
 
 /**
- * A socket outlives the request that authenticated it; closing it when its access token expires
- * bounds how long a logged-out, deactivated or demoted user keeps receiving (ACCESS_TOKEN_TTL).
- * The client reconnects with a fresh token, which runs every check again.
+ * How the session watch sees an authenticated request's connection: whose it is, which session,
+ * how to check its credential again (the same checks as at connect time), and when it expires
+ * (an access token's `exp`; an API key, which never expires, is checked again after
+ * `apiKeyLifetimeSeconds` by making the client reconnect).
  */
-export function closeWhenTokenExpires(socket: WebSocket, claims: { exp: number } | undefined): void {
-  if (!claims) return;
-  const timer = setTimeout(() => socket.close(CLOSE_TOKEN_EXPIRED, 'access token expired'), Math.min(MAX_TIMER_MS, Math.max(0, claims.exp * 1000 - Date.now())));
-  timer.unref();
-  socket.once('close', () => clearTimeout(timer));
+export function liveCredential(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  apiKeyLifetimeSeconds: number,
+): Omit<WatchedConnection, 'end'> & { expiresAt: number } {
+  const userId = request.user.id;
+  const claims = request.accessClaims;
+  if (claims) {
+    return {
+      userId,
+      sessionId: claims.sid,
+      expiresAt: claims.exp * 1000,
+      stillValid: async () => claims.exp * 1000 > Date.now() && (await app.deps.authService.resolveAccessToken(claims)).id === userId,
+    };
+  }
+  const apiKey = request.headers['x-api-key'];
+  const apiKeyId = request.apiKeyId;
+  return {
+    userId,
+    expiresAt: Date.now() + apiKeyLifetimeSeconds * 1000,
+    stillValid: async () => typeof apiKey === 'string' && (await app.deps.apiKeysService.authenticate(apiKey)).apiKeyId === apiKeyId,
+  };
 }

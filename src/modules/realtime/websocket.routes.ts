@@ -2,6 +2,7 @@
 // the OpenAPI document with its message shapes under `x-websocket`) and whose upgrade runs the
 // socket handler. Guards run on the upgrade request, before the socket exists.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { WebSocket } from 'ws';
@@ -12,8 +13,10 @@ import type { ChatMembership, ChatService } from './chat.service.js';
 import type { NotificationFeed } from './notifications.service.js';
 import { TokenBucket } from './rate-limiter.js';
 import { ChatIn, ChatOut, MAX_CHAT_TEXT, NotificationOut, RoomParams, TokenQuery, websocketDoc } from './realtime.schemas.js';
-import { authenticateUpgrade, closeWhenTokenExpires } from './websocket-auth.js';
+import type { EndReason } from './session-watch.js';
+import { authenticateUpgrade, CLOSE_POLICY, liveCredential } from './websocket-auth.js';
 import { sendOrDrop } from './websocket-send.js';
+import { wsTicketRoutes } from './ws-ticket.routes.js';
 
 export interface WebsocketRoutesOptions {
   chat: ChatService;
@@ -38,9 +41,11 @@ const opened = { 101: Type.Null({ description: 'Switching Protocols: the WebSock
 const bearerOrQueryToken = [{ OAuth2PasswordBearer: [] }];
 const closeCodes = {
   '1001': 'the server is shutting down: reconnect (to any instance)',
-  '1008': 'the access token the socket was opened with expired: reconnect with a fresh one',
+  '1008':
+    'reason "access token expired": the access token the socket was opened with expired, reconnect with a fresh one; ' +
+    'reason "session revoked": the session was logged out or revoked, or the account deactivated (sign in again)',
   '1009': 'a frame was larger than WS_MAX_PAYLOAD (64 KiB by default)',
-  '1011': 'the server could not join the room (Redis unavailable): retry later',
+  '1011': 'the server could not subscribe to the room, the notifications or the revocations (Redis unavailable): retry later',
 };
 const validChatFrame = Compile(ChatIn);
 
@@ -58,14 +63,40 @@ function parseChatFrame(data: Buffer, isBinary: boolean): { text: string } | { e
   return { text: value.text };
 }
 
+const CLOSE_REASONS: Record<EndReason, string> = { expired: 'access token expired', revoked: 'session revoked' };
+
 export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> = async (app, { chat, notifications, messageRate }) => {
   const authenticate = authenticateUpgrade(app);
+  await app.register(wsTicketRoutes, { prefix: '/api/v1', tickets: app.realtime.tickets });
+
+  /**
+   * Closes the socket when its credential expires or is revoked (on any instance). Resolves to
+   * the function that stops watching, or undefined when revocations cannot be watched (Redis
+   * unavailable): the socket is then closed with 1011, as when its feed cannot be joined.
+   */
+  const guard = (socket: WebSocket, request: FastifyRequest): Promise<(() => void) | undefined> => {
+    const { expiresAt, ...credential } = liveCredential(app, request, app.config.accessTokenTtl);
+    const end = (reason: EndReason) => socket.close(CLOSE_POLICY, CLOSE_REASONS[reason]);
+    return app.realtime.sessions.guard({ ...credential, end }, expiresAt).then(
+      (stop) => {
+        if (socket.readyState === socket.CLOSED || socket.readyState === socket.CLOSING) stop();
+        else socket.once('close', stop);
+        return stop;
+      },
+      (err: unknown) => {
+        request.log.warn({ err }, 'session watch unavailable');
+        socket.close(CLOSE_UNAVAILABLE, 'live connections unavailable, retry later');
+        return undefined;
+      },
+    );
+  };
 
   app.route({
     method: 'GET',
     url: '/ws/echo',
     schema: {
       tags,
+      operationId: 'openEchoSocket',
       summary: 'Echo (WebSocket)',
       description: 'Sends every frame back as received (text stays text). No authentication.',
       response: { ...opened, ...problems(426) },
@@ -87,10 +118,13 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> 
     onRequest: [authenticate],
     schema: {
       tags,
+      operationId: 'openChatSocket',
       summary: 'Chat room (WebSocket)',
       description:
-        'Authenticate with `Authorization: Bearer <access token>` or `?token=<access token>` (browsers cannot set headers); ' +
-        'without a valid token the upgrade is refused with 401. Send `{"type":"message","text":"..."}`; every member of the room, ' +
+        'Authenticate with `?ticket=<ticket>` from `POST /api/v1/ws-ticket` (recommended for browsers, which cannot set headers), ' +
+        '`Authorization: Bearer <access token>`, or `?token=<access token>` (kept for compatibility: the token ends up in access logs); ' +
+        'without a valid credential the upgrade is refused with 401. The socket is closed with 1008 when the access token expires ' +
+        'or the session is revoked. Send `{"type":"message","text":"..."}`; every member of the room, ' +
         'on every api instance, receives `message`, `join` and `leave` frames. A bad frame gets an `error` frame and the socket stays open. ' +
         `Each connection may send ${messageRate.perSecond} messages per second (bursts of ${messageRate.burst}); beyond that an \`error\` frame answers.`,
       security: bearerOrQueryToken,
@@ -102,7 +136,7 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> 
     handler: webSocketOnly,
     wsHandler: (socket: WebSocket, request) => {
       const user = request.user as AuthUser;
-      closeWhenTokenExpires(socket, request.accessClaims);
+      void guard(socket, request);
       const { room } = request.params as { room: string };
       const bucket = new TokenBucket(messageRate.perSecond, messageRate.burst);
       const replyError = (text: string) => sendOrDrop(socket, chat.frame('error', room, user, text));
@@ -151,9 +185,10 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> 
     onRequest: [authenticate],
     schema: {
       tags,
+      operationId: 'openNotificationsSocket',
       summary: 'Your notifications (WebSocket)',
       description:
-        'Authenticate as for the chat. Receives the progress, completion and failure of your jobs, whichever instance ran them ' +
+        'Authenticate as for the chat (a ticket, a bearer token, or `?token=`). Receives the progress, completion and failure of your jobs, whichever instance ran them ' +
         'and whichever instance you are connected to. Frames from the client are ignored. The same events are available as SSE at `GET /api/v1/events`.',
       security: bearerOrQueryToken,
       querystring: TokenQuery,
@@ -163,7 +198,7 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> 
     handler: webSocketOnly,
     wsHandler: (socket: WebSocket, request) => {
       const user = request.user as AuthUser;
-      closeWhenTokenExpires(socket, request.accessClaims);
+      void guard(socket, request);
       let closed = false;
       const following = notifications.follow(user.id, (message) => sendOrDrop(socket, message)).then(
         (stop) => {

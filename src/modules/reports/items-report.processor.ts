@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { UnrecoverableError } from 'bullmq';
 import { stringify } from 'csv-stringify';
+import { neutralizeCell } from '../../lib/csv-cells.js';
 import type { Storage, StoredObject } from '../../lib/storage/storage.js';
 import type { FilesRepository } from '../files/files.repository.js';
 import type { OwnedJobData } from '../jobs/queues.js';
@@ -89,7 +90,9 @@ export class ItemsReportProcessor {
     const { storage, reports } = this.options;
     const summary = await reports.itemsPerTag();
     await job.updateProgress(50);
-    const csv = Readable.from(summary).pipe(
+    // Tags are text a user chose (`-x` is a valid tag): neutralized against formula injection.
+    const rows = summary.map((row) => ({ ...row, tag: neutralizeCell(row.tag) }));
+    const csv = Readable.from(rows).pipe(
       stringify({
         header: true,
         columns: [

@@ -1,6 +1,6 @@
 // Reports are produced in the background: the request answers 202 with the job to follow.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { authenticated, problems } from '../../lib/openapi.js';
+import { authenticated, jsonResponse, problems, responseHeaders } from '../../lib/openapi.js';
 import { JobAccepted } from '../jobs/jobs.schemas.js';
 import type { ReportsService } from './reports.service.js';
 
@@ -15,12 +15,13 @@ export const reportsRoutes: FastifyPluginAsyncTypebox<ReportsRoutesOptions> = as
       onRequest: [app.authenticate, app.requireRole('ADMIN')],
       schema: {
         tags: ['reports'],
+        operationId: 'createItemsReport',
         summary: 'Generate the items-per-tag report (admin)',
         description:
           'Queues a job that writes a CSV (`tag,count,average_price`) as a file owned by you. Follow the job at the ' +
           'Location; its result is `{ fileId }`, downloadable at `/api/v1/files/{fileId}/content`.',
         security: authenticated,
-        response: { 202: JobAccepted, ...problems(401, 403, 503) },
+        response: { 202: jsonResponse('The report job was queued; `Location` is the job to follow', JobAccepted, responseHeaders.location), ...problems(401, 403, 503) },
       },
     },
     async (request, reply) => {

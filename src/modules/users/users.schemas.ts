@@ -1,8 +1,9 @@
 import { Type, type Static } from 'typebox';
+import { IdParams } from '../../lib/ids.js';
 import { DateTime } from '../../lib/openapi.js';
 import { Page, paginationProperties } from '../../lib/pagination.js';
 
-export const RoleSchema = Type.Union([Type.Literal('USER'), Type.Literal('ADMIN')], { title: 'Role' });
+export const RoleSchema = Type.Enum(['USER', 'ADMIN'], { title: 'Role' });
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 export const Password = Type.String({ minLength: 8, maxLength: 256, description: '8 to 256 characters' });
 export const Name = Type.String({ minLength: 1, maxLength: 100 });
@@ -21,7 +22,7 @@ export const UserOut = Type.Object(
   { title: 'User' },
 );
 
-export const UserId = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const UserId = IdParams;
 
 export const UpdateMeBody = Type.Object(
   {
@@ -30,13 +31,13 @@ export const UpdateMeBody = Type.Object(
     password: Type.Optional(Password),
     currentPassword: Type.Optional(Type.String({ maxLength: 256, description: 'Required to change email or password' })),
   },
-  { additionalProperties: false, minProperties: 1, title: 'UpdateMe' },
+  { additionalProperties: false, minProperties: 1, title: 'UpdateMe', examples: [{ name: 'Ada Lovelace' }] },
 );
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
 
 export const AdminUpdateBody = Type.Object(
   { name: Type.Optional(Name), role: Type.Optional(RoleSchema), isActive: Type.Optional(Type.Boolean()) },
-  { additionalProperties: false, minProperties: 1, title: 'AdminUpdateUser' },
+  { additionalProperties: false, minProperties: 1, title: 'AdminUpdateUser', examples: [{ role: 'USER', isActive: true }] },
 );
 
 export const ListUsersQuery = Type.Object({ ...paginationProperties, role: Type.Optional(RoleSchema) }, { additionalProperties: false });

@@ -1,5 +1,6 @@
 // Personal API keys: shown once, stored as a SHA-256 hash, accepted as X-API-Key on protected
 // routes (on every instance), refused once revoked or when made up.
+import { randomBytes, randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { hashToken } from '../../../src/modules/auth/tokens.js';
@@ -103,7 +104,8 @@ describe('API keys', () => {
     const schema = operation.responses['200'].content['application/json'].schema;
     const resolved = schema.$ref ? document.components.schemas[schema.$ref.split('/').pop()] : schema;
     expect(Object.keys(resolved.properties).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'prefix']);
-    expect(Object.keys(operation.responses).sort()).toEqual(['200', '401', '403', '404', '422']);
+    // 429 and 503 are added to every rate-limited operation by src/lib/openapi.ts.
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '401', '403', '404', '422', '429', '503']);
   });
 
   it('X-API-Key authenticates as the owner on protected routes, on any instance, and records the last use', async () => {
@@ -190,5 +192,57 @@ describe('API keys', () => {
     const { key } = await createKey(user);
     const response = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: 'Bearer nonsense', 'x-api-key': key } });
     expect(response.statusCode).toBe(401);
+  });
+});
+
+describe('failed key lookups (the credential rate limit, per client and key prefix)', () => {
+  let limited: App;
+  let down: App;
+  beforeAll(async () => {
+    [limited, down] = await Promise.all([
+      buildTestApp({ env: { LOGIN_RATE_LIMIT_MAX: '3' } }),
+      buildTestApp({ env: { LOGIN_RATE_LIMIT_MAX: '3', REDIS_URL: 'redis://127.0.0.1:1' } }),
+    ]);
+  });
+  afterAll(() => Promise.all([limited.close(), down.close()]));
+
+  const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
+  const me = (target: App, key: string, remoteAddress: string) =>
+    target.inject({ method: 'GET', url: '/api/v1/users/me', remoteAddress, headers: { 'x-api-key': key } });
+  /** A well-formed key that does not exist, with the given 12-character prefix. */
+  const guess = (prefix: string) => (prefix + randomBytes(48).toString('base64url')).slice(0, 47);
+
+  it('answers 429 with Retry-After after LOGIN_RATE_LIMIT_MAX wrong keys of one prefix from one client', async () => {
+    const { key, prefix } = await createKey(await createUser(app));
+    const attacker = randomIp();
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await me(limited, guess(prefix), attacker)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    const refused = await me(limited, key, attacker);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(problemOf(refused).detail).toMatch(/Too many attempts/);
+    // The owner elsewhere is not slowed.
+    expect((await me(limited, key, randomIp())).statusCode).toBe(200);
+    // Garbage is counted too.
+    const scanner = randomIp();
+    for (let i = 0; i < 3; i++) expect((await me(limited, 'not-a-key', scanner)).statusCode).toBe(401);
+    expect((await me(limited, 'not-a-key', scanner)).statusCode).toBe(429);
+  });
+
+  it('never counts a valid key, and failures on other prefixes from the same client do not slow it', async () => {
+    const { key } = await createKey(await createUser(app));
+    const client = randomIp();
+    for (let i = 0; i < 8; i++) expect((await me(limited, key, client)).statusCode).toBe(200);
+    // A neighbour behind the same address uses a revoked or mistyped key, over and over.
+    for (let i = 0; i < 5; i++) expect((await me(limited, guess('ftk_mistyped'), client)).statusCode).toBe(i < 3 ? 401 : 429);
+    expect((await me(limited, key, client)).statusCode).toBe(200);
+  });
+
+  it('keeps working while Redis is down (256 random bits are not guessable; the API stays up)', async () => {
+    const { key, prefix } = await createKey(await createUser(app));
+    const client = randomIp();
+    expect((await me(down, key, client)).statusCode).toBe(200);
+    expect((await me(down, guess(prefix), client)).statusCode).toBe(401);
   });
 });

@@ -10,24 +10,32 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('POST /api/v1/auth/register', () => {
-  it('creates a user (201) and never returns the hash', async () => {
+  it('creates a user (202 with a generic body, no user data) and stores only a hash', async () => {
     const email = uniqueEmail();
     const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: 'correct horse battery', name: 'Ann' } });
-    expect(response.statusCode).toBe(201);
-    const body = response.json();
-    expect(body).toMatchObject({ email, name: 'Ann', role: 'USER', isActive: true });
-    expect(Object.keys(body).sort()).toEqual(['createdAt', 'email', 'id', 'isActive', 'name', 'role', 'updatedAt']);
-    expect(response.body).not.toMatch(/password|\$2[aby]\$/i);
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toEqual({ detail: 'Check your inbox: we sent an email to this address' });
+    expect(response.headers.location).toBeUndefined();
     const stored = await app.prisma.user.findUniqueOrThrow({ where: { email } });
+    expect(stored).toMatchObject({ name: 'Ann', role: 'USER', isActive: true });
     expect(stored.passwordHash).toMatch(/^v2\$\$2b\$04\$/);
+    // The account works: log in with it.
+    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password: 'correct horse battery' } });
+    expect(login.statusCode).toBe(200);
   });
 
-  it('refuses a taken email with 409, whatever its case', async () => {
+  it('answers a taken email exactly like a new one, whatever its case, and changes nothing', async () => {
     const email = uniqueEmail();
-    await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: 'password-1', name: 'A' } });
+    const first = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: 'password-1', name: 'A' } });
     const again = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: email.toUpperCase(), password: 'password-2', name: 'B' } });
-    expect(again.statusCode).toBe(409);
-    expect(problemOf(again).detail).toBe('A user with this email already exists');
+    expect(again.statusCode).toBe(202);
+    expect(again.body).toBe(first.body);
+    expect(again.headers['content-type']).toBe(first.headers['content-type']);
+    // The owner's account is untouched: same name, the first password still logs in, the second does not.
+    expect(await app.prisma.user.findUniqueOrThrow({ where: { email } })).toMatchObject({ name: 'A' });
+    const login = (password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password } });
+    expect((await login('password-1')).statusCode).toBe(200);
+    expect((await login('password-2')).statusCode).toBe(401);
   });
 
   it.each([

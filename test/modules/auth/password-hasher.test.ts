@@ -45,7 +45,7 @@ describe('login with long passwords', () => {
     const password = `${prefix}${'x'.repeat(184)}`;
     expect(password).toHaveLength(256);
     const registered = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password, name: 'Long' } });
-    expect(registered.statusCode).toBe(201);
+    expect(registered.statusCode).toBe(202);
     const login = (pw: string) => app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password: pw } });
     expect((await login(password)).statusCode).toBe(200);
     expect((await login(`${prefix}${'y'.repeat(184)}`)).statusCode).toBe(401);

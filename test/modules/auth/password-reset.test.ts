@@ -1,5 +1,6 @@
 // Password reset: 202 whatever the email, one-time hashed token valid 30 minutes, sent through
 // the mail port; confirming sets the password and ends every session.
+import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { LogMailer, type MailMessage, type Mailer } from '../../../src/lib/mail.js';
@@ -122,6 +123,86 @@ describe('password reset', () => {
     expect((await requestReset(user.email)).statusCode).toBe(202);
     await app.deps.passwordResetService.idle();
     expect(mailer.sent.some((m) => m.to === user.email)).toBe(false);
+  });
+});
+
+describe('account recovery closes every door', () => {
+  const createKey = async (headers: Record<string, string>) => {
+    const response = await app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers, payload: { name: 'ci' } });
+    expect(response.statusCode).toBe(201);
+    return response.json<{ id: number; key: string }>().key;
+  };
+  const meWithKey = (key: string) => app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } });
+
+  it('a confirmed reset revokes every API key of the account (and only of that account)', async () => {
+    const [user, bystander] = await Promise.all([createUser(app), createUser(app)]);
+    const keys = [await createKey(user.headers), await createKey(user.headers)];
+    const otherKey = await createKey(bystander.headers);
+    for (const key of keys) expect((await meWithKey(key)).statusCode).toBe(200);
+
+    await requestReset(user.email);
+    expect((await confirm(await tokenMailedTo(user.email), 'the-new-password-1')).statusCode).toBe(204);
+
+    for (const key of keys) expect((await meWithKey(key)).statusCode).toBe(401);
+    expect(await app.prisma.apiKey.count({ where: { userId: user.id, revokedAt: null } })).toBe(0);
+    expect((await meWithKey(otherKey)).statusCode).toBe(200);
+  });
+
+  it('a refused confirm (bad token) revokes nothing', async () => {
+    const user = await createUser(app);
+    const key = await createKey(user.headers);
+    expect((await confirm('made-up-token', 'the-new-password-1')).statusCode).toBe(400);
+    expect((await meWithKey(key)).statusCode).toBe(200);
+  });
+
+  it.each([
+    ['a password change', (user: { password: string }) => ({ password: 'changed-password-1', currentPassword: user.password })],
+    ['an email change', (user: { password: string }) => ({ email: uniqueEmail('moved'), currentPassword: user.password })],
+  ])('%s voids an outstanding reset link', async (_label, changes) => {
+    const user = await createUser(app);
+    await requestReset(user.email);
+    const token = await tokenMailedTo(user.email);
+    const changed = await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: user.headers, payload: changes(user) });
+    expect(changed.statusCode).toBe(200);
+
+    const late = await confirm(token, 'the-attackers-password');
+    expect(late.statusCode).toBe(400);
+    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: changed.json<{ email: string }>().email, password: 'the-attackers-password' } });
+    expect(login.statusCode).toBe(401);
+  });
+
+  it('a name change leaves the link valid', async () => {
+    const user = await createUser(app);
+    await requestReset(user.email);
+    const token = await tokenMailedTo(user.email);
+    expect((await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: user.headers, payload: { name: 'Renamed' } })).statusCode).toBe(200);
+    expect((await confirm(token, 'the-new-password-1')).statusCode).toBe(204);
+  });
+});
+
+describe('guessing reset tokens (the credential rate limit, per client)', () => {
+  let limited: App;
+  beforeAll(async () => {
+    limited = await buildTestApp({ env: { LOGIN_RATE_LIMIT_MAX: '3' }, overrides: { mailer } });
+  });
+  afterAll(() => limited.close());
+
+  const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
+  const confirmFrom = (remoteAddress: string, token: string) =>
+    limited.inject({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', remoteAddress, payload: { token, password: 'the-new-password-1' } });
+
+  it('answers 429 with Retry-After after LOGIN_RATE_LIMIT_MAX wrong tokens; other clients are not affected', async () => {
+    const user = await createUser(app);
+    await requestReset(user.email);
+    const token = await tokenMailedTo(user.email);
+    const attacker = randomIp();
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await confirmFrom(attacker, `guess-${i}`)).statusCode);
+    expect(statuses).toEqual([400, 400, 400, 429, 429]);
+    const refused = await confirmFrom(attacker, token);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await confirmFrom(randomIp(), token)).statusCode).toBe(204);
   });
 });
 

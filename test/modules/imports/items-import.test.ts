@@ -2,6 +2,7 @@
 // streams it through csv-parse against the real PostgreSQL and Redis. Good and bad rows, the
 // capped error list, progress notifications, retries that never insert twice, and everything
 // that must be refused up front.
+import { parse } from 'csv-parse/sync';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
@@ -203,6 +204,44 @@ describe('POST /api/v1/items/import', () => {
     expect(imported.every((item) => item.ownerId === importer.id)).toBe(true);
     expect(source).toHaveLength(2);
     expect(imported.some((item) => source.some((original) => original.id === item.id))).toBe(false);
+  });
+
+  it('round-trips cells a spreadsheet would run as formulas: quoted in the export, restored by the import', async () => {
+    const tag = `formula-${Date.now().toString(36)}`;
+    const originals = [
+      { name: '=HYPERLINK("http://evil.example","x")', description: '+33 1 23 45 67 89', price: 1, tags: [tag] },
+      { name: '-2+3', description: '@SUM(A1:A2)', price: 2, tax: 0.5, tags: ['-dash', tag] },
+      { name: '\t=tab first', description: '\r=carriage return first', price: 3, tags: [tag] },
+      { name: "'=already quoted", description: "'plain quote stays", price: 4, tags: [tag] },
+      { name: 'safe = inside', description: 'a-b', price: 5, tags: [tag] },
+    ];
+    for (const payload of originals) {
+      const created = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload });
+      expect(created.statusCode, created.body).toBe(201);
+    }
+    const exported = await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${tag}&sort=price` });
+    expect(exported.statusCode).toBe(200);
+    // What a spreadsheet sees: every such text cell starts with a quote, numbers stay numbers.
+    const cells = parse(exported.body, { columns: true }) as Record<string, string>[];
+    expect(cells.map(({ name, description, price, tax }) => [name, description, price, tax])).toEqual([
+      ['\'=HYPERLINK("http://evil.example","x")', "'+33 1 23 45 67 89", '1.00', ''],
+      ["'-2+3", "'@SUM(A1:A2)", '2.00', '0.50'],
+      ["'\t=tab first", "'\r=carriage return first", '3.00', ''],
+      ["''=already quoted", "'plain quote stays", '4.00', ''],
+      ['safe = inside', 'a-b', '5.00', ''],
+    ]);
+    // The tags cell starts with the `-dash` tag, so it is quoted too.
+    expect(cells[1]!.tags).toBe(`'-dash|${tag}`);
+
+    const importer = await createUser(app);
+    const job = await importCsv(importer, exported.body);
+    expect(job.result).toEqual({ inserted: originals.length, failed: 0, errors: [], errorsOmitted: 0 });
+    const fields = (item: { name: string; description: string | null; price: { toFixed(n: number): string }; tax: { toFixed(n: number): string } | null; tags: string[] }) =>
+      [item.name, item.description, item.price.toFixed(2), item.tax?.toFixed(2) ?? null, [...item.tags].sort()];
+    const imported = await app.prisma.item.findMany({ where: { importJobId: job.id }, orderBy: { price: 'asc' } });
+    const source = await app.prisma.item.findMany({ where: { ownerId: user.id, tags: { has: tag } }, orderBy: { price: 'asc' } });
+    expect(imported.map(fields)).toEqual(source.map(fields));
+    expect(imported.map((item) => item.name)).toEqual(originals.map((item) => item.name));
   });
 
   it('caps the error list and says how many errors were left out', async () => {

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { escapeLiteral } from 'pg';
+import { neutralizeCell, neutralizeSql } from '../../../src/lib/csv-cells.js';
 import { exportStatement } from '../../../src/modules/items/items-export.repository.js';
 import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
 
@@ -136,7 +138,9 @@ describe('the COPY-based export', () => {
       `INSERT INTO items (owner_id, name, description, price, tags, updated_at) SELECT ${owner.id}, 'bulk ' || g, repeat('x', 500), 1, ARRAY['${bigTag}'], now() FROM generate_series(1, 20000) g`,
     );
     await app.inject({ method: 'GET', url: exportUrl({ sort: 'price' }) });
-    expect(app.pg.totalCount - app.pg.idleCount).toBe(0);
+    // Exports use their own pool (src/db/export-pool.ts), never the API's.
+    expect(app.pgExport.totalCount).toBeGreaterThan(0);
+    expect(app.pgExport.totalCount - app.pgExport.idleCount).toBe(0);
 
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
@@ -154,10 +158,37 @@ describe('the COPY-based export', () => {
     await vi.waitFor(
       async () => {
         expect(await activeCopies()).toBe(0);
-        expect(app.pg.totalCount - app.pg.idleCount).toBe(0);
+        expect(app.pgExport.totalCount - app.pgExport.idleCount).toBe(0);
       },
       { timeout: 10_000, interval: 100 },
     );
+  });
+});
+
+describe('formula injection', () => {
+  it('quotes text cells a spreadsheet would run as formulas, and nothing else', async () => {
+    const formulaTag = `formula-${randomBytes(4).toString('hex')}`;
+    for (const payload of [
+      { name: '=cmd|" /C calc"!A0', description: '+1', price: 1, tags: [formulaTag] },
+      { name: '@SUM(A1)', description: '\tindented', price: 2, tax: 1, tags: ['-lead', formulaTag] },
+    ]) {
+      expect((await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload })).statusCode).toBe(201);
+    }
+    const exported = rows((await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${formulaTag}&sort=price` })).body);
+    expect(exported.map(({ name, description, price, tax, tags }) => ({ name, description, price, tax, tags }))).toEqual([
+      { name: '\'=cmd|" /C calc"!A0', description: "'+1", price: '1.00', tax: '', tags: formulaTag },
+      { name: "'@SUM(A1)", description: "'\tindented", price: '2.00', tax: '1.00', tags: `'-lead|${formulaTag}` },
+    ]);
+  });
+
+  it('applies in SQL (the COPY export) exactly the rule of neutralizeCell', async () => {
+    // Text without NUL (PostgreSQL text cannot hold it), rich in quotes and dangerous characters.
+    const values = fc.sample(
+      fc.array(fc.oneof(fc.constantFrom("'", '=', '+', '-', '@', '\t', '\r', ' ', 'x'), fc.string({ maxLength: 3 })), { maxLength: 5 }).map((parts) => parts.join('').replace(/\0/g, '')),
+      { numRuns: 500, seed: 42 },
+    );
+    const { rows: results } = await app.pg.query<{ v: string; n: string }>(`SELECT v, ${neutralizeSql('v')} AS n FROM unnest($1::text[]) AS v`, [values]);
+    expect(results.map((r) => r.n)).toEqual(values.map(neutralizeCell));
   });
 });
 

@@ -48,8 +48,30 @@ describe('sendOrDrop', () => {
 describe('redactUrl', () => {
   it('hides credentials in query strings and keeps the rest', () => {
     expect(redactUrl('/ws/chat/lobby?token=abc.def&x=1')).toBe('/ws/chat/lobby?token=[redacted]&x=1');
-    expect(redactUrl('/a?x=1&access_token=s3cret#frag')).toBe('/a?x=1&access_token=[redacted]#frag');
+    expect(redactUrl('/a?x=1&access_token=s3cret&y=2')).toBe('/a?x=1&access_token=[redacted]&y=2');
     expect(redactUrl('/ws/echo')).toBe('/ws/echo');
+  });
+
+  it('matches parameter names once decoded and case-insensitively, for every secret-bearing name', () => {
+    // What a query parser reads as `token` is redacted however it was written.
+    expect(redactUrl('/ws/notifications?%74oken=abc')).toBe('/ws/notifications?%74oken=[redacted]');
+    expect(redactUrl('/a?%2574oken=abc')).toBe('/a?%2574oken=[redacted]');
+    expect(redactUrl('/a?TOKEN=abc&Ticket=def')).toBe('/a?TOKEN=[redacted]&Ticket=[redacted]');
+    expect(redactUrl('/a?token+=abc&token%20=def')).toBe('/a?token+=[redacted]&token%20=[redacted]');
+    expect(redactUrl('/a?token%5B%5D=abc')).toBe('/a?token%5B%5D=[redacted]');
+    for (const name of ['ticket', 'refresh_token', 'api_key', 'apikey', 'key', 'password', 'client_secret', 'code', 'signature']) {
+      expect(redactUrl(`/a?${name}=s3cret`)).toBe(`/a?${name}=[redacted]`);
+    }
+    // A name without a value, a bad escape, and a malformed name that is not `token`.
+    expect(redactUrl('/a?token')).toBe('/a?token=[redacted]');
+    expect(redactUrl('/a?%E0%A4%A=1&ticket=x')).toBe('/a?%E0%A4%A=1&ticket=[redacted]');
+    expect(redactUrl('/a?tok%en=1')).toBe('/a?tok%en=1');
+  });
+
+  it('does not let `;` or `#` hide a parameter, and cuts a secret value containing them', () => {
+    expect(redactUrl('/a?x=1;ticket=abc')).toBe('/a?x=1;ticket=[redacted]');
+    expect(redactUrl('/a?x=1#token=abc')).toBe('/a?x=1#token=[redacted]');
+    expect(redactUrl('/a?token=abc;def#ghi&y=2')).toBe('/a?token=[redacted]&y=2');
   });
 });
 

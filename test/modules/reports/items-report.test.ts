@@ -49,7 +49,9 @@ afterAll(async () => {
 describe('POST /api/v1/reports/items', () => {
   it('writes a per-tag CSV the admin can download', async () => {
     const tag = `rpt-${randomBytes(4).toString('hex')}`;
-    for (const [price, tags] of [[10, [tag]], [20, [tag, 'other']], [5, ['other']]] as const) {
+    // A valid tag a spreadsheet would read as a formula (`-x`): its cell gets a quote.
+    const dashTag = `-rpt-${randomBytes(4).toString('hex')}`;
+    for (const [price, tags] of [[10, [tag]], [20, [tag, 'other']], [5, ['other']], [7, [dashTag]]] as const) {
       const created = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: 'Reported', price, tags } });
       expect(created.statusCode).toBe(201);
     }
@@ -69,6 +71,8 @@ describe('POST /api/v1/reports/items', () => {
     const lines = download.body.trim().split('\n');
     expect(lines[0]).toBe('tag,count,average_price');
     expect(lines).toContain(`${tag},2,15.00`);
+    expect(lines).toContain(`'${dashTag},1,7.00`);
+    expect(lines.some((line) => /^[-=+@\t\r]/.test(line))).toBe(false);
     // Someone else's file does not exist for them.
     expect((await app.inject({ method: 'GET', url: `/api/v1/files/${fileId}/content`, headers: user.headers })).statusCode).toBe(404);
   });

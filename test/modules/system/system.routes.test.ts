@@ -49,7 +49,8 @@ describe('documentation', () => {
     expect(document.components.securitySchemes.OAuth2PasswordBearer.flows.password.tokenUrl).toBe('/api/v1/auth/token');
     expect(document.components.securitySchemes.ApiKeyHeader).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
     expect(document.paths['/api/v1/users/me'].get.security).toEqual([{ OAuth2PasswordBearer: [] }, { ApiKeyHeader: [] }]);
-    expect(document.paths['/api/v1/items'].get.security).toBeUndefined();
+    // Public operations say so explicitly (no global requirement to inherit).
+    expect(document.paths['/api/v1/items'].get.security).toEqual([]);
     expect(document.paths['/api/v1/items/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
     const errorResponse = document.paths['/api/v1/items'].post.responses['422'];
     expect(Object.keys(errorResponse.content)).toEqual(['application/problem+json']);

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { LocalDiskStorage } from '../../../src/lib/storage/local-disk-storage.js';
@@ -62,6 +63,39 @@ describe('/api/v1/users/me', () => {
     const [a, b] = await Promise.all([createUser(app), createUser(app)]);
     const response = await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: a.headers, payload: { email: b.email, currentPassword: a.password } });
     expect(response.statusCode).toBe(409);
+  });
+});
+
+describe('wrong current passwords (the credential rate limit, per client and account)', () => {
+  let limited: App;
+  beforeAll(async () => {
+    limited = await buildTestApp({ env: { LOGIN_RATE_LIMIT_MAX: '3' } });
+  });
+  afterAll(() => limited.close());
+
+  const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
+  const patchMe = (user: TestUser, remoteAddress: string, payload: object) =>
+    limited.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: user.headers, remoteAddress, payload });
+
+  it('a stolen access token does not buy unlimited password guesses: 429 with Retry-After', async () => {
+    const user = await createUser(app);
+    const attacker = randomIp();
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await patchMe(user, attacker, { password: 'taken-over-password', currentPassword: `guess-${i}` })).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    const refused = await patchMe(user, attacker, { email: 'thief@example.com', currentPassword: user.password });
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // Changes that need no password are not limited; the owner elsewhere is not locked out.
+    expect((await patchMe(user, attacker, { name: 'Still me' })).statusCode).toBe(200);
+    expect((await patchMe(user, randomIp(), { password: 'my-own-new-password', currentPassword: user.password })).statusCode).toBe(200);
+  });
+
+  it('right current passwords and refusals for other reasons (409) do not use the budget', async () => {
+    const [user, other] = await Promise.all([createUser(app), createUser(app)]);
+    const ip = randomIp();
+    for (let i = 0; i < 4; i++) expect((await patchMe(user, ip, { email: other.email, currentPassword: user.password })).statusCode).toBe(409);
+    expect((await patchMe(user, ip, { email: `x${user.email}`, currentPassword: user.password })).statusCode).toBe(200);
   });
 });
 

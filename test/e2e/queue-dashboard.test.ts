@@ -1,0 +1,72 @@
+// The queue dashboard in a real browser (Debian's Chromium, driven by playwright-core): the
+// browser logs in with HTTP Basic once and then polls with the session cookie, and the page's
+// Google Fonts stylesheet and font files pass the dashboard's CSP (the API's own policy blocks
+// them). There is no internet here: the two font hosts are answered by the test, which also
+// proves the browser was allowed to ask them.
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { DASHBOARD_COOKIE } from '../../src/plugins/queue-dashboard.js';
+import { buildTestApp, createUser } from '../helpers/app.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let app: App;
+let browser: Browser;
+let baseUrl: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
+  app = await buildTestApp();
+  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe('queue dashboard at /admin/queues', () => {
+  it('renders for an admin with Basic, keeps a session cookie, and its fonts pass the CSP', async () => {
+    const admin = await createUser(app, { role: 'ADMIN' });
+    const context = await browser.newContext({ httpCredentials: { username: admin.email, password: admin.password } });
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+    });
+    // Runs in the page (a string: this file is compiled without the DOM types).
+    await page.addInitScript(
+      "document.addEventListener('securitypolicyviolation', (e) => console.error('Refused to load ' + e.blockedURI + ' (' + e.violatedDirective + ') Content Security Policy'))",
+    );
+    const fontHosts: string[] = [];
+    await page.route(/^https:\/\/fonts\.(googleapis|gstatic)\.com\//, async (route) => {
+      const url = new URL(route.request().url());
+      fontHosts.push(url.host);
+      if (url.host === 'fonts.googleapis.com') {
+        await route.fulfill({ contentType: 'text/css', body: "@font-face { font-family: 'IBM Plex Sans'; src: url(https://fonts.gstatic.com/s/plex.woff2) format('woff2'); }" });
+      } else {
+        await route.fulfill({ status: 404, body: '' });
+      }
+    });
+
+    const response = await page.goto(`${baseUrl}/admin/queues`);
+    expect(response?.status()).toBe(200);
+    // The React app rendered the queues from the API (with the cookie by now).
+    await page.getByText('imports', { exact: false }).first().waitFor({ timeout: 20_000 });
+    // Let the fonts be asked for.
+    await page.evaluate('document.fonts.ready.then(() => true)');
+
+    expect(violations).toEqual([]);
+    expect(fontHosts).toContain('fonts.googleapis.com');
+    const cookie = (await context.cookies()).find((c) => c.name === DASHBOARD_COOKIE);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin/queues' });
+    await context.close();
+  }, 60_000);
+});

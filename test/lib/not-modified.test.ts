@@ -1,0 +1,46 @@
+// Finding 3: a 304 has no body and no content headers of its own. The routes used to send
+// `null` through the JSON serializer: `Content-Type: application/json` and `Content-Length: 4`.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { multipart } from '../modules/files/multipart.js';
+
+let app: App;
+let owner: TestUser;
+
+beforeAll(async () => {
+  app = await buildTestApp();
+  owner = await createUser(app);
+});
+afterAll(() => app.close());
+
+/** Asserts a bare 304 that still carries the validator, and returns it. */
+async function notModified(url: string, headers: Record<string, string>) {
+  const first = await app.inject({ method: 'GET', url, headers });
+  expect(first.statusCode).toBe(200);
+  const etag = first.headers.etag as string;
+  const response = await app.inject({ method: 'GET', url, headers: { ...headers, 'if-none-match': etag } });
+  expect(response.statusCode).toBe(304);
+  expect(response.rawPayload).toHaveLength(0);
+  expect(response.headers['content-type']).toBeUndefined();
+  expect(response.headers['content-length']).toBeUndefined();
+  expect(response.headers.etag).toBe(etag);
+  return response;
+}
+
+describe('304 Not Modified', () => {
+  it('on an item: no content headers, ETag and Cache-Control kept', async () => {
+    const created = await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload: { name: 'cached', price: 3 } });
+    const response = await notModified(created.headers.location as string, {});
+    expect(response.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('on a file download: no content headers, no Content-Disposition, ETag kept', async () => {
+    const form = multipart([{ name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'hello' }]);
+    const uploaded = await app.inject({ method: 'POST', url: '/api/v1/files', headers: { ...owner.headers, ...form.headers }, payload: form.payload });
+    const [file] = uploaded.json<Array<{ id: string }>>();
+    const response = await notModified(`/api/v1/files/${file?.id}/content`, owner.headers);
+    expect(response.headers['content-disposition']).toBeUndefined();
+    expect(response.headers['accept-ranges']).toBe('bytes');
+  });
+});
