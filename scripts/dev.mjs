@@ -22,13 +22,14 @@ const PARTS = [
 if (!(await preflight())) process.exit(1);
 
 // The scripts' own command lines, not `npm run`: npm would be one more process between the
-// terminal's Ctrl-C and the part (and it exits before the part has stopped).
+// terminal's Ctrl-C and the part (and it exits before the part has stopped). `exec`: the shell
+// becomes the watcher, so the exit code is the part's.
 const bin = path.join(projectDir, 'node_modules', '.bin');
 const { result } = concurrently(
   PARTS.map(({ name, script, prefixColor }) => ({
     name,
     prefixColor,
-    command: scripts[script],
+    command: `exec ${scripts[script]}`,
     cwd: projectDir,
     env: { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` },
   })),

@@ -1,6 +1,6 @@
 // `npm run dev` (scripts/dev.mjs) and its preflight (scripts/dev-preflight.mjs), as a developer
 // runs them: real processes, the run's PostgreSQL database and Redis prefix.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { testEnv } from './helpers/app.js';
@@ -78,6 +78,15 @@ describe('scripts/dev-preflight.mjs', () => {
   });
 });
 
+/** Ends whatever is left of a test's process group. */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 describe('npm run dev (scripts/dev.mjs)', () => {
   function startDev(env: Record<string, string>) {
     const { FORCE_COLOR: _color, ...inherited } = process.env;
@@ -96,11 +105,11 @@ describe('npm run dev (scripts/dev.mjs)', () => {
       expect(dev.output).toContain('Redis does not answer');
       expect(dev.output).not.toContain('[api]');
     } finally {
-      if (dev.child.exitCode === null) process.kill(-dev.child.pid!, 'SIGKILL');
+      killGroup(dev.child);
     }
   });
 
-  it('runs the api and the worker with reload, and Ctrl-C stops both gracefully', async () => {
+  it('runs the api and the worker (in watch mode), and Ctrl-C stops both gracefully', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const dev = startDev(testEnv({ NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }));
     try {
@@ -114,7 +123,6 @@ describe('npm run dev (scripts/dev.mjs)', () => {
       );
       expect(dev.output).toMatch(/preflight: PostgreSQL answers/);
       expect(dev.output).toMatch(new RegExp(`\\[api\\] +.*api ready: http://127\\.0\\.0\\.1:${port} \\(API docs: http://127\\.0\\.0\\.1:${port}/docs\\)`));
-      // Reloading is Node's watch mode, on both.
       expect(dev.output).not.toMatch(/Failed running/);
 
       process.kill(-dev.child.pid!, 'SIGINT');
@@ -124,7 +132,7 @@ describe('npm run dev (scripts/dev.mjs)', () => {
       expect(dev.output).toMatch(/\[worker\] .*worker stopped/);
       expect(dev.output).not.toMatch(/second SIGINT|Force killing/);
     } finally {
-      if (dev.child.exitCode === null) process.kill(-dev.child.pid!, 'SIGKILL');
+      killGroup(dev.child);
     }
   }, 90_000);
 });

@@ -1,6 +1,6 @@
 // The real entry point as a process: it serves, and on SIGTERM or SIGINT it stops accepting,
 // finishes the requests in flight, closes PostgreSQL and Redis and exits 0.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { testEnv } from './helpers/app.js';
@@ -74,7 +74,7 @@ const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.me
 const WATCHERS = {
   'tsx watch': [process.execPath, 'node_modules/tsx/dist/cli.mjs', 'watch', 'src/server.ts'],
   // What `npm run dev:api` and `npm run dev` run.
-  'the dev:api script': ['/bin/sh', '-c', scripts['dev:api']!],
+  'the dev:api script': ['/bin/sh', '-c', `exec ${scripts['dev:api']}`],
 };
 
 /** The api from source, its output collected; `detached` gives it a process group of its own. */
@@ -85,6 +85,15 @@ function startApi(env: Record<string, string>, command = [process.execPath, '--i
   child.stdout.on('data', (chunk) => (api.output += chunk));
   child.stderr.on('data', (chunk) => (api.output += chunk));
   return api;
+}
+
+/** Ends whatever is left of a test's process group. */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 const randomPort = () => 20_000 + Math.floor(Math.random() * 20_000);
@@ -104,7 +113,7 @@ describe('src/server.ts in a terminal', () => {
       expect(api.output).toContain('"msg":"stopped"');
       expect(api.output).not.toMatch(/second SIGINT|Force killing/);
     } finally {
-      if (api.child.exitCode === null) process.kill(-api.child.pid!, 'SIGKILL');
+      killGroup(api.child);
     }
   }, 90_000);
 
@@ -127,7 +136,7 @@ describe('src/server.ts in a terminal', () => {
       expect(api.output).toContain('second SIGINT, exiting');
       expect(api.output).not.toContain('"msg":"stopped"');
     } finally {
-      if (api.child.exitCode === null) api.child.kill('SIGKILL');
+      killGroup(api.child);
     }
   }, 90_000);
 
@@ -150,7 +159,7 @@ describe('src/server.ts in a terminal', () => {
       expect(await api.exited, api.output).toBe(0);
       expect(api.output).toMatch(/INFO: stopped$/m);
     } finally {
-      if (api.child.exitCode === null) api.child.kill('SIGKILL');
+      killGroup(api.child);
     }
   }, 90_000);
 });
