@@ -230,7 +230,7 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
       return get('apiKeysRepository', () => new ApiKeysRepository(prisma));
     },
     get apiKeysService() {
-      return get('apiKeysService', () => new ApiKeysService(deps.apiKeysRepository));
+      return get('apiKeysService', () => new ApiKeysService(deps.apiKeysRepository, deps.sessionsService));
     },
     get authService() {
       return get(

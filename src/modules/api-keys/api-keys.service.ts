@@ -25,7 +25,11 @@ export interface CreatedApiKey extends ApiKey {
 }
 
 export class ApiKeysService {
-  constructor(private readonly keys: ApiKeysRepository) {}
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    /** Ends live connections opened with a revoked key, on every instance (bounded, never throws). */
+    private readonly liveConnections?: { credentialRevoked(userId: number): Promise<void> },
+  ) {}
 
   async create(userId: number, name: string): Promise<CreatedApiKey> {
     if ((await this.keys.countActive(userId)) >= MAX_KEYS_PER_USER) {
@@ -48,6 +52,7 @@ export class ApiKeysService {
 
   async revoke(userId: number, id: number): Promise<void> {
     if (!(await this.keys.revoke(userId, id))) throw new NotFoundError('API key not found');
+    await this.liveConnections?.credentialRevoked(userId);
   }
 
   /** The owner of a live key, in their current state; made-up, revoked or orphaned keys are refused alike. */

@@ -90,6 +90,14 @@ export class SessionsService implements SessionRevoker {
   }
 
   /**
+   * A credential that is not a session (an API key) was revoked: the user's live connections
+   * check themselves again on every instance, and the ones opened with it end.
+   */
+  async credentialRevoked(userId: number): Promise<void> {
+    await this.announce({ sessionIds: [], userId });
+  }
+
+  /**
    * After the deny-list write, so a connection that checks itself again sees the revocation, and
    * skipped when that write failed (Redis is away: the message would not go either). Bounded,
    * never fails the revocation.

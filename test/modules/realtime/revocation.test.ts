@@ -127,6 +127,25 @@ describe('revocation ends live connections on every instance', () => {
     expect(keyed.events.at(-1)?.data).toBe(JSON.stringify({ type: 'session.ended', reason: 'revoked' }));
   });
 
+  it('deleting an API key ends the streams opened with it at once, and leaves the others', async () => {
+    const user = await createUser(a.app);
+    const create = (name: string) => a.app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: user.headers, payload: { name } });
+    const doomed = (await create('doomed')).json<{ id: number; key: string }>();
+    const kept = (await create('kept')).json<{ id: number; key: string }>();
+    const doomedStream = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': doomed.key });
+    const keptStream = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': kept.key });
+    await doomedStream.waitFor((event) => event.comment === 'connected');
+    await keptStream.waitFor((event) => event.comment === 'connected');
+
+    const deleted = await a.app.inject({ method: 'DELETE', url: `/api/v1/users/me/api-keys/${doomed.id}`, headers: user.headers });
+    expect(deleted.statusCode).toBe(204);
+    expect(await doomedStream.waitForEnd()).toBe('end');
+    expect(doomedStream.events.at(-1)?.data).toBe(JSON.stringify({ type: 'session.ended', reason: 'revoked' }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(keptStream.ended).toBeUndefined();
+    keptStream.close();
+  });
+
   it('subscribes to the revocation channel only while it holds connections', async () => {
     const subscribers = async () => Number(((await publisher.pubsub('NUMSUB', revocationChannel(inject('redisPrefix')))) as [string, number])[1]);
     await eventually(async () => (await subscribers()) === 0, 'no instance subscribed');
