@@ -10,7 +10,9 @@ export async function startApi(env, { cpu = 0, nodeArgs = API_NODE_ARGS } = {}) 
   // e.g. --node-options "--max-old-space-size=128" to see how far the heap policy explains RSS.
   const nodeOptions = option('node-options', '');
   if (nodeOptions) env = { ...env, NODE_OPTIONS: nodeOptions };
-  log(`api: node ${[...nodeArgs, fromTsx ? '--import tsx src/server.ts' : 'dist/server.js'].join(' ')}${env.MALLOC_ARENA_MAX ? ` (MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX})` : ''}${nodeOptions ? ` (NODE_OPTIONS=${nodeOptions})` : ''} on port ${env.PORT}`);
+  log(
+    `api: node ${[...nodeArgs, fromTsx ? '--import tsx src/server.ts' : 'dist/server.js'].join(' ')}${env.MALLOC_ARENA_MAX ? ` (MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX})` : ''}${nodeOptions ? ` (NODE_OPTIONS=${nodeOptions})` : ''} on port ${env.PORT}`,
+  );
   return startProcess({
     script: fromTsx ? 'src/server.ts' : 'dist/server.js',
     nodeArgs: fromTsx ? ['--import', 'tsx', ...nodeArgs] : nodeArgs,

@@ -8,7 +8,10 @@ import Fastify from 'fastify';
 import pg from 'pg';
 
 const port = Number(process.env.PORT ?? 4000);
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_MAX ?? 10) });
+const pool = new pg.Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DATABASE_POOL_MAX ?? 10),
+});
 const app = Fastify({ logger: false });
 
 const sample = {
@@ -42,13 +45,20 @@ app.get('/items', async (request) => {
   const limit = Number(request.query.limit ?? 10);
   const skip = Number(request.query.skip ?? 0);
   const [rows, count] = await Promise.all([
-    pool.query('SELECT id, owner_id, name, description, price, tax, tags, created_at, updated_at FROM items ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2', [limit, skip]),
+    pool.query(
+      'SELECT id, owner_id, name, description, price, tax, tags, created_at, updated_at FROM items ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2',
+      [limit, skip],
+    ),
     pool.query('SELECT count(*)::int AS total FROM items'),
   ]);
   const ids = rows.rows.map((row) => row.id);
-  const images = await pool.query('SELECT item_id, url, name FROM item_images WHERE item_id = ANY($1) ORDER BY item_id, position', [ids]);
+  const images = await pool.query(
+    'SELECT item_id, url, name FROM item_images WHERE item_id = ANY($1) ORDER BY item_id, position',
+    [ids],
+  );
   const byItem = new Map();
-  for (const image of images.rows) byItem.set(image.item_id, [...(byItem.get(image.item_id) ?? []), { url: image.url, name: image.name }]);
+  for (const image of images.rows)
+    byItem.set(image.item_id, [...(byItem.get(image.item_id) ?? []), { url: image.url, name: image.name }]);
   return {
     items: rows.rows.map((row) => ({
       id: row.id,

@@ -31,7 +31,9 @@ export function renderChart(results, date) {
       `<rect x="${left}" y="${y + 6}" width="${Math.max(1, x(r.ratio.median) - left)}" height="18" fill="${color}" rx="2"/>`,
       `<line x1="${x(r.ratio.min)}" x2="${x(r.ratio.max)}" y1="${y + 15}" y2="${y + 15}" stroke="#222" stroke-width="1.5"/>`,
       `<text x="${x(Math.max(r.ratio.max, r.ratio.median)) + 6}" y="${y + 19}" font-size="12">${r.ratio.median.toFixed(2)}</text>`,
-      r.target === null ? '' : `<line x1="${x(r.target)}" x2="${x(r.target)}" y1="${y + 2}" y2="${y + 28}" stroke="#111" stroke-width="2" stroke-dasharray="4 2"/>`,
+      r.target === null
+        ? ''
+        : `<line x1="${x(r.target)}" x2="${x(r.target)}" y1="${y + 2}" y2="${y + 28}" stroke="#111" stroke-width="2" stroke-dasharray="4 2"/>`,
     ].join('');
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3].filter((t) => t <= maxRatio);

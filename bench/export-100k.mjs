@@ -52,7 +52,9 @@ export function download(url, bytesPerSecond) {
 /** `psql \copy (statement) TO STDOUT`: the rows as CSV on psql's stdout, counted here. */
 export function psqlCopy(databaseUrl, statement) {
   return new Promise((resolve, reject) => {
-    const child = spawn('psql', ['-X', '-q', databaseUrl, '-c', `\\${statement}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('psql', ['-X', '-q', databaseUrl, '-c', `\\${statement}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let bytes = 0;
     let lines = 0;
     let stderr = '';
@@ -61,7 +63,9 @@ export function psqlCopy(databaseUrl, statement) {
       lines += lineFeeds(chunk);
     });
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve({ bytes, rows: lines - 1 }) : reject(new Error(`psql exited ${code}: ${stderr}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve({ bytes, rows: lines - 1 }) : reject(new Error(`psql exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -85,15 +89,28 @@ export function exportScenario({ apiUrl, api, db }) {
     },
     async subject() {
       const fast = await withRssSampling(api.pid, () => timed(() => download(url)));
-      const extra = { rows: fast.result.rows, mb: Number(mb(fast.result.bytes)), startRssMb: Number(mb(fast.startRss)), peakRssMb: Number(mb(fast.peakRss)) };
+      const extra = {
+        rows: fast.result.rows,
+        mb: Number(mb(fast.result.bytes)),
+        startRssMb: Number(mb(fast.startRss)),
+        peakRssMb: Number(mb(fast.peakRss)),
+      };
       if (!slowDone) {
         slowDone = true;
         const slow = await withRssSampling(api.pid, () => timed(() => download(url, SLOW_MBPS * 1024 * 1024)));
-        Object.assign(extra, { slowClientMbps: SLOW_MBPS, slowSeconds: Number(slow.result.seconds.toFixed(1)), slowPeakRssMb: Number(mb(slow.peakRss)) });
+        Object.assign(extra, {
+          slowClientMbps: SLOW_MBPS,
+          slowSeconds: Number(slow.result.seconds.toFixed(1)),
+          slowPeakRssMb: Number(mb(slow.peakRss)),
+        });
         extra.peakRssMb = Math.max(extra.peakRssMb, extra.slowPeakRssMb);
-        log(`export, slow client (${SLOW_MBPS} MB/s): ${slow.result.rows} rows in ${slow.result.seconds.toFixed(1)} s, api RSS ${mb(slow.startRss)} -> ${mb(slow.peakRss)} MB`);
+        log(
+          `export, slow client (${SLOW_MBPS} MB/s): ${slow.result.rows} rows in ${slow.result.seconds.toFixed(1)} s, api RSS ${mb(slow.startRss)} -> ${mb(slow.peakRss)} MB`,
+        );
       }
-      log(`export: ${fast.result.rows} rows in ${fast.result.seconds.toFixed(2)} s, api RSS ${mb(fast.startRss)} -> ${mb(fast.peakRss)} MB`);
+      log(
+        `export: ${fast.result.rows} rows in ${fast.result.seconds.toFixed(2)} s, api RSS ${mb(fast.startRss)} -> ${mb(fast.peakRss)} MB`,
+      );
       return { value: fast.result.rows / fast.result.seconds, extra };
     },
     async base() {

@@ -34,8 +34,16 @@ const csvField = (text) => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')
 function writeFiles(dir, ownerId) {
   mkdirSync(dir, { recursive: true });
   const all = rows();
-  const api = ['name,description,price,tax,tags', ...all.map((r) => [r.name, r.description, r.price, r.tax, r.tags.join('|')].map(csvField).join(','))];
-  const copy = ['owner_id,name,description,price,tax,tags', ...all.map((r) => [String(ownerId), r.name, r.description, r.price, r.tax, `{${r.tags.join(',')}}`].map(csvField).join(','))];
+  const api = [
+    'name,description,price,tax,tags',
+    ...all.map((r) => [r.name, r.description, r.price, r.tax, r.tags.join('|')].map(csvField).join(',')),
+  ];
+  const copy = [
+    'owner_id,name,description,price,tax,tags',
+    ...all.map((r) =>
+      [String(ownerId), r.name, r.description, r.price, r.tax, `{${r.tags.join(',')}}`].map(csvField).join(','),
+    ),
+  ];
   writeFileSync(`${dir}/import.csv`, `${api.join('\r\n')}\r\n`);
   writeFileSync(`${dir}/copy.csv`, `${copy.join('\n')}\n`);
   return { apiFile: `${dir}/import.csv`, copyFile: `${dir}/copy.csv` };
@@ -44,19 +52,29 @@ function writeFiles(dir, ownerId) {
 /** Streams `file` as the `file` part of POST /api/v1/items/import; resolves with the job id. */
 function uploadCsv(baseUrl, headers, file) {
   const boundary = `bench${Date.now()}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="items.csv"\r\nContent-Type: text/csv\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="items.csv"\r\nContent-Type: text/csv\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return new Promise((resolve, reject) => {
     const request = http.request(`${baseUrl}/api/v1/items/import`, {
       method: 'POST',
-      headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + statSync(file).size + tail.length },
+      headers: {
+        ...headers,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': head.length + statSync(file).size + tail.length,
+      },
     });
     request.on('response', (response) => {
       let body = '';
       response
         .setEncoding('utf8')
         .on('data', (chunk) => (body += chunk))
-        .on('end', () => (response.statusCode === 202 ? resolve(JSON.parse(body).jobId) : reject(new Error(`import answered ${response.statusCode}: ${body}`))));
+        .on('end', () =>
+          response.statusCode === 202
+            ? resolve(JSON.parse(body).jobId)
+            : reject(new Error(`import answered ${response.statusCode}: ${body}`)),
+        );
     });
     request.on('error', reject);
     request.write(head);
@@ -102,16 +120,32 @@ export function importScenario(ctx) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // Where the time goes: the worker's own CPU (parse, validate, Prisma) against the wall time.
       const workerCpuSeconds = ctx.worker ? cpuSeconds(ctx.worker.pid) - workerCpu : undefined;
-      if (result.inserted !== IMPORT_ROWS || result.failed !== 0) throw new Error(`import inserted ${result.inserted}, failed ${result.failed}: ${JSON.stringify(result.errors?.slice(0, 3))}`);
+      if (result.inserted !== IMPORT_ROWS || result.failed !== 0)
+        throw new Error(
+          `import inserted ${result.inserted}, failed ${result.failed}: ${JSON.stringify(result.errors?.slice(0, 3))}`,
+        );
       await query(db.url, 'DELETE FROM items WHERE import_job_id = $1', [jobId]);
       await query(db.url, 'VACUUM items');
       log(`import: ${result.inserted} rows in ${seconds.toFixed(2)} s (worker CPU ${workerCpuSeconds?.toFixed(1)} s)`);
-      return { value: result.inserted / seconds, extra: { rows: result.inserted, seconds: Number(seconds.toFixed(2)), workerCpuSeconds: workerCpuSeconds === undefined ? undefined : Number(workerCpuSeconds.toFixed(1)) } };
+      return {
+        value: result.inserted / seconds,
+        extra: {
+          rows: result.inserted,
+          seconds: Number(seconds.toFixed(2)),
+          workerCpuSeconds: workerCpuSeconds === undefined ? undefined : Number(workerCpuSeconds.toFixed(1)),
+        },
+      };
     },
     async base() {
       await query(db.url, 'TRUNCATE bench_import_copy');
       const started = process.hrtime.bigint();
-      execFileSync('psql', ['-X', '-q', db.url, '-c', `\\copy bench_import_copy (owner_id, name, description, price, tax, tags) FROM '${files.copyFile}' WITH (FORMAT csv, HEADER true)`]);
+      execFileSync('psql', [
+        '-X',
+        '-q',
+        db.url,
+        '-c',
+        `\\copy bench_import_copy (owner_id, name, description, price, tax, tags) FROM '${files.copyFile}' WITH (FORMAT csv, HEADER true)`,
+      ]);
       return IMPORT_ROWS / (Number(process.hrtime.bigint() - started) / 1e9);
     },
     async teardown() {

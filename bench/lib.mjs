@@ -10,7 +10,8 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
-export const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
+export const ADMIN_DATABASE_URL =
+  process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
 
@@ -27,7 +28,8 @@ export function option(name, fallback) {
  * How the Dockerfile runs the api (its CMD flags and MALLOC_ARENA_MAX), so the benchmark
  * measures what production runs; `--no-runtime-flags` measures plain `node dist/server.js`.
  */
-export const API_NODE_ARGS = option('no-runtime-flags', false) === true ? [] : ['--max-semi-space-size=4', '--max-old-space-size=256'];
+export const API_NODE_ARGS =
+  option('no-runtime-flags', false) === true ? [] : ['--max-semi-space-size=4', '--max-old-space-size=256'];
 export const API_RUNTIME_ENV = option('no-runtime-flags', false) === true ? {} : { MALLOC_ARENA_MAX: '2' };
 
 /**
@@ -115,7 +117,10 @@ export async function scratchDatabase(label = 'bench') {
   const name = `${label}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
   await adminQuery(`CREATE DATABASE "${name}"`);
   const url = databaseUrl(name);
-  execFileSync(process.execPath, ['scripts/prisma.mjs', 'migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: url }, stdio: 'ignore' });
+  execFileSync(process.execPath, ['scripts/prisma.mjs', 'migrate', 'deploy'], {
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: 'ignore',
+  });
   return { name, url, drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
@@ -124,7 +129,7 @@ export async function deleteRedisKeys(prefix) {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    for (let cursor = '0'; ; ) {
+    for (let cursor = '0'; ;) {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       if (keys.length > 0) await redis.del(...keys);
       if ((cursor = next) === '0') break;
@@ -138,7 +143,12 @@ export async function deleteRedisKeys(prefix) {
 export function seed(url, items, env = {}) {
   execFileSync(process.execPath, ['--import', 'tsx', 'prisma/seed.ts', '--items', String(items)], {
     // BCRYPT_COST among `env`: the admin's hash is made at the cost the api is configured with.
-    env: { ...process.env, ...apiEnv({ databaseUrl: url, port: 0, uploadDir: '.tmp/unused' }), ...env, NODE_ENV: 'development' },
+    env: {
+      ...process.env,
+      ...apiEnv({ databaseUrl: url, port: 0, uploadDir: '.tmp/unused' }),
+      ...env,
+      NODE_ENV: 'development',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   execFileSync('psql', ['-X', '-q', url, '-c', 'VACUUM ANALYZE']);
@@ -150,7 +160,10 @@ export function seed(url, items, env = {}) {
  */
 export async function startProcess({ script, args = [], env = {}, cpu = 0, readyUrl, readyLog, nodeArgs = [] }) {
   const [command, argv] = pinned(cpu, process.execPath, [...nodeArgs, script, ...args]);
-  const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', readyLog ? 'pipe' : 'ignore', 'pipe'] });
+  const child = spawn(command, argv, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', readyLog ? 'pipe' : 'ignore', 'pipe'],
+  });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (chunk) => {
@@ -256,7 +269,11 @@ export async function json(url, init) {
 
 /** Logs in through the API (the seeded bench admin by default) and returns its bearer header. */
 export async function bearerFor(baseUrl, { email = ADMIN.email, password = ADMIN.password } = {}) {
-  const tokens = await json(`${baseUrl}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: email, password }) });
+  const tokens = await json(`${baseUrl}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: email, password }),
+  });
   return { authorization: `Bearer ${tokens.access_token}` };
 }
 
@@ -264,7 +281,11 @@ export async function bearerFor(baseUrl, { email = ADMIN.email, password = ADMIN
 export async function newUserBearer(baseUrl) {
   const email = `bench-${process.pid}-${Date.now()}@example.com`;
   const password = 'bench-user-password';
-  await json(`${baseUrl}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password, name: 'Bench' }) });
+  await json(`${baseUrl}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, name: 'Bench' }),
+  });
   return bearerFor(baseUrl, { email, password });
 }
 

@@ -39,15 +39,35 @@ export function selfTimes(profile) {
     ticks.set(key, (ticks.get(key) ?? 0) + dt);
   }
   const total = [...ticks.values()].reduce((a, b) => a + b, 0);
-  return { total, rows: [...ticks.entries()].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: us / 1000, share: us / total })) };
+  return {
+    total,
+    rows: [...ticks.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, us]) => ({ name, ms: us / 1000, share: us / total })),
+  };
 }
 
 async function main() {
   pinSelf();
   const dir = `.tmp/profiles/${Date.now()}`;
   mkdirSync(dir, { recursive: true });
-  const env = apiEnv({ databaseUrl: DATABASE_URL, port: PORT, uploadDir: '.tmp/bench-profile-uploads', extra: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', RATE_LIMIT_MAX: '1000000', ...(option('api-node-options', '') ? { NODE_OPTIONS: option('api-node-options', '') } : {}) } });
-  const api = await startProcess({ script: 'dist/server.js', nodeArgs: [...API_NODE_ARGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])], env, cpu: 0, readyUrl: `http://127.0.0.1:${PORT}/health/ready` });
+  const env = apiEnv({
+    databaseUrl: DATABASE_URL,
+    port: PORT,
+    uploadDir: '.tmp/bench-profile-uploads',
+    extra: {
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      RATE_LIMIT_MAX: '1000000',
+      ...(option('api-node-options', '') ? { NODE_OPTIONS: option('api-node-options', '') } : {}),
+    },
+  });
+  const api = await startProcess({
+    script: 'dist/server.js',
+    nodeArgs: [...API_NODE_ARGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])],
+    env,
+    cpu: 0,
+    readyUrl: `http://127.0.0.1:${PORT}/health/ready`,
+  });
   try {
     const base = `http://127.0.0.1:${PORT}`;
     const headers = {};
@@ -63,11 +83,23 @@ async function main() {
     await load({ url: base + PATH, method: METHOD, headers, body: BODY, duration: 2, connections: CONNECTIONS }); // warm-up
     const rates = [];
     for (let run = 0; run < REPEAT; run++) {
-      const result = await load({ url: base + PATH, method: METHOD, headers, body: BODY, duration: DURATION, connections: CONNECTIONS });
+      const result = await load({
+        url: base + PATH,
+        method: METHOD,
+        headers,
+        body: BODY,
+        duration: DURATION,
+        connections: CONNECTIONS,
+      });
       rates.push(result.requests.average);
-      log(`${METHOD} ${PATH}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx, ${result.errors} errors`);
+      log(
+        `${METHOD} ${PATH}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx, ${result.errors} errors`,
+      );
     }
-    if (REPEAT > 1) log(`median ${median(rates).toFixed(0)} req/s (${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)})`);
+    if (REPEAT > 1)
+      log(
+        `median ${median(rates).toFixed(0)} req/s (${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)})`,
+      );
   } finally {
     await api.stop();
     await deleteRedisKeys(env.REDIS_PREFIX);
@@ -77,7 +109,10 @@ async function main() {
   if (!file) throw new Error(`no profile written in ${dir}`);
   const { total, rows } = selfTimes(JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')));
   log(`profile ${dir}/${file}: ${(total / 1e6).toFixed(1)} s sampled; top ${TOP} by self time:`);
-  for (const row of rows.slice(0, TOP)) process.stdout.write(`${(row.share * 100).toFixed(1).padStart(5)} %  ${row.ms.toFixed(0).padStart(6)} ms  ${row.name}\n`);
+  for (const row of rows.slice(0, TOP))
+    process.stdout.write(
+      `${(row.share * 100).toFixed(1).padStart(5)} %  ${row.ms.toFixed(0).padStart(6)} ms  ${row.name}\n`,
+    );
 }
 
 await main();

@@ -17,7 +17,22 @@ import { pathToFileURL } from 'node:url';
 import bcrypt from 'bcrypt';
 import { startApi, startWorker } from './api-process.mjs';
 import { renderChart } from './chart.mjs';
-import { ADMIN, API_NODE_ARGS, API_RUNTIME_ENV, apiEnv, bearerFor, deleteRedisKeys, json, log, option, pinSelf, scratchDatabase, seed, startProcess, summary } from './lib.mjs';
+import {
+  ADMIN,
+  API_NODE_ARGS,
+  API_RUNTIME_ENV,
+  apiEnv,
+  bearerFor,
+  deleteRedisKeys,
+  json,
+  log,
+  option,
+  pinSelf,
+  scratchDatabase,
+  seed,
+  startProcess,
+  summary,
+} from './lib.mjs';
 import { extraScenarios, httpScenarios } from './scenarios.mjs';
 
 const ROUNDS = Number(option('rounds', 5));
@@ -40,7 +55,8 @@ async function bcryptCompareSeconds() {
 function selected(scenarios, only, withWs) {
   if (only.length > 0) {
     const unknown = only.filter((name) => !scenarios.some((s) => s.name === name));
-    if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+    if (unknown.length > 0)
+      throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
     return scenarios.filter((s) => only.includes(s.name));
   }
   return scenarios.filter((s) => !s.optional || (withWs && s.name === 'ws-fanout'));
@@ -48,7 +64,9 @@ function selected(scenarios, only, withWs) {
 
 export async function runBench({ only = option('only', '').split(',').filter(Boolean) } = {}) {
   pinSelf();
-  log(`bench: ${ROUNDS} rounds, ${DURATION}s per HTTP measurement, ${ITEMS} items, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model}, LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'info'}`);
+  log(
+    `bench: ${ROUNDS} rounds, ${DURATION}s per HTTP measurement, ${ITEMS} items, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model}, LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'info'}`,
+  );
   log('build: tsc');
   execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   const db = await scratchDatabase('bench');
@@ -58,10 +76,22 @@ export async function runBench({ only = option('only', '').split(',').filter(Boo
   try {
     log(`seed: npm run db:seed -- --items ${ITEMS} (into ${db.name})`);
     seed(db.url, ITEMS, { BCRYPT_COST: String(BCRYPT_COST) });
-    const env = apiEnv({ databaseUrl: db.url, port: API_PORT, uploadDir, extra: { BCRYPT_COST: String(BCRYPT_COST), MAX_UPLOAD_BYTES: String(300 * 1024 * 1024) } });
+    const env = apiEnv({
+      databaseUrl: db.url,
+      port: API_PORT,
+      uploadDir,
+      extra: { BCRYPT_COST: String(BCRYPT_COST), MAX_UPLOAD_BYTES: String(300 * 1024 * 1024) },
+    });
     const api = await startApi(env);
     processes.push(api);
-    processes.push(await startProcess({ script: 'bench/baseline-server.mjs', env: { PORT: String(BASELINE_PORT), DATABASE_URL: db.url }, cpu: 0, readyUrl: `http://127.0.0.1:${BASELINE_PORT}/health` }));
+    processes.push(
+      await startProcess({
+        script: 'bench/baseline-server.mjs',
+        env: { PORT: String(BASELINE_PORT), DATABASE_URL: db.url },
+        cpu: 0,
+        readyUrl: `http://127.0.0.1:${BASELINE_PORT}/health`,
+      }),
+    );
     const apiUrl = `http://127.0.0.1:${API_PORT}`;
     const baseUrl = `http://127.0.0.1:${BASELINE_PORT}`;
 
@@ -80,7 +110,14 @@ export async function runBench({ only = option('only', '').split(',').filter(Boo
       compareSeconds,
       duration: DURATION,
       connections: CONNECTIONS,
-      newItem: JSON.stringify({ name: 'Bench item', description: 'Created by the benchmark', price: 12.5, tax: 2.5, tags: ['bench'], images: [{ url: 'https://img.example.com/b.png', name: 'b' }] }),
+      newItem: JSON.stringify({
+        name: 'Bench item',
+        description: 'Created by the benchmark',
+        price: 12.5,
+        tax: 2.5,
+        tags: ['bench'],
+        images: [{ url: 'https://img.example.com/b.png', name: 'b' }],
+      }),
       login: JSON.stringify({ username: ADMIN.email, password: ADMIN.password }),
     };
     const scenarios = selected([...httpScenarios(ctx), ...extraScenarios(ctx)], only, option('ws', false) === true);
@@ -113,8 +150,10 @@ export async function runBench({ only = option('only', '').split(',').filter(Boo
         m.base.push(values.base);
         m.ratio.push(ratio);
         const done = (round - 1) * scenarios.length + index + 1;
-        const eta = Math.round(((Date.now() - benchStart) / done) * (steps - done) / 1000);
-        log(`[${done}/${steps}, round ${round}/${ROUNDS}, ~${eta}s left] ${scenario.name}: ${values.subject.toFixed(1)} vs ${values.base.toFixed(1)} ${scenario.unit} = ${ratio.toFixed(2)}`);
+        const eta = Math.round((((Date.now() - benchStart) / done) * (steps - done)) / 1000);
+        log(
+          `[${done}/${steps}, round ${round}/${ROUNDS}, ~${eta}s left] ${scenario.name}: ${values.subject.toFixed(1)} vs ${values.base.toFixed(1)} ${scenario.unit} = ${ratio.toFixed(2)}`,
+        );
       }
     }
 
@@ -144,15 +183,18 @@ export async function runBench({ only = option('only', '').split(',').filter(Boo
     writeResults(results, compareSeconds);
     return results;
   } finally {
-    for (const scenario of started.reverse()) await scenario.teardown?.().catch((err) => log(`teardown ${scenario.name}: ${err.message}`));
+    for (const scenario of started.reverse())
+      await scenario.teardown?.().catch((err) => log(`teardown ${scenario.name}: ${err.message}`));
     for (const p of processes.reverse()) await p.stop();
     await db.drop();
     rmSync(uploadDir, { recursive: true, force: true });
-    for (const prefix of [`bench:${process.pid}:`, `bench-ws:${process.pid}:`]) await deleteRedisKeys(prefix).catch((err) => log(`redis cleanup: ${err.message}`));
+    for (const prefix of [`bench:${process.pid}:`, `bench-ws:${process.pid}:`])
+      await deleteRedisKeys(prefix).catch((err) => log(`redis cleanup: ${err.message}`));
   }
 }
 
-const fmt = (s) => `${s.median.toFixed(s.median < 100 ? 1 : 0)} (${s.min.toFixed(s.min < 100 ? 1 : 0)}–${s.max.toFixed(s.max < 100 ? 1 : 0)})`;
+const fmt = (s) =>
+  `${s.median.toFixed(s.median < 100 ? 1 : 0)} (${s.min.toFixed(s.min < 100 ? 1 : 0)}–${s.max.toFixed(s.max < 100 ? 1 : 0)})`;
 
 export function renderMarkdown(meta, results, fixes) {
   const targetText = (r) => (r.target === null ? 'report' : r.lowerIsBetter ? `≤ budget` : `≥ ${r.target}`);
@@ -166,13 +208,19 @@ export function renderMarkdown(meta, results, fixes) {
     '| scenario | app | baseline | ratio app/baseline | target | met |',
     '|---|---|---|---|---|---|',
     ...results.map((r) => {
-      const limits = r.limits.map((l) => `${l.label} ${l.worst.toFixed(0)} ${l.unit} (< ${l.max}: ${l.met ? 'yes' : '**no**'})`).join('; ');
+      const limits = r.limits
+        .map((l) => `${l.label} ${l.worst.toFixed(0)} ${l.unit} (< ${l.max}: ${l.met ? 'yes' : '**no**'})`)
+        .join('; ');
       const met = r.met === null ? '–' : r.met ? 'yes' : '**no**';
       return `| ${r.title} | ${fmt(r.subject)} ${r.unit} | ${fmt(r.base)} ${r.unit} (${r.baseline}) | ${r.ratio.median.toFixed(2)} (${r.ratio.min.toFixed(2)}–${r.ratio.max.toFixed(2)}) | ${targetText(r)}${limits ? `; ${limits}` : ''} | ${met} |`;
     }),
     '',
-    ...results.filter((r) => r.lowerIsBetter).map((r) => `- ${r.title}: the ratio is budget / p99 (≥ 1 meets the budget).`),
-    ...results.filter((r) => r.extra.length > 0).map((r) => `- ${r.name}, per round: ${r.extra.map((e) => JSON.stringify(e)).join(' ')}`),
+    ...results
+      .filter((r) => r.lowerIsBetter)
+      .map((r) => `- ${r.title}: the ratio is budget / p99 (≥ 1 meets the budget).`),
+    ...results
+      .filter((r) => r.extra.length > 0)
+      .map((r) => `- ${r.name}, per round: ${r.extra.map((e) => JSON.stringify(e)).join(' ')}`),
     '',
     '![ratios](latest.svg)',
     '',
@@ -181,12 +229,15 @@ export function renderMarkdown(meta, results, fixes) {
     lines.push(
       '## Before/after',
       '',
-      'Changes tried where a target was missed, each measured before and after on this machine, in isolation and in the order made (request rates: bench/profile.mjs, the built api under autocannon pinned as above, median of 3 runs of 4 s, each variant run twice and interleaved; RSS: the api\'s peak during a 100k export, median of 3 runs). Figures of different rows come from different stages of the work and are comparable within a row only. Source: bench/results/fixes.json.',
+      "Changes tried where a target was missed, each measured before and after on this machine, in isolation and in the order made (request rates: bench/profile.mjs, the built api under autocannon pinned as above, median of 3 runs of 4 s, each variant run twice and interleaved; RSS: the api's peak during a 100k export, median of 3 runs). Figures of different rows come from different stages of the work and are comparable within a row only. Source: bench/results/fixes.json.",
       '',
       '| fix | scenario | before | after | change | kept |',
       '|---|---|---|---|---|---|',
       ...fixes.map((f) => {
-        const change = f.before && f.after ? `${f.after > f.before ? '+' : ''}${(((f.after - f.before) / f.before) * 100).toFixed(0)} %` : '';
+        const change =
+          f.before && f.after
+            ? `${f.after > f.before ? '+' : ''}${(((f.after - f.before) / f.before) * 100).toFixed(0)} %`
+            : '';
         const figure = (v) => (v === null || v === undefined ? '–' : `${v} ${f.unit}`);
         return `| ${f.fix}${f.note ? ` (${f.note})` : ''} | ${f.scenario} | ${figure(f.before)} | ${figure(f.after)} | ${change} | ${f.kept ? 'yes' : 'no'} |`;
       }),
@@ -205,8 +256,29 @@ function writeResults(results, compareSeconds) {
       return '';
     }
   })();
-  const meta = { date, apiCommand: [...Object.entries(API_RUNTIME_ENV).map(([k, v]) => `${k}=${v}`), 'node', ...API_NODE_ARGS, 'dist/server.js'].join(' '), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, postgres, rounds: ROUNDS, duration: DURATION, connections: CONNECTIONS, items: ITEMS, logLevel: process.env.BENCH_LOG_LEVEL ?? 'info', bcryptCost: BCRYPT_COST, bcryptCompareMs: compareSeconds * 1000 };
-  const fixes = existsSync('bench/results/fixes.json') ? JSON.parse(readFileSync('bench/results/fixes.json', 'utf8')) : [];
+  const meta = {
+    date,
+    apiCommand: [
+      ...Object.entries(API_RUNTIME_ENV).map(([k, v]) => `${k}=${v}`),
+      'node',
+      ...API_NODE_ARGS,
+      'dist/server.js',
+    ].join(' '),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    postgres,
+    rounds: ROUNDS,
+    duration: DURATION,
+    connections: CONNECTIONS,
+    items: ITEMS,
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+    bcryptCost: BCRYPT_COST,
+    bcryptCompareMs: compareSeconds * 1000,
+  };
+  const fixes = existsSync('bench/results/fixes.json')
+    ? JSON.parse(readFileSync('bench/results/fixes.json', 'utf8'))
+    : [];
   const markdown = renderMarkdown(meta, results, fixes);
   process.stdout.write(`${markdown}\n`);
   if (option('no-write', false) === true) return;

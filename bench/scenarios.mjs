@@ -18,7 +18,8 @@ import { fanoutScenario } from './ws-fanout.mjs';
 async function reqPerSec(ctx, options) {
   const result = await load({ connections: ctx.connections, duration: ctx.duration, ...options });
   const bad = result.non2xx + result.errors + result.timeouts;
-  if (bad > 0) throw new Error(`${options.url}: ${bad} failed requests (${result.non2xx} non-2xx, ${result.errors} errors)`);
+  if (bad > 0)
+    throw new Error(`${options.url}: ${bad} failed requests (${result.non2xx} non-2xx, ${result.errors} errors)`);
   return result.requests.average;
 }
 
@@ -70,7 +71,12 @@ export function httpScenarios(ctx) {
       unit: 'req/s',
       target: null,
       subject: async () => {
-        const rate = await reqPerSec(ctx, { url: `${apiUrl}/api/v1/items`, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: newItem });
+        const rate = await reqPerSec(ctx, {
+          url: `${apiUrl}/api/v1/items`,
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: newItem,
+        });
         // Untimed: the created items go, so every scenario keeps seeing the seeded data only
         // (again after a moment, for the requests autocannon still had in flight).
         await query(db.url, `DELETE FROM items WHERE name = 'Bench item'`);
@@ -78,7 +84,13 @@ export function httpScenarios(ctx) {
         await query(db.url, `DELETE FROM items WHERE name = 'Bench item'`);
         return rate;
       },
-      base: () => reqPerSec(ctx, { url: `${baseUrl}/items`, method: 'POST', headers: { 'content-type': 'application/json' }, body: newItem }),
+      base: () =>
+        reqPerSec(ctx, {
+          url: `${baseUrl}/items`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: newItem,
+        }),
     },
     {
       name: 'login',

@@ -25,26 +25,34 @@ for (let i = 0; i < CHUNK.length; i += 1) CHUNK[i] = (i * 7919) % 251; // not al
 function content(size = SIZE) {
   return Readable.from(
     (function* generate() {
-      for (let sent = 0; sent < size; sent += CHUNK.length) yield CHUNK.subarray(0, Math.min(CHUNK.length, size - sent));
+      for (let sent = 0; sent < size; sent += CHUNK.length)
+        yield CHUNK.subarray(0, Math.min(CHUNK.length, size - sent));
     })(),
   );
 }
 
 function expectedSha256(size = SIZE) {
   const hash = createHash('sha256');
-  for (let sent = 0; sent < size; sent += CHUNK.length) hash.update(CHUNK.subarray(0, Math.min(CHUNK.length, size - sent)));
+  for (let sent = 0; sent < size; sent += CHUNK.length)
+    hash.update(CHUNK.subarray(0, Math.min(CHUNK.length, size - sent)));
   return hash.digest('hex');
 }
 
 /** Streams one multipart request with a single `file` part; resolves with status and body. */
 export function upload(baseUrl, headers, size = SIZE, path = '/api/v1/files') {
   const boundary = `bench${Date.now()}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return new Promise((resolve, reject) => {
     const request = http.request(`${baseUrl}${path}`, {
       method: 'POST',
-      headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length },
+      headers: {
+        ...headers,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': head.length + size + tail.length,
+      },
     });
     request.on('response', (response) => {
       let body = '';
@@ -96,17 +104,25 @@ export function uploadScenario({ apiUrl, baseUrl, api }) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (result.status !== 201) throw new Error(`upload answered ${result.status}: ${result.body}`);
       const [file] = JSON.parse(result.body);
-      if (file.size !== SIZE || file.sha256 !== sha256) throw new Error(`stored ${file.size} bytes, sha256 ${file.sha256}: not what was sent`);
+      if (file.size !== SIZE || file.sha256 !== sha256)
+        throw new Error(`stored ${file.size} bytes, sha256 ${file.sha256}: not what was sent`);
       await fetch(`${apiUrl}/api/v1/files/${file.id}`, { method: 'DELETE', headers: auth });
       // For the record, not the ratio: the same request into bare Fastify piping it to disk.
       const bareStarted = process.hrtime.bigint();
       const bare = await upload(baseUrl, {}, SIZE, '/upload');
       if (bare.status !== 201) throw new Error(`bare upload answered ${bare.status}`);
       const bareMbps = UPLOAD_MEGABYTES / (Number(process.hrtime.bigint() - bareStarted) / 1e9);
-      log(`upload: ${(UPLOAD_MEGABYTES / seconds).toFixed(0)} MB/s (bare Fastify + fs: ${bareMbps.toFixed(0)} MB/s), api RSS ${mb(startRss)} -> ${mb(peakRss)} MB`);
+      log(
+        `upload: ${(UPLOAD_MEGABYTES / seconds).toFixed(0)} MB/s (bare Fastify + fs: ${bareMbps.toFixed(0)} MB/s), api RSS ${mb(startRss)} -> ${mb(peakRss)} MB`,
+      );
       return {
         value: UPLOAD_MEGABYTES / seconds,
-        extra: { startRssMb: Number(mb(startRss)), peakRssMb: Number(mb(peakRss)), growthMb: Number(mb(peakRss - startRss)), bareHttpToDiskMbps: Math.round(bareMbps) },
+        extra: {
+          startRssMb: Number(mb(startRss)),
+          peakRssMb: Number(mb(peakRss)),
+          growthMb: Number(mb(peakRss - startRss)),
+          bareHttpToDiskMbps: Math.round(bareMbps),
+        },
       };
     },
     async base() {

@@ -16,7 +16,19 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
-import { API_NODE_ARGS, apiEnv as benchEnv, cpuSeconds, deleteRedisKeys, json, log, pinSelf, scratchDatabase, sleep, startProcess, summary } from './lib.mjs';
+import {
+  API_NODE_ARGS,
+  apiEnv as benchEnv,
+  cpuSeconds,
+  deleteRedisKeys,
+  json,
+  log,
+  pinSelf,
+  scratchDatabase,
+  sleep,
+  startProcess,
+  summary,
+} from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -35,8 +47,16 @@ async function accessToken(baseUrl) {
   const email = `bench-ws-${process.pid}@example.com`;
   const password = 'bench-ws-password';
   const headers = { 'content-type': 'application/json' };
-  await json(`${baseUrl}/api/v1/auth/register`, { method: 'POST', headers, body: JSON.stringify({ email, password, name: 'Bench' }) });
-  const tokens = await json(`${baseUrl}/api/v1/auth/token`, { method: 'POST', headers, body: JSON.stringify({ username: email, password }) });
+  await json(`${baseUrl}/api/v1/auth/register`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ email, password, name: 'Bench' }),
+  });
+  const tokens = await json(`${baseUrl}/api/v1/auth/token`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ username: email, password }),
+  });
   return tokens.access_token;
 }
 
@@ -48,7 +68,9 @@ async function openClients(count, token, onFrame) {
     const opening = [];
     for (let i = start; i < Math.min(count, start + batch); i++) {
       const port = PORTS[i % PORTS.length];
-      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/chat/${ROOM}`, { headers: { authorization: `Bearer ${token}` } });
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/chat/${ROOM}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       const client = { index: i, socket, closeCode: undefined };
       socket.on('message', (data) => onFrame(client, data.toString()));
       socket.on('close', (code) => (client.closeCode = code));
@@ -148,9 +170,22 @@ async function startFanout(db) {
       databaseUrl: db.url,
       port,
       uploadDir: `.tmp/bench-uploads-${process.pid}`,
-      extra: { REDIS_PREFIX: `bench-ws:${process.pid}:`, WS_MESSAGE_RATE: '100000', WS_MESSAGE_BURST: '100000', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
+      extra: {
+        REDIS_PREFIX: `bench-ws:${process.pid}:`,
+        WS_MESSAGE_RATE: '100000',
+        WS_MESSAGE_BURST: '100000',
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      },
     });
-    processes.push(await startProcess({ script: 'dist/server.js', nodeArgs: API_NODE_ARGS, env, cpu: 0, readyUrl: `http://127.0.0.1:${port}/health/ready` }));
+    processes.push(
+      await startProcess({
+        script: 'dist/server.js',
+        nodeArgs: API_NODE_ARGS,
+        env,
+        cpu: 0,
+        readyUrl: `http://127.0.0.1:${port}/health/ready`,
+      }),
+    );
   }
   const state = { latencies: [], expected: 0, lastFrameAt: performance.now() };
   const clients = await openClients(CLIENTS, await accessToken(`http://127.0.0.1:${PORTS[0]}`), onChatFrame(state));
@@ -160,7 +195,13 @@ async function startFanout(db) {
     processes,
     state,
     clients,
-    measure: (rate) => measure(clients, state, rate, processes.map((p) => p.pid)),
+    measure: (rate) =>
+      measure(
+        clients,
+        state,
+        rate,
+        processes.map((p) => p.pid),
+      ),
     async stop() {
       for (const client of clients) client.socket.terminate();
       for (const p of processes.reverse()) await p.stop();
@@ -189,8 +230,19 @@ export function fanoutScenario({ db }) {
     async subject() {
       const result = await fanout.measure(FANOUT_RATE);
       await settle(fanout.state, 500);
-      log(`ws-fanout: ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, lost ${result.lost}`);
-      return { value: result.p99, extra: { p50: Number(result.p50.toFixed(1)), p99: Number(result.p99.toFixed(1)), max: Number(result.max.toFixed(1)), lost: result.lost, deliveriesPerSecond: Math.round(result.deliveriesPerSecond) } };
+      log(
+        `ws-fanout: ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, lost ${result.lost}`,
+      );
+      return {
+        value: result.p99,
+        extra: {
+          p50: Number(result.p50.toFixed(1)),
+          p99: Number(result.p99.toFixed(1)),
+          max: Number(result.max.toFixed(1)),
+          lost: result.lost,
+          deliveriesPerSecond: Math.round(result.deliveriesPerSecond),
+        },
+      };
     },
     base: async () => FANOUT_P99_BUDGET_MS,
     async teardown() {
@@ -200,14 +252,19 @@ export function fanoutScenario({ db }) {
 }
 
 async function main() {
-  log(`ws-fanout: ${CLIENTS} clients over ${PORTS.length} instances, ${SENDERS} senders, rates ${RATES.join(', ')} msg/s for ${SECONDS}s, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} cores`);
+  log(
+    `ws-fanout: ${CLIENTS} clients over ${PORTS.length} instances, ${SENDERS} senders, rates ${RATES.join(', ')} msg/s for ${SECONDS}s, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} cores`,
+  );
   if (!existsSync('dist/server.js')) throw new Error('dist/server.js is missing: run `npm run build` first');
   const db = await scratchDatabase('bench_ws');
   let fanout;
   try {
     fanout = await startFanout(db);
     const closedEarly = fanout.clients.filter((client) => client.closeCode !== undefined);
-    if (closedEarly.length > 0) log(`${closedEarly.length} clients were closed while joining: codes ${closedEarly.map((c) => c.closeCode).join(',')}`);
+    if (closedEarly.length > 0)
+      log(
+        `${closedEarly.length} clients were closed while joining: codes ${closedEarly.map((c) => c.closeCode).join(',')}`,
+      );
     const results = [];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const rate of RATES) {
@@ -220,7 +277,8 @@ async function main() {
       }
     }
     const closes = {};
-    for (const client of fanout.clients) if (client.closeCode !== undefined) closes[client.closeCode] = (closes[client.closeCode] ?? 0) + 1;
+    for (const client of fanout.clients)
+      if (client.closeCode !== undefined) closes[client.closeCode] = (closes[client.closeCode] ?? 0) + 1;
     writeResults(results, closes);
   } finally {
     await fanout?.stop();
@@ -229,11 +287,32 @@ async function main() {
 }
 
 function writeResults(results, closes) {
-  const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, clients: CLIENTS, instances: PORTS.length, senders: SENDERS, seconds: SECONDS, rounds: ROUNDS, rates: RATES, pinning: 'api instances on core 0, load generator on the last core, Redis unpinned' };
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    clients: CLIENTS,
+    instances: PORTS.length,
+    senders: SENDERS,
+    seconds: SECONDS,
+    rounds: ROUNDS,
+    rates: RATES,
+    pinning: 'api instances on core 0, load generator on the last core, Redis unpinned',
+  };
   const byRate = RATES.map((rate) => {
     const runs = results.filter((r) => r.offered === rate);
     const of = (key) => summary(runs.map((r) => r[key]));
-    return { offered: rate, deliveriesPerSecond: of('deliveriesPerSecond'), p50: of('p50'), p99: of('p99'), max: of('max'), lost: runs.reduce((n, r) => n + r.lost, 0), serverCpuMicrosPerDelivery: of('serverCpuMicrosPerDelivery'), clientCpuMicrosPerDelivery: of('clientCpuMicrosPerDelivery') };
+    return {
+      offered: rate,
+      deliveriesPerSecond: of('deliveriesPerSecond'),
+      p50: of('p50'),
+      p99: of('p99'),
+      max: of('max'),
+      lost: runs.reduce((n, r) => n + r.lost, 0),
+      serverCpuMicrosPerDelivery: of('serverCpuMicrosPerDelivery'),
+      clientCpuMicrosPerDelivery: of('clientCpuMicrosPerDelivery'),
+    };
   });
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/ws-fanout.json', `${JSON.stringify({ meta, byRate, results, closes }, null, 2)}\n`);
@@ -255,9 +334,15 @@ function writeResults(results, closes) {
     '',
     '| round | offered msg/s | published msg/s | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | lost |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.round} | ${r.offered} | ${r.publishedPerSecond.toFixed(1)} | ${r.deliveriesPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.lost} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.round} | ${r.offered} | ${r.publishedPerSecond.toFixed(1)} | ${r.deliveriesPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.lost} |`,
+    ),
     '',
-    `Sockets closed by the server during the run (close code: count): ${JSON.stringify(closes)}. Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+    `Sockets closed by the server during the run (close code: count): ${JSON.stringify(closes)}. Load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}.`,
     '',
   ];
   writeFileSync('bench/results/ws-fanout.md', lines.join('\n'));

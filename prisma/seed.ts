@@ -7,7 +7,13 @@ import { PrismaClient } from '../src/generated/prisma/client.js';
 import { PasswordHasher } from '../src/modules/auth/password-hasher.js';
 
 const DEMO_ITEMS = [
-  { name: 'Mechanical keyboard', description: 'Tactile switches, full size', price: 89.9, tax: 17.08, tags: ['office', 'input'] },
+  {
+    name: 'Mechanical keyboard',
+    description: 'Tactile switches, full size',
+    price: 89.9,
+    tax: 17.08,
+    tags: ['office', 'input'],
+  },
   { name: 'Desk lamp', description: 'Warm LED light, dimmable', price: 39.5, tax: 7.5, tags: ['office', 'light'] },
   { name: 'Notebook', description: 'A5, dotted', price: 4.2, tax: 0.8, tags: ['paper'] },
 ];
@@ -42,15 +48,23 @@ function progress(done: number, total: number, startedAt: number) {
  * default (.env.example's, which production refuses): anything else came from a secret and is
  * named by where it was set, never shown.
  */
-export function adminLoginHint(config: Config, options: { created: boolean; passwordSource: 'environment' | '.env' | 'default' }): string {
+export function adminLoginHint(
+  config: Config,
+  options: { created: boolean; passwordSource: 'environment' | '.env' | 'default' },
+): string {
   const email = config.adminEmail.toLowerCase();
   const login = `log in at ${config.publicUrl}/docs (Authorize)`;
-  if (!options.created) return `seed: admin ${email} already exists, its password unchanged (the seed never resets it); ${login}`;
+  if (!options.created)
+    return `seed: admin ${email} already exists, its password unchanged (the seed never resets it); ${login}`;
   if (config.adminPassword === DEVELOPMENT_ADMIN_PASSWORD && config.nodeEnv !== 'production') {
-    const where = options.passwordSource === 'default' ? 'ADMIN_PASSWORD unset' : `ADMIN_PASSWORD from ${options.passwordSource === '.env' ? '.env' : 'the environment'}`;
+    const where =
+      options.passwordSource === 'default'
+        ? 'ADMIN_PASSWORD unset'
+        : `ADMIN_PASSWORD from ${options.passwordSource === '.env' ? '.env' : 'the environment'}`;
     return `seed: created admin ${email} with the local development password "${DEVELOPMENT_ADMIN_PASSWORD}" (${where}: the default of .env.example, refused in production); ${login}`;
   }
-  const where = options.passwordSource === '.env' ? 'ADMIN_PASSWORD in .env' : 'the ADMIN_PASSWORD environment variable';
+  const where =
+    options.passwordSource === '.env' ? 'ADMIN_PASSWORD in .env' : 'the ADMIN_PASSWORD environment variable';
   return `seed: created admin ${email}; its password is ${where} (not shown); ${login}`;
 }
 
@@ -83,7 +97,14 @@ export async function seed(argv: string[] = process.argv.slice(2)) {
       await prisma.item.createMany({
         data: Array.from({ length: size }, (_, i) => {
           const n = done + i;
-          return { ownerId: admin.id, name: `Generated item ${n}`, description: `Demo row ${n}, "quoted", with a comma`, price: (n % 1000) + 0.99, tax: 0.19, tags: [`t${n % 20}`, 'generated'] };
+          return {
+            ownerId: admin.id,
+            name: `Generated item ${n}`,
+            description: `Demo row ${n}, "quoted", with a comma`,
+            price: (n % 1000) + 0.99,
+            tax: 0.19,
+            tags: [`t${n % 20}`, 'generated'],
+          };
         }),
       });
       progress(done + size, extra, startedAt);

@@ -9,11 +9,18 @@ import { ConfigError, loadConfig } from '../src/config.js';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: check-compose-env.ts <resolved compose file>');
-const { services } = parse(readFileSync(file, 'utf8')) as { services: Record<string, { environment?: Record<string, string | number | null> }> };
+const { services } = parse(readFileSync(file, 'utf8')) as {
+  services: Record<string, { environment?: Record<string, string | number | null> }>;
+};
 
 let failed = false;
 for (const name of ['api', 'worker', 'migrate']) {
-  const environment = Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([key, value]) => [key, value == null ? undefined : String(value)]));
+  const environment = Object.fromEntries(
+    Object.entries(services[name]?.environment ?? {}).map(([key, value]) => [
+      key,
+      value == null ? undefined : String(value),
+    ]),
+  );
   try {
     const config = loadConfig(environment);
     if (config.nodeEnv !== 'production') throw new ConfigError(`NODE_ENV is ${config.nodeEnv}, expected production`);

@@ -85,4 +85,6 @@ if (problems.length > 0) {
   for (const problem of problems) console.error(`line endings: ${problem}`);
   process.exit(1);
 }
-console.log(`line endings: ${checked} text files LF only; ${mustBeLf.length} container files pinned to eol=lf; ${executable.join(', ')} executable`);
+console.log(
+  `line endings: ${checked} text files LF only; ${mustBeLf.length} container files pinned to eol=lf; ${executable.join(', ')} executable`,
+);

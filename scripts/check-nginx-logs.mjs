@@ -50,7 +50,10 @@ function checkLogFormats() {
   if (formats.length === 0) throw new Error('no log_format in nginx/nginx.conf');
   for (const format of formats) {
     const raw = format.match(/\$(request_uri|request|args|query_string|arg_\w+)\b/g);
-    if (raw) throw new Error(`log_format uses ${[...new Set(raw)].join(', ')}: they carry the query string (?token=) in clear`);
+    if (raw)
+      throw new Error(
+        `log_format uses ${[...new Set(raw)].join(', ')}: they carry the query string (?token=) in clear`,
+      );
   }
 }
 
@@ -60,7 +63,12 @@ async function main() {
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
   const prefix = path.join(tmp, 'nginx');
   const config = writeNginxConfig({ projectDir, prefix, httpPort, httpsPort, upstreams: [upstream.address().port] });
-  await procs.run('make-cert', 'sh', [path.join(projectDir, 'nginx/scripts/make-self-signed-cert.sh'), path.join(prefix, 'certs'), 'localhost'], {});
+  await procs.run(
+    'make-cert',
+    'sh',
+    [path.join(projectDir, 'nginx/scripts/make-self-signed-cert.sh'), path.join(prefix, 'certs'), 'localhost'],
+    {},
+  );
   const globals = `daemon off; pid ${path.join(prefix, 'nginx.pid')};${process.getuid?.() === 0 ? ' user root;' : ''}`;
   procs.start('nginx', 'nginx', ['-p', prefix, '-c', config, '-g', globals], { outputToFile: true });
   await waitFor('nginx', async () => (await fetch(`http://127.0.0.1:${httpPort}/nginx-health`)).ok, 10_000);
@@ -95,28 +103,45 @@ async function main() {
   // nginx's own 413 (an internal redirect to /_problem/413): the log keeps the client's path.
   // (No secret in this one: nginx's error log quotes the request line of a refused body, see
   // docs/security.md; the api takes no credential in that query string.)
-  const tooLarge = await send(httpPort, '/api/v1/files?folder=reports', { method: 'POST', headers: { 'content-length': String(60 * 1024 * 1024) } }).catch(() => 413);
+  const tooLarge = await send(httpPort, '/api/v1/files?folder=reports', {
+    method: 'POST',
+    headers: { 'content-length': String(60 * 1024 * 1024) },
+  }).catch(() => 413);
   if (tooLarge !== 413) throw new Error(`oversized upload: status ${tooLarge}, expected 413`);
 
   const logFile = path.join(tmp, 'nginx.log');
-  const lines = await waitFor('the access log lines', () => {
-    const all = readFileSync(logFile, 'utf8').split('\n').filter((line) => line.startsWith('{'));
-    return all.length >= requests.length + 1 && all;
-  }, 5_000);
+  const lines = await waitFor(
+    'the access log lines',
+    () => {
+      const all = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('{'));
+      return all.length >= requests.length + 1 && all;
+    },
+    5_000,
+  );
   const log = readFileSync(logFile, 'utf8');
   const leaked = Object.entries(secrets).filter(([, value]) => log.includes(value));
-  if (leaked.length > 0) throw new Error(`secrets in nginx's output: ${leaked.map(([name]) => name).join(', ')}\n${log}`);
+  if (leaked.length > 0)
+    throw new Error(`secrets in nginx's output: ${leaked.map(([name]) => name).join(', ')}\n${log}`);
 
   const entries = lines.map((line) => JSON.parse(line));
-  const find = (uri, query, method) => entries.find((e) => e.uri === uri && e.query === query && (!method || e.method === method));
+  const find = (uri, query, method) =>
+    entries.find((e) => e.uri === uri && e.query === query && (!method || e.method === method));
   const expectations = [
     ['/api/v1/items', 'limit=5&offset=10', 'a harmless query string kept as sent'],
     ['/api/v1/items', '[redacted]', 'credential parameters redacted'],
     ['/ws/notifications', '[redacted]', 'the WebSocket handshake token redacted'],
     ['/reset-password', '[redacted]', 'the reset-link token redacted'],
-    ['/api/v1/files', 'folder=reports', "nginx's 413 logged under the client's path and method, not GET /_problem/413", 'POST'],
+    [
+      '/api/v1/files',
+      'folder=reports',
+      "nginx's 413 logged under the client's path and method, not GET /_problem/413",
+      'POST',
+    ],
   ];
-  for (const [uri, query, what, method] of expectations) if (!find(uri, query, method)) throw new Error(`no log line ${uri} ${query} (${what}):\n${lines.join('\n')}`);
+  for (const [uri, query, what, method] of expectations)
+    if (!find(uri, query, method)) throw new Error(`no log line ${uri} ${query} (${what}):\n${lines.join('\n')}`);
   const redacted = entries.filter((e) => e.query === '[redacted]').length;
   return `${Object.keys(secrets).length} secrets in ${requests.length + 1} requests (TOKEN=, %74oken=, access_token=, ;password=, an encoded nested link, ticket=, 502s on /ws/ and /reset-password, a 413): none in nginx's logs; ${redacted} query strings redacted, a harmless one kept`;
 }

@@ -44,7 +44,8 @@ export function interpolate(text, env) {
       else if (op === ':+') out += nonEmpty ? interpolate(word, env) : '';
       else if (op === '+') out += set ? interpolate(word, env) : '';
       else if (op === ':?' || op === '?') {
-        if (op === ':?' ? !nonEmpty : !set) throw new Error(`required variable ${name} is missing: ${interpolate(word, env)}`);
+        if (op === ':?' ? !nonEmpty : !set)
+          throw new Error(`required variable ${name} is missing: ${interpolate(word, env)}`);
         out += value;
       } else if (word === '') out += value ?? '';
       else throw new Error(`invalid interpolation \${${body}}`);
@@ -63,7 +64,8 @@ export function interpolate(text, env) {
 function walk(value, env) {
   if (typeof value === 'string') return interpolate(value, env);
   if (Array.isArray(value)) return value.map((v) => walk(v, env));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, env)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, env)]));
   return value;
 }
 

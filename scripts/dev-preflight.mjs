@@ -14,7 +14,15 @@ import pg from 'pg';
 
 const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TIMEOUT_MS = 2_000;
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** Host and port of a URL (and its path, the database), never its user or password. */
 function where(url, defaultPort) {
@@ -34,7 +42,11 @@ async function checkPostgres(databaseUrl) {
   const target = where(url, 5432);
   const host = `-h ${url.hostname} -p ${url.port || 5432} -U ${decodeURIComponent(url.username) || 'postgres'}`;
   const database = decodeURIComponent(url.pathname.slice(1));
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: TIMEOUT_MS, query_timeout: TIMEOUT_MS });
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: TIMEOUT_MS,
+    query_timeout: TIMEOUT_MS,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -77,14 +89,24 @@ async function checkPostgres(databaseUrl) {
       .map((entry) => entry.name);
     let applied;
     try {
-      const { rows } = await client.query('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
+      const { rows } = await client.query(
+        'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      );
       applied = new Set(rows.map((row) => row.migration_name));
     } catch (err) {
       if (err.code !== '42P01') throw err;
-      return { error: [`PostgreSQL answers at ${target}, but the database has no schema yet. Create it and the admin account:`, '  npm run db:deploy && npm run db:seed'] };
+      return {
+        error: [
+          `PostgreSQL answers at ${target}, but the database has no schema yet. Create it and the admin account:`,
+          '  npm run db:deploy && npm run db:seed',
+        ],
+      };
     }
     const pending = committed.filter((name) => !applied.has(name));
-    if (pending.length > 0) return { warning: `PostgreSQL at ${target}: ${pending.length} migration(s) not applied (${pending.join(', ')}): npm run db:deploy` };
+    if (pending.length > 0)
+      return {
+        warning: `PostgreSQL at ${target}: ${pending.length} migration(s) not applied (${pending.join(', ')}): npm run db:deploy`,
+      };
     return { ok: `PostgreSQL answers at ${target}, schema up to date` };
   } catch (err) {
     return { error: [`PostgreSQL at ${target}: ${err.message}`] };
@@ -114,7 +136,11 @@ async function checkRedis(redisUrl) {
   } catch (caught) {
     const err = socketError ?? caught;
     if (/NOAUTH|WRONGPASS/.test(err.message)) {
-      return { error: [`Redis at ${target} wants a password (${err.message}): put it in REDIS_URL (.env), redis://:password@${url.host}`] };
+      return {
+        error: [
+          `Redis at ${target} wants a password (${err.message}): put it in REDIS_URL (.env), redis://:password@${url.host}`,
+        ],
+      };
     }
     return {
       error: [
@@ -134,7 +160,10 @@ async function checkRedis(redisUrl) {
 /** Email is optional: without SMTP_URL the worker logs each message instead of sending it. */
 async function checkSmtp(smtpUrl) {
   const mailpit = 'Mailpit (a local inbox: run `mailpit`, open http://localhost:8025)';
-  if (!smtpUrl) return { ok: `email: SMTP_URL unset, emails go to the worker's log; to read them in ${mailpit}, set SMTP_URL=smtp://127.0.0.1:1025` };
+  if (!smtpUrl)
+    return {
+      ok: `email: SMTP_URL unset, emails go to the worker's log; to read them in ${mailpit}, set SMTP_URL=smtp://127.0.0.1:1025`,
+    };
   const url = new URL(smtpUrl);
   const port = Number(url.port || (url.protocol === 'smtps:' ? 465 : 587));
   const answered = await new Promise((resolve) => {
@@ -148,16 +177,23 @@ async function checkSmtp(smtpUrl) {
     socket.once('error', () => done(false));
   });
   if (answered) return { ok: `email: an SMTP server answers at ${url.hostname}:${port}` };
-  return { warning: `email: nothing answers at SMTP_URL (${url.hostname}:${port}); emails wait in the queue and are retried. Start ${mailpit}` };
+  return {
+    warning: `email: nothing answers at SMTP_URL (${url.hostname}:${port}); emails wait in the queue and are retried. Start ${mailpit}`,
+  };
 }
 
 /**
  * Runs every check and prints the outcome; true when the stack can start. `env` defaults to
  * the process environment with .env under it, as src/config.ts loads it.
  */
-export async function preflight({ env = process.env, cwd = projectDir, write = (line) => process.stdout.write(`${line}\n`) } = {}) {
+export async function preflight({
+  env = process.env,
+  cwd = projectDir,
+  write = (line) => process.stdout.write(`${line}\n`),
+} = {}) {
   const envFile = path.join(cwd, '.env');
-  if (env.NODE_ENV !== 'production' && existsSync(envFile)) dotenv.config({ path: envFile, quiet: true, processEnv: env });
+  if (env.NODE_ENV !== 'production' && existsSync(envFile))
+    dotenv.config({ path: envFile, quiet: true, processEnv: env });
   if (!env.DATABASE_URL) {
     write('preflight: DATABASE_URL is not set. Copy the local defaults and edit them if needed:');
     write('  cp .env.example .env');

@@ -36,4 +36,9 @@ const { result } = concurrently(
   { prefix: '[{name}]', padPrefix: true },
 );
 // Ctrl-C counts as success; a part that could not even start its watcher does not.
-process.exit(await result.then(() => 0, () => 1));
+process.exit(
+  await result.then(
+    () => 0,
+    () => 1,
+  ),
+);

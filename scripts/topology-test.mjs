@@ -50,18 +50,35 @@ async function withAdminClient(fn) {
  */
 async function startRedis(port) {
   const password = `topo:${randomBytes(12).toString('base64url')}/@#`;
-  procs.start('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no', '--dir', tmp]);
+  procs.start('redis', 'redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--requirepass',
+    password,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    tmp,
+  ]);
   const url = `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  await waitFor('redis-server', async () => {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {}); // not listening yet: waitFor retries
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } finally {
-      probe.disconnect();
-    }
-  }, 10_000);
+  await waitFor(
+    'redis-server',
+    async () => {
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => {}); // not listening yet: waitFor retries
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } finally {
+        probe.disconnect();
+      }
+    },
+    10_000,
+  );
   // A bare PING on a raw socket: the server must answer with a NOAUTH error.
   const reply = await new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
@@ -71,19 +88,29 @@ async function startRedis(port) {
     });
     socket.once('error', reject);
   });
-  if (!reply.startsWith('-NOAUTH')) throw new Error(`the private redis-server answered a client without the password: ${reply}`);
+  if (!reply.startsWith('-NOAUTH'))
+    throw new Error(`the private redis-server answered a client without the password: ${reply}`);
   return { url, password };
 }
 
 async function main() {
   for (const file of ['dist/server.js', 'dist/seed.js']) {
-    if (!existsSync(path.join(projectDir, file))) throw new Error(`${file} is missing: run \`npm run build && npm run build:seed\` first`);
+    if (!existsSync(path.join(projectDir, file)))
+      throw new Error(`${file} is missing: run \`npm run build && npm run build:seed\` first`);
   }
   const hasWorker = existsSync(path.join(projectDir, 'dist/worker.js'));
-  const [apiPortA, apiPortB, httpPort, httpsPort, redisPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [apiPortA, apiPortB, httpPort, httpsPort, redisPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const adminPassword = randomBytes(12).toString('base64url');
   const redis = await startRedis(redisPort);
-  log(`ok   redis-server (pid ${procs.get('redis').child.pid}) on ${redisPort} with a password; a client without it gets NOAUTH`);
+  log(
+    `ok   redis-server (pid ${procs.get('redis').child.pid}) on ${redisPort} with a password; a client without it gets NOAUTH`,
+  );
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -110,7 +137,9 @@ async function main() {
     DRAIN_DELAY: '2s',
   };
 
-  log(`topology run ${runId}: redis on ${redisPort}, api on ${apiPortA} and ${apiPortB}, nginx on ${httpPort} (http) and ${httpsPort} (https), logs in ${tmp}`);
+  log(
+    `topology run ${runId}: redis on ${redisPort}, api on ${apiPortA} and ${apiPortB}, nginx on ${httpPort} (http) and ${httpsPort} (https), logs in ${tmp}`,
+  );
   await withAdminClient((client) => client.query(`CREATE DATABASE "${databaseName}"`));
 
   // migrate: exactly what the compose `migrate` service runs.
@@ -119,7 +148,10 @@ async function main() {
 
   const apis = { a: apiPortA, b: apiPortB };
   for (const [name, port] of Object.entries(apis)) {
-    procs.start(`api-${name}`, process.execPath, ['dist/server.js'], { cwd: projectDir, env: { ...env, PORT: String(port) } });
+    procs.start(`api-${name}`, process.execPath, ['dist/server.js'], {
+      cwd: projectDir,
+      env: { ...env, PORT: String(port) },
+    });
   }
   if (hasWorker) procs.start('worker', process.execPath, ['dist/worker.js'], { cwd: projectDir, env });
   for (const [name, port] of Object.entries(apis)) {
@@ -132,13 +164,23 @@ async function main() {
 
   const prefix = path.join(tmp, 'nginx');
   const config = writeNginxConfig({ projectDir, prefix, httpPort, httpsPort, upstreams: Object.values(apis) });
-  await procs.run('make-cert', 'sh', [path.join(projectDir, 'nginx/scripts/make-self-signed-cert.sh'), path.join(prefix, 'certs'), 'localhost'], { env });
+  await procs.run(
+    'make-cert',
+    'sh',
+    [path.join(projectDir, 'nginx/scripts/make-self-signed-cert.sh'), path.join(prefix, 'certs'), 'localhost'],
+    { env },
+  );
   const nginxGlobals = `daemon off; pid ${path.join(prefix, 'nginx.pid')};${process.getuid?.() === 0 ? ' user root;' : ''}`;
-  await procs.run('nginx-test', 'nginx', ['-t', '-q', '-p', prefix, '-c', config, '-g', nginxGlobals], { env, outputToFile: true });
+  await procs.run('nginx-test', 'nginx', ['-t', '-q', '-p', prefix, '-c', config, '-g', nginxGlobals], {
+    env,
+    outputToFile: true,
+  });
   procs.start('nginx', 'nginx', ['-p', prefix, '-c', config, '-g', nginxGlobals], { env, outputToFile: true });
   await waitFor('nginx', async () => (await fetch(`http://127.0.0.1:${httpPort}/nginx-health`)).ok, 10_000);
-  log(`ok   started: api-a (pid ${procs.get('api-a').child.pid}), api-b (pid ${procs.get('api-b').child.pid}), ` +
-    `${hasWorker ? `worker (pid ${procs.get('worker').child.pid}), ` : 'no worker (dist/worker.js absent), '}nginx (pid ${procs.get('nginx').child.pid})`);
+  log(
+    `ok   started: api-a (pid ${procs.get('api-a').child.pid}), api-b (pid ${procs.get('api-b').child.pid}), ` +
+      `${hasWorker ? `worker (pid ${procs.get('worker').child.pid}), ` : 'no worker (dist/worker.js absent), '}nginx (pid ${procs.get('nginx').child.pid})`,
+  );
 
   const results = await topologyChecks({
     procs,
@@ -164,7 +206,9 @@ const cleanup = async () => {
     await procs.stop('redis').catch(() => undefined);
     const leftovers = [...procs.procs.entries()].filter(([, p]) => !p.exitInfo).map(([name]) => name);
     if (leftovers.length > 0) log(`FAIL processes still running: ${leftovers.join(', ')}`);
-    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`)).catch((err) => log(`warn: dropping ${databaseName}: ${err.message}`));
+    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`)).catch(
+      (err) => log(`warn: dropping ${databaseName}: ${err.message}`),
+    );
   })();
   return cleanedUp;
 };

@@ -71,7 +71,10 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<App> {
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler,
     // ajvDecimalPlaces: the exact two-decimals rule of money amounts (src/lib/money.ts).
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, strictNumbers: true }, plugins: [ajvDecimalPlaces] },
+    ajv: {
+      customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, strictNumbers: true },
+      plugins: [ajvDecimalPlaces],
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -95,22 +98,43 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<App> {
 
   const { deps } = app;
   await app.register(systemRoutes);
-  await app.register(authRoutes, { prefix: '/api/v1/auth', auth: deps.authService, passwordReset: deps.passwordResetService });
+  await app.register(authRoutes, {
+    prefix: '/api/v1/auth',
+    auth: deps.authService,
+    passwordReset: deps.passwordResetService,
+  });
   await app.register(apiKeysRoutes, { prefix: '/api/v1/users/me/api-keys', apiKeys: deps.apiKeysService });
   await app.register(usersRoutes, { prefix: '/api/v1/users', users: deps.usersService });
   await app.register(itemsExportRoutes, { prefix: '/api/v1/items', exporter: deps.itemsExportService });
   await app.register(itemsRoutes, { prefix: '/api/v1/items', items: deps.itemsService, cache: deps.itemsCache });
-  await app.register(itemsImportRoutes, { prefix: '/api/v1/items', imports: deps.itemsImportService, maxUploadBytes: config.maxUploadBytes });
+  await app.register(itemsImportRoutes, {
+    prefix: '/api/v1/items',
+    imports: deps.itemsImportService,
+    maxUploadBytes: config.maxUploadBytes,
+  });
   await app.register(jobsRoutes, { prefix: '/api/v1/jobs', jobs: deps.jobsService });
   await app.register(reportsRoutes, { prefix: '/api/v1/reports', reports: deps.reportsService });
-  await app.register(queueDashboard, { prefix: '/admin/queues', basePath: '/admin/queues', queues: app.queues, credentials: deps.adminCredentials });
-  await app.register(filesRoutes, { prefix: '/api/v1/files', files: deps.filesService, maxUploadBytes: app.config.maxUploadBytes });
+  await app.register(queueDashboard, {
+    prefix: '/admin/queues',
+    basePath: '/admin/queues',
+    queues: app.queues,
+    credentials: deps.adminCredentials,
+  });
+  await app.register(filesRoutes, {
+    prefix: '/api/v1/files',
+    files: deps.filesService,
+    maxUploadBytes: app.config.maxUploadBytes,
+  });
   await app.register(websocketRoutes, {
     chat: deps.chatService,
     notifications: deps.notificationFeed,
     messageRate: { perSecond: config.wsMessageRate, burst: config.wsMessageBurst },
   });
-  await app.register(eventsRoutes, { prefix: '/api/v1', notifications: deps.notificationFeed, streams: app.realtime.streams });
+  await app.register(eventsRoutes, {
+    prefix: '/api/v1',
+    notifications: deps.notificationFeed,
+    streams: app.realtime.streams,
+  });
 
   return app;
 }

@@ -139,7 +139,8 @@ function read<T>(env: Env, name: string, spec: Spec<T>, problems: string[]): T {
     return undefined as T;
   }
   const value = spec.parse(raw);
-  if (value === undefined) problems.push(`${name}=${JSON.stringify(redactIfSecret(name, raw))} is invalid (${spec.hint})`);
+  if (value === undefined)
+    problems.push(`${name}=${JSON.stringify(redactIfSecret(name, raw))} is invalid (${spec.hint})`);
   return value as T;
 }
 
@@ -151,80 +152,189 @@ export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const r = <T>(name: string, spec: Spec<T>) => read(env, name, spec, problems);
 
-  const nodeEnv = r('NODE_ENV', { parse: oneOf<NodeEnv>('development', 'test', 'production'), default: 'development', hint: 'development, test or production' });
+  const nodeEnv = r('NODE_ENV', {
+    parse: oneOf<NodeEnv>('development', 'test', 'production'),
+    default: 'development',
+    hint: 'development, test or production',
+  });
   const port = r('PORT', { parse: integer(0, 65535), default: '3000', hint: 'a port number' });
   const config: Config = {
     nodeEnv,
     host: r('HOST', { parse: text, default: '0.0.0.0', hint: 'an interface address' }),
     port,
-    publicUrl: r('PUBLIC_URL', { parse: url('http:', 'https:'), default: `http://localhost:${port ?? 3000}`, hint: 'the URL clients use, e.g. https://api.example.com' }),
-    databaseUrl: r('DATABASE_URL', { parse: url('postgres:', 'postgresql:'), hint: 'postgresql://user:password@host:5432/db' }),
-    databasePoolMax: r('DATABASE_POOL_MAX', { parse: integer(1, 200), default: '10', hint: 'connections per process, 1..200' }),
-    exportConcurrency: r('EXPORT_CONCURRENCY', { parse: integer(1, 50), default: '2', hint: 'CSV exports at once per process (their own connections), 1..50' }),
+    publicUrl: r('PUBLIC_URL', {
+      parse: url('http:', 'https:'),
+      default: `http://localhost:${port ?? 3000}`,
+      hint: 'the URL clients use, e.g. https://api.example.com',
+    }),
+    databaseUrl: r('DATABASE_URL', {
+      parse: url('postgres:', 'postgresql:'),
+      hint: 'postgresql://user:password@host:5432/db',
+    }),
+    databasePoolMax: r('DATABASE_POOL_MAX', {
+      parse: integer(1, 200),
+      default: '10',
+      hint: 'connections per process, 1..200',
+    }),
+    exportConcurrency: r('EXPORT_CONCURRENCY', {
+      parse: integer(1, 50),
+      default: '2',
+      hint: 'CSV exports at once per process (their own connections), 1..50',
+    }),
     exportStallTimeout: r('EXPORT_STALL_TIMEOUT', { parse: duration, default: '30s', hint: 'seconds or 30s, 1m' }),
-    redisUrl: r('REDIS_URL', { parse: url('redis:', 'rediss:'), default: 'redis://127.0.0.1:6379', hint: 'redis://host:6379/0' }),
-    redisPrefix: r('REDIS_PREFIX', { parse: (raw) => (/^[\w:.-]{1,64}$/.test(raw) ? raw : undefined), default: 'app:', hint: 'letters, digits, _ : . -' }),
-    jwtSecret: r('JWT_SECRET', { parse: text, default: DEVELOPMENT_JWT_SECRET, hint: `a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters` }),
+    redisUrl: r('REDIS_URL', {
+      parse: url('redis:', 'rediss:'),
+      default: 'redis://127.0.0.1:6379',
+      hint: 'redis://host:6379/0',
+    }),
+    redisPrefix: r('REDIS_PREFIX', {
+      parse: (raw) => (/^[\w:.-]{1,64}$/.test(raw) ? raw : undefined),
+      default: 'app:',
+      hint: 'letters, digits, _ : . -',
+    }),
+    jwtSecret: r('JWT_SECRET', {
+      parse: text,
+      default: DEVELOPMENT_JWT_SECRET,
+      hint: `a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters`,
+    }),
     accessTokenTtl: r('ACCESS_TOKEN_TTL', { parse: duration, default: '15m', hint: 'seconds or 15m, 1h, 7d' }),
     refreshTokenTtl: r('REFRESH_TOKEN_TTL', { parse: duration, default: '7d', hint: 'seconds or 15m, 1h, 7d' }),
     bcryptCost: r('BCRYPT_COST', { parse: integer(4, 15), default: '12', hint: 'bcrypt work factor, 4..15' }),
     uploadDir: r('UPLOAD_DIR', { parse: text, default: './uploads', hint: 'a writable directory' }),
-    maxUploadBytes: r('MAX_UPLOAD_BYTES', { parse: integer(1, 2 ** 40), default: String(50 * 1024 * 1024), hint: 'bytes per uploaded file' }),
+    maxUploadBytes: r('MAX_UPLOAD_BYTES', {
+      parse: integer(1, 2 ** 40),
+      default: String(50 * 1024 * 1024),
+      hint: 'bytes per uploaded file',
+    }),
     allowedUploadTypes: r('ALLOWED_UPLOAD_TYPES', {
       parse: list,
-      default: 'image/png,image/jpeg,image/gif,image/webp,application/pdf,application/zip,text/plain,text/csv,application/json,application/octet-stream',
+      default:
+        'image/png,image/jpeg,image/gif,image/webp,application/pdf,application/zip,text/plain,text/csv,application/json,application/octet-stream',
       hint: 'comma-separated media types',
     }),
-    bodyLimit: r('BODY_LIMIT', { parse: integer(1024, 100 * 1024 * 1024), default: String(1024 * 1024), hint: 'bytes of a JSON or form body' }),
-    headersTimeout: r('HEADERS_TIMEOUT', { parse: duration, default: '10s', hint: 'seconds to receive request headers' }),
-    requestTimeout: r('REQUEST_TIMEOUT', { parse: duration, default: '300s', hint: 'seconds to receive a whole request' }),
-    corsOrigins: r('CORS_ORIGINS', { parse: list, default: 'http://localhost:3000,http://localhost:8080', hint: 'comma-separated origins' }),
-    maxEventLoopDelay: r('MAX_EVENT_LOOP_DELAY', { parse: integer(0, 60_000), default: '1000', hint: 'milliseconds of event-loop lag before answering 503, 0 = never' }),
-    eventLoopSampleInterval: r('EVENT_LOOP_SAMPLE_INTERVAL', { parse: integer(10, 60_000), default: '1000', hint: 'milliseconds between event-loop lag samples, 10..60000' }),
+    bodyLimit: r('BODY_LIMIT', {
+      parse: integer(1024, 100 * 1024 * 1024),
+      default: String(1024 * 1024),
+      hint: 'bytes of a JSON or form body',
+    }),
+    headersTimeout: r('HEADERS_TIMEOUT', {
+      parse: duration,
+      default: '10s',
+      hint: 'seconds to receive request headers',
+    }),
+    requestTimeout: r('REQUEST_TIMEOUT', {
+      parse: duration,
+      default: '300s',
+      hint: 'seconds to receive a whole request',
+    }),
+    corsOrigins: r('CORS_ORIGINS', {
+      parse: list,
+      default: 'http://localhost:3000,http://localhost:8080',
+      hint: 'comma-separated origins',
+    }),
+    maxEventLoopDelay: r('MAX_EVENT_LOOP_DELAY', {
+      parse: integer(0, 60_000),
+      default: '1000',
+      hint: 'milliseconds of event-loop lag before answering 503, 0 = never',
+    }),
+    eventLoopSampleInterval: r('EVENT_LOOP_SAMPLE_INTERVAL', {
+      parse: integer(10, 60_000),
+      default: '1000',
+      hint: 'milliseconds between event-loop lag samples, 10..60000',
+    }),
     trustProxy: r('TRUST_PROXY', { parse: list, default: '', hint: 'comma-separated proxy addresses or CIDRs' }),
     rateLimitMax: r('RATE_LIMIT_MAX', { parse: integer(1, 1_000_000), default: '300', hint: 'requests per window' }),
     rateLimitWindow: r('RATE_LIMIT_WINDOW', { parse: duration, default: '1m', hint: 'seconds or 1m' }),
-    loginRateLimitMax: r('LOGIN_RATE_LIMIT_MAX', { parse: integer(1, 10_000), default: '10', hint: 'login attempts per window' }),
+    loginRateLimitMax: r('LOGIN_RATE_LIMIT_MAX', {
+      parse: integer(1, 10_000),
+      default: '10',
+      hint: 'login attempts per window',
+    }),
     cacheTtl: r('CACHE_TTL', { parse: duration, default: '60s', hint: 'seconds or 1m' }),
-    logLevel: r('LOG_LEVEL', { parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: nodeEnv === 'test' ? 'silent' : 'info', hint: 'a pino level' }),
+    logLevel: r('LOG_LEVEL', {
+      parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+      default: nodeEnv === 'test' ? 'silent' : 'info',
+      hint: 'a pino level',
+    }),
     metricsUsername: r('METRICS_USERNAME', { parse: text, default: 'metrics', hint: 'HTTP Basic user for /metrics' }),
-    metricsPassword: r('METRICS_PASSWORD', { parse: text, default: DEVELOPMENT_METRICS_PASSWORD, hint: 'HTTP Basic password for /metrics' }),
+    metricsPassword: r('METRICS_PASSWORD', {
+      parse: text,
+      default: DEVELOPMENT_METRICS_PASSWORD,
+      hint: 'HTTP Basic password for /metrics',
+    }),
     adminEmail: r('ADMIN_EMAIL', { parse: text, default: 'admin@example.com', hint: 'email of the seeded admin' }),
-    adminPassword: r('ADMIN_PASSWORD', { parse: text, default: DEVELOPMENT_ADMIN_PASSWORD, hint: 'password of the seeded admin' }),
-    smtpUrl: env.SMTP_URL?.trim() ? r('SMTP_URL', { parse: url('smtp:', 'smtps:'), hint: 'smtp://user:pass@host:587' }) : undefined,
-    mailFrom: r('MAIL_FROM', { parse: text, default: 'Fastify Template <no-reply@example.com>', hint: 'sender address' }),
+    adminPassword: r('ADMIN_PASSWORD', {
+      parse: text,
+      default: DEVELOPMENT_ADMIN_PASSWORD,
+      hint: 'password of the seeded admin',
+    }),
+    smtpUrl: env.SMTP_URL?.trim()
+      ? r('SMTP_URL', { parse: url('smtp:', 'smtps:'), hint: 'smtp://user:pass@host:587' })
+      : undefined,
+    mailFrom: r('MAIL_FROM', {
+      parse: text,
+      default: 'Fastify Template <no-reply@example.com>',
+      hint: 'sender address',
+    }),
     jobAttempts: r('JOB_ATTEMPTS', { parse: integer(1, 50), default: '5', hint: 'attempts per background job, 1..50' }),
-    jobBackoffMs: r('JOB_BACKOFF_MS', { parse: integer(1, 3_600_000), default: '2000', hint: 'first retry delay in milliseconds (doubles each retry)' }),
+    jobBackoffMs: r('JOB_BACKOFF_MS', {
+      parse: integer(1, 3_600_000),
+      default: '2000',
+      hint: 'first retry delay in milliseconds (doubles each retry)',
+    }),
     jobLockDuration: r('JOB_LOCK_DURATION', { parse: duration, default: '30s', hint: 'seconds or 30s, 1m' }),
     jobStalledInterval: r('JOB_STALLED_INTERVAL', { parse: duration, default: '30s', hint: 'seconds or 30s, 1m' }),
     drainDelay: r('DRAIN_DELAY', { parse: durationOrZero, default: '0s', hint: 'seconds or 2s; 0 closes at once' }),
-    workerConcurrency: r('WORKER_CONCURRENCY', { parse: integer(1, 100), default: '5', hint: 'jobs per queue at once in one worker process' }),
+    workerConcurrency: r('WORKER_CONCURRENCY', {
+      parse: integer(1, 100),
+      default: '5',
+      hint: 'jobs per queue at once in one worker process',
+    }),
     workerQueues: env.WORKER_QUEUES?.trim()
       ? r('WORKER_QUEUES', {
           parse: (raw) => {
             const names = list(raw) ?? [];
-            return names.length > 0 && names.every((name) => (QUEUE_NAMES as readonly string[]).includes(name)) ? (names as QueueName[]) : undefined;
+            return names.length > 0 && names.every((name) => (QUEUE_NAMES as readonly string[]).includes(name))
+              ? (names as QueueName[])
+              : undefined;
           },
           hint: `comma-separated queues among ${QUEUE_NAMES.join(', ')}`,
         })
       : undefined,
-    wsMaxPayload: r('WS_MAX_PAYLOAD', { parse: integer(1024, 16 * 1024 * 1024), default: String(64 * 1024), hint: 'bytes per WebSocket frame' }),
+    wsMaxPayload: r('WS_MAX_PAYLOAD', {
+      parse: integer(1024, 16 * 1024 * 1024),
+      default: String(64 * 1024),
+      hint: 'bytes per WebSocket frame',
+    }),
     wsHeartbeatInterval: r('WS_HEARTBEAT_INTERVAL', { parse: duration, default: '30s', hint: 'seconds or 30s, 1m' }),
-    wsMessageRate: r('WS_MESSAGE_RATE', { parse: integer(1, 100_000), default: '10', hint: 'chat messages per second per connection' }),
-    wsMessageBurst: r('WS_MESSAGE_BURST', { parse: integer(1, 100_000), default: '20', hint: 'chat messages in one burst per connection' }),
+    wsMessageRate: r('WS_MESSAGE_RATE', {
+      parse: integer(1, 100_000),
+      default: '10',
+      hint: 'chat messages per second per connection',
+    }),
+    wsMessageBurst: r('WS_MESSAGE_BURST', {
+      parse: integer(1, 100_000),
+      default: '20',
+      hint: 'chat messages in one burst per connection',
+    }),
     sseHeartbeatInterval: r('SSE_HEARTBEAT_INTERVAL', { parse: duration, default: '15s', hint: 'seconds or 15s, 1m' }),
   };
 
   if (nodeEnv === 'production') {
     if (config.jwtSecret === DEVELOPMENT_JWT_SECRET || (config.jwtSecret ?? '').length < MIN_PRODUCTION_SECRET_LENGTH) {
-      problems.push(`JWT_SECRET must be set to a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`);
+      problems.push(
+        `JWT_SECRET must be set to a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
+      );
     }
-    if (config.metricsPassword === DEVELOPMENT_METRICS_PASSWORD) problems.push('METRICS_PASSWORD must be changed in production');
+    if (config.metricsPassword === DEVELOPMENT_METRICS_PASSWORD)
+      problems.push('METRICS_PASSWORD must be changed in production');
     // The seed creates an ADMIN with this password: the published default would be a known admin login.
-    if (config.adminPassword === DEVELOPMENT_ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD must be changed in production');
+    if (config.adminPassword === DEVELOPMENT_ADMIN_PASSWORD)
+      problems.push('ADMIN_PASSWORD must be changed in production');
     // The CORS plugin sends credentials: true, so `*` would reflect every origin as allowed with
     // credentials: any site could call the API from its visitors' browsers.
-    if (config.corsOrigins?.includes('*')) problems.push('CORS_ORIGINS=* is refused in production: list the origins of your front-ends');
+    if (config.corsOrigins?.includes('*'))
+      problems.push('CORS_ORIGINS=* is refused in production: list the origins of your front-ends');
   }
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);

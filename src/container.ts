@@ -134,7 +134,9 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
     },
     get itemsRepository() {
       // The top-level repository also gets the pool, for the list's SQL (not the transactional ones).
-      return get('itemsRepository', () => (overrides.makeItemsRepository ? deps.makeItemsRepository(prisma) : new ItemsRepository(prisma, app.pg)));
+      return get('itemsRepository', () =>
+        overrides.makeItemsRepository ? deps.makeItemsRepository(prisma) : new ItemsRepository(prisma, app.pg),
+      );
     },
     get passwordHasher() {
       return get('passwordHasher', () => new PasswordHasher(config.bcryptCost));
@@ -167,7 +169,11 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
       return get('mailSealer', () => new MailSealer(config.jwtSecret));
     },
     get mailDelivery() {
-      return get('mailDelivery', () => (config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new LogMailer(app.log, config.nodeEnv === 'development')));
+      return get('mailDelivery', () =>
+        config.smtpUrl
+          ? new SmtpMailer(config.smtpUrl, config.mailFrom)
+          : new LogMailer(app.log, config.nodeEnv === 'development'),
+      );
     },
     get sentEmailsRepository() {
       return get('sentEmailsRepository', () => new SentEmailsRepository(prisma));
@@ -184,11 +190,20 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
     get itemsImportService() {
       return get(
         'itemsImportService',
-        () => new ItemsImportService({ storage: deps.storage, files: deps.filesRepository, queues: deps.jobQueues, maxUploadBytes: config.maxUploadBytes }),
+        () =>
+          new ItemsImportService({
+            storage: deps.storage,
+            files: deps.filesRepository,
+            queues: deps.jobQueues,
+            maxUploadBytes: config.maxUploadBytes,
+          }),
       );
     },
     get itemsImportProcessor() {
-      return get('itemsImportProcessor', () => new ItemsImportProcessor({ storage: deps.storage, repository: deps.itemsImportRepository }));
+      return get(
+        'itemsImportProcessor',
+        () => new ItemsImportProcessor({ storage: deps.storage, repository: deps.itemsImportRepository }),
+      );
     },
     get reportsRepository() {
       return get('reportsRepository', () => new ReportsRepository(prisma));
@@ -197,16 +212,30 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
       return get('reportsService', () => new ReportsService(deps.jobQueues));
     },
     get itemsReportProcessor() {
-      return get('itemsReportProcessor', () => new ItemsReportProcessor({ storage: deps.storage, files: deps.filesRepository, reports: deps.reportsRepository }));
+      return get(
+        'itemsReportProcessor',
+        () =>
+          new ItemsReportProcessor({
+            storage: deps.storage,
+            files: deps.filesRepository,
+            reports: deps.reportsRepository,
+          }),
+      );
     },
     get auditLogRepository() {
       return get('auditLogRepository', () => new AuditLogRepository(prisma));
     },
     get adminCredentials() {
-      return get('adminCredentials', () => new AdminCredentials(deps.usersRepository, deps.passwordHasher, deps.refreshTokensRepository));
+      return get(
+        'adminCredentials',
+        () => new AdminCredentials(deps.usersRepository, deps.passwordHasher, deps.refreshTokensRepository),
+      );
     },
     get itemsCache() {
-      return get('itemsCache', () => new EntityCache({ redis, namespace: 'items', ttlSeconds: config.cacheTtl, log: app.log }));
+      return get(
+        'itemsCache',
+        () => new EntityCache({ redis, namespace: 'items', ttlSeconds: config.cacheTtl, log: app.log }),
+      );
     },
     get passwordResetRepository() {
       return get('passwordResetRepository', () => new PasswordResetRepository(prisma));
@@ -281,7 +310,11 @@ export function buildDependencies(app: FastifyInstance, overrides: DependencyOve
       // Exports stream on their own small pool, bounded in number and cut when their client stalls.
       return get(
         'itemsExportService',
-        () => new ItemsExportService(new ItemsExportRepository(app.pgExport), { maxConcurrent: config.exportConcurrency, stallTimeoutMs: config.exportStallTimeout * 1000 }),
+        () =>
+          new ItemsExportService(new ItemsExportRepository(app.pgExport), {
+            maxConcurrent: config.exportConcurrency,
+            stallTimeoutMs: config.exportStallTimeout * 1000,
+          }),
       );
     },
     get filesRepository() {

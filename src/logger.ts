@@ -67,7 +67,14 @@ function decodedNames(name: string): string[] {
 }
 
 function isSecretParameter(name: string): boolean {
-  return decodedNames(name).some((candidate) => SECRET_QUERY_PARAMETERS.has(candidate.trim().toLowerCase().replace(/\[[^\]]*\]$/, '')));
+  return decodedNames(name).some((candidate) =>
+    SECRET_QUERY_PARAMETERS.has(
+      candidate
+        .trim()
+        .toLowerCase()
+        .replace(/\[[^\]]*\]$/, ''),
+    ),
+  );
 }
 
 /**
@@ -91,7 +98,11 @@ function redactPart(pair: string): string {
 export function redactUrl(url: string): string {
   const start = url.indexOf('?');
   if (start === -1) return url;
-  return `${url.slice(0, start + 1)}${url.slice(start + 1).split('&').map(redactPart).join('&')}`;
+  return `${url.slice(0, start + 1)}${url
+    .slice(start + 1)
+    .split('&')
+    .map(redactPart)
+    .join('&')}`;
 }
 
 export function loggerOptions(config: Pick<Config, 'logLevel' | 'nodeEnv'>): LoggerOptions {
@@ -101,7 +112,14 @@ export function loggerOptions(config: Pick<Config, 'logLevel' | 'nodeEnv'>): Log
     serializers: {
       // Fastify's request serializer, with credentials removed from the URL.
       // Anything may be logged under `req`, not only a FastifyRequest: read it defensively.
-      req: (request: { method?: string; url?: unknown; headers?: Record<string, unknown>; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+      req: (request: {
+        method?: string;
+        url?: unknown;
+        headers?: Record<string, unknown>;
+        host?: string;
+        ip?: string;
+        socket?: { remotePort?: number };
+      }) => ({
         method: request.method,
         url: typeof request.url === 'string' ? redactUrl(request.url) : undefined,
         version: request.headers?.['accept-version'],
@@ -121,7 +139,10 @@ export function loggerOptions(config: Pick<Config, 'logLevel' | 'nodeEnv'>): Log
  * and no line can be lost in a buffer when the process dies. (Batching lines, 4 KB per write,
  * measured no better.) As with any synchronous log, a stdout that stops reading stalls the process.
  */
-export function loggerSetup(config: Pick<Config, 'logLevel' | 'nodeEnv'>, stream?: { write(line: string): void }): LoggerOptions & { stream?: { write(line: string): void } } {
+export function loggerSetup(
+  config: Pick<Config, 'logLevel' | 'nodeEnv'>,
+  stream?: { write(line: string): void },
+): LoggerOptions & { stream?: { write(line: string): void } } {
   const options = loggerOptions(config);
   if (stream) return { ...options, stream };
   if (config.logLevel === 'silent') return options;
@@ -154,7 +175,8 @@ export function developmentFormat(options: { colorize?: boolean } = {}): (line: 
       // "incoming request" (debug, and WebSocket upgrades) has no response yet.
       if (typeof res?.statusCode !== 'number') return `${message}: ${req.method} ${req.url}`;
       const status = res.statusCode;
-      const paint = status >= 500 ? colors.red : status >= 400 ? colors.yellow : status >= 300 ? colors.cyan : colors.green;
+      const paint =
+        status >= 500 ? colors.red : status >= 400 ? colors.yellow : status >= 300 ? colors.cyan : colors.green;
       const time = typeof log.responseTime === 'number' ? ` ${log.responseTime.toFixed(1)} ms` : '';
       return `${req.method} ${req.url} ${paint(String(status))}${time}`;
     },
@@ -184,12 +206,21 @@ export class AccessLogController extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
-    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    if (error)
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
     else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
 
-const LEVEL_VALUES: Record<Config['logLevel'], number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+const LEVEL_VALUES: Record<Config['logLevel'], number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Infinity,
+};
 
 /**
  * A route's log level that is at least `level` and never louder than the configured one:

@@ -35,18 +35,21 @@ async function main() {
   let stopSignal: NodeJS.Signals | undefined;
   // close-with-grace handles errors and the rarer signals; SIGINT and SIGTERM, which arrive
   // twice on Ctrl-C under a watcher, are read by handleStopSignals below.
-  const shutdown = closeWithGrace({ delay: drainDelayMs + SHUTDOWN_GRACE_MS, skip: ['SIGINT', 'SIGTERM'] }, async ({ err }) => {
-    signals.stopping();
-    if (err) app.log.error({ err }, 'shutting down after an error');
-    else app.log.info({ signal: stopSignal, drainDelayMs }, 'shutting down');
-    // After a crash there is nothing to protect by waiting.
-    if (!err && drainDelayMs > 0) {
-      app.startDraining();
-      await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
-    }
-    await app.close();
-    app.log.info('stopped');
-  });
+  const shutdown = closeWithGrace(
+    { delay: drainDelayMs + SHUTDOWN_GRACE_MS, skip: ['SIGINT', 'SIGTERM'] },
+    async ({ err }) => {
+      signals.stopping();
+      if (err) app.log.error({ err }, 'shutting down after an error');
+      else app.log.info({ signal: stopSignal, drainDelayMs }, 'shutting down');
+      // After a crash there is nothing to protect by waiting.
+      if (!err && drainDelayMs > 0) {
+        app.startDraining();
+        await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+      }
+      await app.close();
+      app.log.info('stopped');
+    },
+  );
   const signals = handleStopSignals({
     stop(signal) {
       stopSignal = signal;

@@ -41,7 +41,11 @@ describe('dependency overrides and the request-scoped transaction', () => {
     expect(replaced.statusCode).toBe(500);
 
     const after = (await app.inject({ method: 'GET', url: `/api/v1/items/${id}` })).json();
-    expect(after).toMatchObject({ name: 'Original', price: 10, images: [{ url: 'https://img.example.com/o.png', name: 'orig' }] });
+    expect(after).toMatchObject({
+      name: 'Original',
+      price: 10,
+      images: [{ url: 'https://img.example.com/o.png', name: 'orig' }],
+    });
   });
 });
 

@@ -3,15 +3,32 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_ADMIN_PASSWORD, DEVELOPMENT_JWT_SECRET, loadConfig, loadDotenv } from '../src/config.js';
+import {
+  ConfigError,
+  DEVELOPMENT_ADMIN_PASSWORD,
+  DEVELOPMENT_JWT_SECRET,
+  loadConfig,
+  loadDotenv,
+} from '../src/config.js';
 
 const base = { DATABASE_URL: 'postgresql://u:p@localhost:5432/db' };
 const productionSecrets = { METRICS_PASSWORD: 'x'.repeat(20), ADMIN_PASSWORD: 'y'.repeat(20) };
 
 describe('loadConfig', () => {
   it('applies defaults and parses durations', () => {
-    const config = loadConfig({ ...base, ACCESS_TOKEN_TTL: '15m', REFRESH_TOKEN_TTL: '7d', CORS_ORIGINS: 'https://a.example, https://b.example' });
-    expect(config).toMatchObject({ nodeEnv: 'development', port: 3000, accessTokenTtl: 900, refreshTokenTtl: 604800, corsOrigins: ['https://a.example', 'https://b.example'] });
+    const config = loadConfig({
+      ...base,
+      ACCESS_TOKEN_TTL: '15m',
+      REFRESH_TOKEN_TTL: '7d',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+    });
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      accessTokenTtl: 900,
+      refreshTokenTtl: 604800,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -33,18 +50,30 @@ describe('loadConfig', () => {
   });
 
   it('refuses the default or a short JWT secret in production', () => {
-    expect(() => loadConfig({ ...base, NODE_ENV: 'production', ...productionSecrets })).toThrowError(/JWT_SECRET must be set/);
-    expect(() => loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'short', ...productionSecrets })).toThrowError(/JWT_SECRET/);
-    expect(() => loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET, ...productionSecrets })).toThrowError(/JWT_SECRET/);
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', ...productionSecrets })).toThrowError(
+      /JWT_SECRET must be set/,
+    );
+    expect(() =>
+      loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'short', ...productionSecrets }),
+    ).toThrowError(/JWT_SECRET/);
+    expect(() =>
+      loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET, ...productionSecrets }),
+    ).toThrowError(/JWT_SECRET/);
     const ok = loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40), ...productionSecrets });
     expect(ok.nodeEnv).toBe('production');
   });
 
   it('refuses the default ADMIN_PASSWORD in production, as it does METRICS_PASSWORD', () => {
     const production = { ...base, NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40) };
-    expect(() => loadConfig({ ...production, METRICS_PASSWORD: 'x'.repeat(20) })).toThrowError(/ADMIN_PASSWORD must be changed in production/);
-    expect(() => loadConfig({ ...production, METRICS_PASSWORD: 'x'.repeat(20), ADMIN_PASSWORD: DEVELOPMENT_ADMIN_PASSWORD })).toThrowError(/ADMIN_PASSWORD/);
-    expect(() => loadConfig({ ...production, ADMIN_PASSWORD: 'y'.repeat(20) })).toThrowError(/METRICS_PASSWORD must be changed in production/);
+    expect(() => loadConfig({ ...production, METRICS_PASSWORD: 'x'.repeat(20) })).toThrowError(
+      /ADMIN_PASSWORD must be changed in production/,
+    );
+    expect(() =>
+      loadConfig({ ...production, METRICS_PASSWORD: 'x'.repeat(20), ADMIN_PASSWORD: DEVELOPMENT_ADMIN_PASSWORD }),
+    ).toThrowError(/ADMIN_PASSWORD/);
+    expect(() => loadConfig({ ...production, ADMIN_PASSWORD: 'y'.repeat(20) })).toThrowError(
+      /METRICS_PASSWORD must be changed in production/,
+    );
     expect(loadConfig({ ...production, ...productionSecrets }).adminPassword).toBe(productionSecrets.ADMIN_PASSWORD);
     // Development and tests keep the documented default, so `npm run db:seed` works out of the box.
     expect(loadConfig(base).adminPassword).toBe(DEVELOPMENT_ADMIN_PASSWORD);
@@ -52,15 +81,24 @@ describe('loadConfig', () => {
 
   it('refuses CORS_ORIGINS=* in production: with credentials it would admit every origin', () => {
     const production = { ...base, NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40), ...productionSecrets };
-    expect(() => loadConfig({ ...production, CORS_ORIGINS: '*' })).toThrowError(/CORS_ORIGINS=\* is refused in production/);
-    expect(() => loadConfig({ ...production, CORS_ORIGINS: 'https://app.example.com, *' })).toThrowError(/CORS_ORIGINS/);
-    expect(loadConfig({ ...production, CORS_ORIGINS: 'https://app.example.com' }).corsOrigins).toEqual(['https://app.example.com']);
+    expect(() => loadConfig({ ...production, CORS_ORIGINS: '*' })).toThrowError(
+      /CORS_ORIGINS=\* is refused in production/,
+    );
+    expect(() => loadConfig({ ...production, CORS_ORIGINS: 'https://app.example.com, *' })).toThrowError(
+      /CORS_ORIGINS/,
+    );
+    expect(loadConfig({ ...production, CORS_ORIGINS: 'https://app.example.com' }).corsOrigins).toEqual([
+      'https://app.example.com',
+    ]);
     expect(loadConfig({ ...base, CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
   });
 
   it('reads the load-shedding thresholds, in milliseconds', () => {
     expect(loadConfig(base)).toMatchObject({ maxEventLoopDelay: 1000, eventLoopSampleInterval: 1000 });
-    expect(loadConfig({ ...base, MAX_EVENT_LOOP_DELAY: '250', EVENT_LOOP_SAMPLE_INTERVAL: '50' })).toMatchObject({ maxEventLoopDelay: 250, eventLoopSampleInterval: 50 });
+    expect(loadConfig({ ...base, MAX_EVENT_LOOP_DELAY: '250', EVENT_LOOP_SAMPLE_INTERVAL: '50' })).toMatchObject({
+      maxEventLoopDelay: 250,
+      eventLoopSampleInterval: 50,
+    });
     expect(loadConfig({ ...base, MAX_EVENT_LOOP_DELAY: '0' }).maxEventLoopDelay).toBe(0);
     expect(() => loadConfig({ ...base, MAX_EVENT_LOOP_DELAY: '1s', EVENT_LOOP_SAMPLE_INTERVAL: '5' })).toThrowError(
       /MAX_EVENT_LOOP_DELAY="1s" is invalid.*EVENT_LOOP_SAMPLE_INTERVAL="5" is invalid/,

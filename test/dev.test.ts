@@ -11,7 +11,9 @@ const run = promisify(execFile);
 async function preflight(env: Record<string, string>) {
   const started = performance.now();
   try {
-    const { stdout } = await run(process.execPath, ['scripts/dev-preflight.mjs'], { env: { PATH: process.env.PATH ?? '', ...env } });
+    const { stdout } = await run(process.execPath, ['scripts/dev-preflight.mjs'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     return { code: 0, output: stdout, ms: performance.now() - started };
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string };
@@ -91,8 +93,16 @@ describe('npm run dev (scripts/dev.mjs)', () => {
   function startDev(env: Record<string, string>) {
     const { FORCE_COLOR: _color, ...inherited } = process.env;
     // Its own process group, as a terminal's foreground job has: Ctrl-C signals all of it.
-    const child = spawn(process.execPath, ['scripts/dev.mjs'], { env: { ...inherited, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const dev = { child, output: '', exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
+    const child = spawn(process.execPath, ['scripts/dev.mjs'], {
+      env: { ...inherited, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const dev = {
+      child,
+      output: '',
+      exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))),
+    };
     child.stdout.on('data', (chunk) => (dev.output += chunk));
     child.stderr.on('data', (chunk) => (dev.output += chunk));
     return dev;
@@ -111,7 +121,9 @@ describe('npm run dev (scripts/dev.mjs)', () => {
 
   it('runs the api and the worker (in watch mode), and Ctrl-C stops both gracefully', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const dev = startDev(testEnv({ NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }));
+    const dev = startDev(
+      testEnv({ NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }),
+    );
     try {
       await vi.waitFor(
         async () => {
@@ -122,7 +134,11 @@ describe('npm run dev (scripts/dev.mjs)', () => {
         { timeout: 45_000, interval: 250 },
       );
       expect(dev.output).toMatch(/preflight: PostgreSQL answers/);
-      expect(dev.output).toMatch(new RegExp(`\\[api\\] +.*api ready: http://127\\.0\\.0\\.1:${port} \\(API docs: http://127\\.0\\.0\\.1:${port}/docs\\)`));
+      expect(dev.output).toMatch(
+        new RegExp(
+          `\\[api\\] +.*api ready: http://127\\.0\\.0\\.1:${port} \\(API docs: http://127\\.0\\.0\\.1:${port}/docs\\)`,
+        ),
+      );
       expect(dev.output).not.toMatch(/Failed running/);
 
       process.kill(-dev.child.pid!, 'SIGINT');

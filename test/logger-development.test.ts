@@ -32,8 +32,12 @@ async function shown(options: InjectOptions): Promise<string[]> {
 
 describe('development log format', () => {
   it('shows a request as one line: method, URL, status, time', async () => {
-    expect(await shown({ method: 'GET', url: '/api/v1/items?limit=1' })).toEqual([expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: GET \/api\/v1\/items\?limit=1 200 \d+\.\d ms$/)]);
-    expect(await shown({ method: 'GET', url: '/api/v1/nowhere' })).toEqual([expect.stringMatching(/INFO: GET \/api\/v1\/nowhere 404 \d+\.\d ms$/)]);
+    expect(await shown({ method: 'GET', url: '/api/v1/items?limit=1' })).toEqual([
+      expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: GET \/api\/v1\/items\?limit=1 200 \d+\.\d ms$/),
+    ]);
+    expect(await shown({ method: 'GET', url: '/api/v1/nowhere' })).toEqual([
+      expect.stringMatching(/INFO: GET \/api\/v1\/nowhere 404 \d+\.\d ms$/),
+    ]);
   });
 
   it('adds the reason of a refused request on a line of its own', async () => {
@@ -52,13 +56,26 @@ describe('development log format', () => {
 
   it('shows a secret in a URL as redacted, as in production', async () => {
     const user = await createUser(app);
-    const shownLines = await shown({ method: 'GET', url: `/api/v1/users/me?token=${user.accessToken}`, headers: user.headers });
+    const shownLines = await shown({
+      method: 'GET',
+      url: `/api/v1/users/me?token=${user.accessToken}`,
+      headers: user.headers,
+    });
     expect(shownLines).toEqual([expect.stringMatching(/GET \/api\/v1\/users\/me\?token=\[redacted\] 200 /)]);
     expect(shownLines.join('\n')).not.toContain(user.accessToken);
   });
 
   it('prints other messages with their fields inline', () => {
-    const line = JSON.stringify({ level: 30, time: Date.now(), pid: 1, hostname: 'h', process: 'worker', msg: 'worker started', queues: 'all', concurrency: 5 });
+    const line = JSON.stringify({
+      level: 30,
+      time: Date.now(),
+      pid: 1,
+      hostname: 'h',
+      process: 'worker',
+      msg: 'worker started',
+      queues: 'all',
+      concurrency: 5,
+    });
     expect(format(line)).toMatch(/^\[[\d:.]+\] INFO: worker started \{"queues":"all","concurrency":5\}\n$/);
   });
 });

@@ -31,12 +31,19 @@ afterAll(async () => {
 /** The seed with the run's database, `env` on top, and without any ADMIN_PASSWORD unless given. */
 async function seed(env: Record<string, string>) {
   const { ADMIN_PASSWORD: _inherited, ...inherited } = process.env;
-  const { stdout } = await execute(process.execPath, ['--import', tsx, seedScript], { cwd: folder, env: { ...inherited, ...testEnv(env) } });
+  const { stdout } = await execute(process.execPath, ['--import', tsx, seedScript], {
+    cwd: folder,
+    env: { ...inherited, ...testEnv(env) },
+  });
   return stdout;
 }
 
 async function logsIn(email: string, password: string) {
-  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/token',
+    payload: { username: email, password },
+  });
   return response.statusCode === 200;
 }
 
@@ -44,7 +51,9 @@ describe('npm run db:seed output', () => {
   it('prints the local default password it used, with the email and where to log in', async () => {
     const email = uniqueEmail('seed-default');
     const output = await seed({ ADMIN_EMAIL: email, PUBLIC_URL: 'http://localhost:3000' });
-    expect(output).toContain(`created admin ${email} with the local development password "${DEVELOPMENT_ADMIN_PASSWORD}" (ADMIN_PASSWORD unset`);
+    expect(output).toContain(
+      `created admin ${email} with the local development password "${DEVELOPMENT_ADMIN_PASSWORD}" (ADMIN_PASSWORD unset`,
+    );
     expect(output).toContain('log in at http://localhost:3000/docs');
     expect(await logsIn(email, DEVELOPMENT_ADMIN_PASSWORD)).toBe(true);
 
@@ -58,7 +67,9 @@ describe('npm run db:seed output', () => {
     const email = uniqueEmail('seed-secret');
     const password = 'a-real-secret-0123456789';
     const output = await seed({ ADMIN_EMAIL: email, ADMIN_PASSWORD: password });
-    expect(output).toContain(`created admin ${email}; its password is the ADMIN_PASSWORD environment variable (not shown)`);
+    expect(output).toContain(
+      `created admin ${email}; its password is the ADMIN_PASSWORD environment variable (not shown)`,
+    );
     expect(output).not.toContain(password);
     expect(await logsIn(email, password)).toBe(true);
   }, 60_000);

@@ -25,7 +25,11 @@ describe('npm run db:seed', () => {
     const items = await app.prisma.item.count({ where: { ownerId: admins[0]!.id } });
     expect(items).toBe(3 + 25);
 
-    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password: 'seeded-password-1' } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: email, password: 'seeded-password-1' },
+    });
     expect(login.statusCode, login.body).toBe(200);
     expect(login.json().access_token).toBeTruthy();
   }, 60_000);

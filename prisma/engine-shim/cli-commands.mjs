@@ -59,7 +59,10 @@ export async function createDatabase(conn) {
 
 export function requireUrl(datasource) {
   if (!datasource?.url) {
-    throw new ShimError(undefined, 'No database URL was given to the schema engine shim (`--datasource` without `url`).');
+    throw new ShimError(
+      undefined,
+      'No database URL was given to the schema engine shim (`--datasource` without `url`).',
+    );
   }
   return datasource.url;
 }

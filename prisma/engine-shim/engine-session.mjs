@@ -36,10 +36,14 @@ export async function runEngineSession({ datamodels, datasource }, log) {
   // Relative certificate paths (sslcert=...) are resolved next to the schema, as Prisma does.
   const baseDir = datamodels.length ? path.dirname(datamodels[0]) : process.cwd();
   const main = datasource?.url ? parseConnectionUrl(datasource.url, { baseDir }) : undefined;
-  const shadow = datasource?.shadowDatabaseUrl ? parseConnectionUrl(datasource.shadowDatabaseUrl, { baseDir }) : undefined;
+  const shadow = datasource?.shadowDatabaseUrl
+    ? parseConnectionUrl(datasource.shadowDatabaseUrl, { baseDir })
+    : undefined;
   for (const conn of [main, shadow]) {
     if (conn?.unknownParams.length) {
-      log(logLine('WARN', `schema engine shim: ignoring unsupported URL parameter(s): ${conn.unknownParams.join(', ')}`));
+      log(
+        logLine('WARN', `schema engine shim: ignoring unsupported URL parameter(s): ${conn.unknownParams.join(', ')}`),
+      );
     }
   }
 

@@ -47,7 +47,11 @@ export function knownConnectionError(err, { host, port, user, database }) {
     );
   switch (err.code) {
     case '3D000':
-      return new ShimError('P1003', `Database \`${database}\` does not exist on the database server at \`${at}\`.`, meta);
+      return new ShimError(
+        'P1003',
+        `Database \`${database}\` does not exist on the database server at \`${at}\`.`,
+        meta,
+      );
     case '28P01':
       return authenticationFailed();
     case '28000':
@@ -55,20 +59,31 @@ export function knownConnectionError(err, { host, port, user, database }) {
       // "role ... does not exist" is a credentials problem, like a wrong password; the rest
       // (pg_hba.conf rejection, no CONNECT privilege) is a denied access.
       if (/role .* does not exist/.test(String(err.message))) return authenticationFailed();
-      return new ShimError('P1010', `User \`${user}\` was denied access on the database \`${database}\` (${err.message}).`, meta);
+      return new ShimError(
+        'P1010',
+        `User \`${user}\` was denied access on the database \`${database}\` (${err.message}).`,
+        meta,
+      );
     case '53300':
       return new ShimError('P1001', `Can't reach database server at \`${at}\`: ${err.message}`, meta);
     default:
       break;
   }
-  if (SOCKET_UNREACHABLE.has(err.code) || /timeout|timed out|Connection terminated unexpectedly/i.test(String(err.message))) {
+  if (
+    SOCKET_UNREACHABLE.has(err.code) ||
+    /timeout|timed out|Connection terminated unexpectedly/i.test(String(err.message))
+  ) {
     return new ShimError(
       'P1001',
       `Can't reach database server at \`${at}\`\n\nPlease make sure your database server is running at \`${at}\`.`,
       meta,
     );
   }
-  if (/SSL|TLS|certificate|self[- ]signed/i.test(String(err.message)) || String(err.code).startsWith('ERR_TLS') || /CERT|SELF_SIGNED/.test(String(err.code))) {
+  if (
+    /SSL|TLS|certificate|self[- ]signed/i.test(String(err.message)) ||
+    String(err.code).startsWith('ERR_TLS') ||
+    /CERT|SELF_SIGNED/.test(String(err.code))
+  ) {
     return new ShimError('P1011', `Error opening a TLS connection: ${err.message}`, meta);
   }
   return undefined;

@@ -167,8 +167,7 @@ async function openTemporaryShadow(main) {
  * drops and recreates the URL's schema when the engine connects and again when it is done.
  */
 async function openConfiguredShadow(main, shadow) {
-  const sameDatabase =
-    shadow.host === main.host && shadow.port === main.port && shadow.database === main.database;
+  const sameDatabase = shadow.host === main.host && shadow.port === main.port && shadow.database === main.database;
   if (sameDatabase && (shadow.schema ?? 'public') === (main.schema ?? 'public')) {
     throw new ShimError(
       undefined,

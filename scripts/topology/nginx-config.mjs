@@ -44,7 +44,12 @@ function adaptServers(text, { listen80 = '80', listen443 = '443', version } = {}
   let servers = replaceOrThrow(text, 'listen 80 default_server;', `listen ${listen80} default_server;`, file);
   servers = replaceOrThrow(servers, 'listen 443 ssl default_server;', `listen ${listen443} ssl default_server;`, file);
   if (!nginxKnowsHttp2Directive(version)) {
-    servers = replaceOrThrow(servers, `listen ${listen443} ssl default_server;`, `listen ${listen443} ssl http2 default_server;`, file);
+    servers = replaceOrThrow(
+      servers,
+      `listen ${listen443} ssl default_server;`,
+      `listen ${listen443} ssl http2 default_server;`,
+      file,
+    );
     servers = replaceOrThrow(servers, '  http2 on;\n', '', file);
   }
   return servers;
@@ -52,7 +57,8 @@ function adaptServers(text, { listen80 = '80', listen443 = '443', version } = {}
 
 function copyConfig(projectDir, prefix) {
   const source = path.join(projectDir, 'nginx');
-  for (const entry of ['nginx.conf', 'conf.d', 'snippets']) cpSync(path.join(source, entry), path.join(prefix, entry), { recursive: true });
+  for (const entry of ['nginx.conf', 'conf.d', 'snippets'])
+    cpSync(path.join(source, entry), path.join(prefix, entry), { recursive: true });
   const mimeTypes = ['/etc/nginx/mime.types', '/usr/share/nginx/mime.types'].find((file) => existsSync(file));
   if (!mimeTypes) throw new Error('mime.types of the installed nginx not found');
   cpSync(mimeTypes, path.join(prefix, 'mime.types'));
@@ -84,7 +90,13 @@ export function writeNginxConfig({ projectDir, prefix, httpPort, httpsPort, upst
   );
 
   const serversFile = path.join(prefix, 'conf.d', 'api.conf');
-  writeFileSync(serversFile, adaptServers(readFileSync(serversFile, 'utf8'), { listen80: `127.0.0.1:${httpPort}`, listen443: `127.0.0.1:${httpsPort}` }));
+  writeFileSync(
+    serversFile,
+    adaptServers(readFileSync(serversFile, 'utf8'), {
+      listen80: `127.0.0.1:${httpPort}`,
+      listen443: `127.0.0.1:${httpsPort}`,
+    }),
+  );
   return path.join(prefix, 'nginx.conf');
 }
 
@@ -105,5 +117,9 @@ export function writeComposeNginxConfig({ projectDir, prefix }) {
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--compose') {
   const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   const { adapted, version } = writeComposeNginxConfig({ projectDir, prefix: path.resolve(process.argv[3]) });
-  console.log(adapted ? `nginx ${version} predates \`http2 on;\` (1.25.1): tested with \`listen 443 ssl http2\` instead, the only change` : `nginx ${version}: the compose configuration unchanged`);
+  console.log(
+    adapted
+      ? `nginx ${version} predates \`http2 on;\` (1.25.1): tested with \`listen 443 ssl http2\` instead, the only change`
+      : `nginx ${version}: the compose configuration unchanged`,
+  );
 }

@@ -97,7 +97,8 @@ export class ProcessGroup {
     const proc = this.start(name, command, args, options);
     const { code, signal } = await proc.exited;
     if (code !== 0) {
-      const output = proc.lines.length > 0 ? proc.lines : readFileSync(path.join(this.logDir, `${name}.log`), 'utf8').split('\n');
+      const output =
+        proc.lines.length > 0 ? proc.lines : readFileSync(path.join(this.logDir, `${name}.log`), 'utf8').split('\n');
       throw new Error(`${name} failed (code ${code}, signal ${signal}):\n${output.slice(-30).join('\n')}`);
     }
     return proc.lines;

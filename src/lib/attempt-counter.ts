@@ -71,12 +71,20 @@ export class AttemptCounter {
   }
 
   async take(key: string): Promise<AttemptVerdict> {
-    const [allowed, ttl] = await this.redis.attemptTake(this.options.keyPrefix + key, this.options.max, this.options.windowMs);
+    const [allowed, ttl] = await this.redis.attemptTake(
+      this.options.keyPrefix + key,
+      this.options.max,
+      this.options.windowMs,
+    );
     return { allowed: allowed === 1, resetMs: ttl };
   }
 
   async peek(key: string): Promise<AttemptVerdict> {
-    const [allowed, ttl] = await this.redis.attemptPeek(this.options.keyPrefix + key, this.options.max, this.options.windowMs);
+    const [allowed, ttl] = await this.redis.attemptPeek(
+      this.options.keyPrefix + key,
+      this.options.max,
+      this.options.windowMs,
+    );
     return { allowed: allowed === 1, resetMs: ttl };
   }
 

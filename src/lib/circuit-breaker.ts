@@ -89,7 +89,10 @@ export class CircuitBreaker {
  * A breaker for calls on one Redis client: a client that reconnected (ioredis' `ready`, after
  * its own ready check) is a better signal than the cool-down, so the next call probes at once.
  */
-export function redisCircuitBreaker(redis: { on(event: 'ready', listener: () => void): unknown }, options: CircuitBreakerOptions): CircuitBreaker {
+export function redisCircuitBreaker(
+  redis: { on(event: 'ready', listener: () => void): unknown },
+  options: CircuitBreakerOptions,
+): CircuitBreaker {
   const breaker = new CircuitBreaker(options);
   redis.on('ready', () => breaker.retryNow());
   return breaker;

@@ -97,7 +97,8 @@ export class EntityCache {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.breaker = redisCircuitBreaker(options.redis, {
       cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
-      onOpen: (err) => log.warn({ err }, `${namespace} cache: redis unavailable, reading from the database until it is back`),
+      onOpen: (err) =>
+        log.warn({ err }, `${namespace} cache: redis unavailable, reading from the database until it is back`),
       onClose: () => log.info(`${namespace} cache: redis is back, cache in use again`),
     });
   }
@@ -134,7 +135,9 @@ export class EntityCache {
     const body = JSON.stringify(await load());
     if (ready && version !== undefined) {
       const { redis, ttlSeconds } = this.options;
-      await this.attempt(() => redis.eval(STORE_IF_UNCHANGED, 2, this.valueKey(key), this.versionKey(key), version ?? '0', body, ttlSeconds));
+      await this.attempt(() =>
+        redis.eval(STORE_IF_UNCHANGED, 2, this.valueKey(key), this.versionKey(key), version ?? '0', body, ttlSeconds),
+      );
     }
     return { body, etag: strongEtag(body) };
   }
@@ -147,7 +150,9 @@ export class EntityCache {
   private async flushInvalidations(): Promise<boolean> {
     for (const key of [...this.pendingInvalidations]) {
       if (!this.connected()) return false;
-      const done = await this.attempt(() => this.options.redis.eval(INVALIDATE, 2, this.valueKey(key), this.versionKey(key), VERSION_TTL_SECONDS));
+      const done = await this.attempt(() =>
+        this.options.redis.eval(INVALIDATE, 2, this.valueKey(key), this.versionKey(key), VERSION_TTL_SECONDS),
+      );
       if (done === undefined) return false;
       this.pendingInvalidations.delete(key);
     }

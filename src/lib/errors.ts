@@ -85,12 +85,18 @@ export class ValidationError extends AppError {
 
 export class TooManyRequestsError extends AppError {
   constructor(retryAfterSeconds: number, detail = 'Too many requests, slow down') {
-    super(429, 'too-many-requests', 'Too Many Requests', { detail, headers: { 'retry-after': String(Math.max(1, retryAfterSeconds)) } });
+    super(429, 'too-many-requests', 'Too Many Requests', {
+      detail,
+      headers: { 'retry-after': String(Math.max(1, retryAfterSeconds)) },
+    });
   }
 }
 
 export class ServiceUnavailableError extends AppError {
   constructor(detail = 'A dependency is unavailable, try again later', retryAfterSeconds = 5) {
-    super(503, 'service-unavailable', 'Service Unavailable', { detail, headers: { 'retry-after': String(retryAfterSeconds) } });
+    super(503, 'service-unavailable', 'Service Unavailable', {
+      detail,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
   }
 }

@@ -6,7 +6,12 @@ import { Type } from 'typebox';
 export const INT4_MAX = 2_147_483_647;
 
 /** One schema for every integer id the API takes (path or query). */
-export const SerialId = Type.Integer({ minimum: 1, maximum: INT4_MAX, description: 'A positive id, 1..2147483647', examples: [1] });
+export const SerialId = Type.Integer({
+  minimum: 1,
+  maximum: INT4_MAX,
+  description: 'A positive id, 1..2147483647',
+  examples: [1],
+});
 
 /** `/{id}` of the resources with serial ids (items, users, API keys). */
 export const IdParams = Type.Object({ id: SerialId });

@@ -39,7 +39,9 @@ export const decimalsMessage = (places: number) => `must have at most ${places} 
 export function ajvDecimalPlaces<A extends { addKeyword(definition: KeywordDefinition): unknown }>(ajv: A): A {
   const validate: SchemaValidateFunction = (places: number, data: number) => {
     const ok = hasAtMostDecimals(data, places);
-    validate.errors = ok ? undefined : [{ keyword: DECIMALS_KEYWORD, message: decimalsMessage(places), params: { places } }];
+    validate.errors = ok
+      ? undefined
+      : [{ keyword: DECIMALS_KEYWORD, message: decimalsMessage(places), params: { places } }];
     return ok;
   };
   ajv.addKeyword({ keyword: DECIMALS_KEYWORD, type: 'number', schemaType: 'number', errors: true, validate });

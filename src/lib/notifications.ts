@@ -15,6 +15,11 @@ export interface Publisher {
   publish(channel: string, message: string): Promise<number>;
 }
 
-export async function publishNotification(redis: Publisher, redisPrefix: string, userId: number, notification: Notification): Promise<void> {
+export async function publishNotification(
+  redis: Publisher,
+  redisPrefix: string,
+  userId: number,
+  notification: Notification,
+): Promise<void> {
   await redis.publish(userChannel(redisPrefix, userId), JSON.stringify(notification));
 }

@@ -4,7 +4,6 @@
 // plugin runs it as @fastify/swagger's transformObject.
 import { PROBLEM_DESCRIPTIONS, PROBLEM_TYPE, ProblemSchema } from './openapi.js';
 
-
 /** Paths without the global rate limit (src/plugins/rate-limit.ts EXEMPT) nor load shedding/draining 503s. */
 export const UNTHROTTLED_PATHS = /^\/(health|metrics)(\/|$)/;
 
@@ -24,12 +23,27 @@ interface Document extends Json {
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 const SHARED_HEADERS = {
-  'X-Request-Id': { required: true, description: 'The request id (yours when you send a sane one, else a UUID); quote it when reporting a problem', schema: { type: 'string' } },
-  'X-RateLimit-Limit': { description: 'Requests allowed per window (absent while the limiter is unavailable)', schema: { type: 'integer', minimum: 0 } },
+  'X-Request-Id': {
+    required: true,
+    description: 'The request id (yours when you send a sane one, else a UUID); quote it when reporting a problem',
+    schema: { type: 'string' },
+  },
+  'X-RateLimit-Limit': {
+    description: 'Requests allowed per window (absent while the limiter is unavailable)',
+    schema: { type: 'integer', minimum: 0 },
+  },
   'X-RateLimit-Remaining': { description: 'Requests left in this window', schema: { type: 'integer', minimum: 0 } },
   'X-RateLimit-Reset': { description: 'Seconds until the window resets', schema: { type: 'integer', minimum: 0 } },
-  'Retry-After': { required: true, description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
-  'WWW-Authenticate': { required: true, description: 'The authentication scheme to use (`Bearer`)', schema: { type: 'string' } },
+  'Retry-After': {
+    required: true,
+    description: 'Seconds to wait before retrying',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'WWW-Authenticate': {
+    required: true,
+    description: 'The authentication scheme to use (`Bearer`)',
+    schema: { type: 'string' },
+  },
 };
 const headerRef = (name: keyof typeof SHARED_HEADERS) => ({ $ref: `#/components/headers/${name}` });
 const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
@@ -38,12 +52,16 @@ const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-Rat
 const SHARED_RESPONSES: Record<string, { status: string; description: string; retryAfter?: boolean }> = {
   MalformedBody: { status: '400', description: 'The body is not valid JSON (or holds a prototype-poisoning key)' },
   PayloadTooLarge: { status: '413', description: PROBLEM_DESCRIPTIONS[413] as string },
-  UnsupportedMediaType: { status: '415', description: 'The Content-Type is not one this operation accepts (JSON unless the request body lists others)' },
+  UnsupportedMediaType: {
+    status: '415',
+    description: 'The Content-Type is not one this operation accepts (JSON unless the request body lists others)',
+  },
   TooManyRequests: { status: '429', description: PROBLEM_DESCRIPTIONS[429] as string, retryAfter: true },
   ServiceUnavailable: { status: '503', description: PROBLEM_DESCRIPTIONS[503] as string, retryAfter: true },
 };
 
-const isProblemSchema = (schema: unknown) => typeof schema === 'object' && schema !== null && (schema as Json).title === 'Problem';
+const isProblemSchema = (schema: unknown) =>
+  typeof schema === 'object' && schema !== null && (schema as Json).title === 'Problem';
 
 /**
  * Adds to the generated document what every operation shares, so that no route repeats it:
@@ -85,7 +103,8 @@ export function completeDocument<D extends Json>(input: D): D {
     for (const [method, generated] of Object.entries(item)) {
       if (!METHODS.includes(method)) continue;
       // A GET+HEAD route yields two operations from one schema: HEAD gets an id of its own.
-      const operation = method === 'head' && generated.operationId ? (structuredClone(generated) as Operation) : generated;
+      const operation =
+        method === 'head' && generated.operationId ? (structuredClone(generated) as Operation) : generated;
       if (operation !== generated) {
         operation.operationId = `head${(generated.operationId ?? '').charAt(0).toUpperCase()}${(generated.operationId ?? '').slice(1)}`;
         item[method] = operation;
@@ -107,7 +126,10 @@ export function completeDocument<D extends Json>(input: D): D {
         if ('$ref' in response) continue;
         // A route declares only the headers it always sends with that status.
         const extra: Json = Object.fromEntries(
-          Object.entries((response.headers ?? {}) as Record<string, Json>).map(([name, header]) => [name, '$ref' in header ? header : { ...header, required: true }]),
+          Object.entries((response.headers ?? {}) as Record<string, Json>).map(([name, header]) => [
+            name,
+            '$ref' in header ? header : { ...header, required: true },
+          ]),
         );
         if (status === '429' || status === '503') extra['Retry-After'] = headerRef('Retry-After');
         if (status === '401') extra['WWW-Authenticate'] = headerRef('WWW-Authenticate');

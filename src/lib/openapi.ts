@@ -43,21 +43,41 @@ export const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 /** Problem responses a route may answer with, keyed by status. */
 export function problems(...statuses: number[]) {
   return Object.fromEntries(
-    statuses.map((status) => [status, { description: PROBLEM_DESCRIPTIONS[status] ?? `Problem (${status})`, content: { [PROBLEM_TYPE]: { schema: ProblemSchema } } }]),
+    statuses.map((status) => [
+      status,
+      {
+        description: PROBLEM_DESCRIPTIONS[status] ?? `Problem (${status})`,
+        content: { [PROBLEM_TYPE]: { schema: ProblemSchema } },
+      },
+    ]),
   );
 }
 
 /** Response headers a route declares (the ones every response shares are added by completeDocument). */
 export const responseHeaders = {
   location: { Location: { type: 'string', description: 'Where the created resource (or the job to follow) is' } },
-  etag: { ETag: { type: 'string', description: 'Strong validator of the representation; send it back as `If-None-Match`' } },
+  etag: {
+    ETag: { type: 'string', description: 'Strong validator of the representation; send it back as `If-None-Match`' },
+  },
   cacheControl: { 'Cache-Control': { type: 'string', description: 'Caching rules of this response' } },
-  contentRange: { 'Content-Range': { type: 'string', description: 'The bytes sent, `bytes first-last/size` (on 416: `bytes */size`)' } },
-  contentDisposition: { 'Content-Disposition': { type: 'string', description: 'attachment, with the file name (RFC 6266)' } },
+  contentRange: {
+    'Content-Range': {
+      type: 'string',
+      description: 'The bytes sent, `bytes first-last/size` (on 416: `bytes */size`)',
+    },
+  },
+  contentDisposition: {
+    'Content-Disposition': { type: 'string', description: 'attachment, with the file name (RFC 6266)' },
+  },
   contentLength: { 'Content-Length': { type: 'integer', minimum: 0, description: 'Bytes of the body' } },
   acceptRanges: { 'Accept-Ranges': { type: 'string', enum: ['bytes'], description: 'Byte ranges are supported' } },
   xCache: { 'X-Cache': { type: 'string', enum: ['HIT', 'MISS'], description: 'Whether the shared cache answered' } },
-  setCookie: { 'Set-Cookie': { type: 'string', description: 'The refresh token as an httpOnly, SameSite=Strict cookie scoped to /api/v1/auth' } },
+  setCookie: {
+    'Set-Cookie': {
+      type: 'string',
+      description: 'The refresh token as an httpOnly, SameSite=Strict cookie scoped to /api/v1/auth',
+    },
+  },
 } as const;
 
 type HeaderSet = Record<string, { type: string; description: string }>;

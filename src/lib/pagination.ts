@@ -9,7 +9,12 @@ import { INT4_MAX } from './ids.js';
 export const MAX_PAGE_SIZE = 100;
 export const paginationProperties = {
   skip: Type.Integer({ minimum: 0, maximum: INT4_MAX, default: 0, description: 'Rows to skip (default 0)' }),
-  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 10, description: `Rows to return, 1..${MAX_PAGE_SIZE} (default 10)` }),
+  limit: Type.Integer({
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: 10,
+    description: `Rows to return, 1..${MAX_PAGE_SIZE} (default 10)`,
+  }),
 };
 export const PaginationQuery = Type.Object(paginationProperties, { additionalProperties: false });
 export type Pagination = Static<typeof PaginationQuery>;

@@ -22,7 +22,11 @@ type Listen = (event: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) =
  */
 export function handleStopSignals(
   handlers: StopSignalHandlers,
-  { windowMs = REPEATED_SIGNAL_WINDOW_MS, listen = (event, listener) => process.on(event, listener), now = Date.now }: { windowMs?: number; listen?: Listen; now?: () => number } = {},
+  {
+    windowMs = REPEATED_SIGNAL_WINDOW_MS,
+    listen = (event, listener) => process.on(event, listener),
+    now = Date.now,
+  }: { windowMs?: number; listen?: Listen; now?: () => number } = {},
 ): { stopping(): void } {
   let since: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {

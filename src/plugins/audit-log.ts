@@ -9,7 +9,10 @@ const ACTIONS: Record<string, string> = { POST: 'create', PUT: 'replace', PATCH:
 
 /** `/api/v1/items/:id` -> `items`; `/api/v1/items/import` -> `items/import`. */
 function entityOf(routeUrl: string): string {
-  const segments = routeUrl.replace(/^\/api\/v\d+\//, '/').split('/').filter((segment) => segment && !segment.startsWith(':'));
+  const segments = routeUrl
+    .replace(/^\/api\/v\d+\//, '/')
+    .split('/')
+    .filter((segment) => segment && !segment.startsWith(':'));
   return segments.join('/') || '/';
 }
 

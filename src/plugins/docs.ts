@@ -56,7 +56,10 @@ function lazyScalar(app: FastifyInstance, prefix: `/${string}`): void {
     (reference ??= (async () => {
       const { default: scalar } = await import('@scalar/fastify-api-reference');
       const sub = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true } });
-      await sub.register(scalar, { routePrefix: prefix, configuration: { ...SCALAR_CONFIGURATION, content: () => app.swagger() } });
+      await sub.register(scalar, {
+        routePrefix: prefix,
+        configuration: { ...SCALAR_CONFIGURATION, content: () => app.swagger() },
+      });
       await sub.ready();
       return sub;
     })().catch((err: unknown) => {
@@ -65,8 +68,13 @@ function lazyScalar(app: FastifyInstance, prefix: `/${string}`): void {
     }));
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
     const sub = await load();
-    const answer = await sub.inject({ method: 'GET', url: request.url, headers: { host: request.headers.host ?? 'localhost' } });
-    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_HEADERS.has(name)) reply.header(name, value);
+    const answer = await sub.inject({
+      method: 'GET',
+      url: request.url,
+      headers: { host: request.headers.host ?? 'localhost' },
+    });
+    for (const [name, value] of Object.entries(answer.headers))
+      if (value !== undefined && !HOP_HEADERS.has(name)) reply.header(name, value);
     return reply.code(answer.statusCode).send(answer.rawPayload);
   };
   const options = { schema: { hide: true }, logLevel: quieterOf('warn', app.config.logLevel) };
@@ -82,7 +90,12 @@ export default fp(
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
-        info: { title: pkg.name, version: pkg.version, description: pkg.description, license: { name: pkg.license, url: `https://spdx.org/licenses/${pkg.license}.html` } },
+        info: {
+          title: pkg.name,
+          version: pkg.version,
+          description: pkg.description,
+          license: { name: pkg.license, url: `https://spdx.org/licenses/${pkg.license}.html` },
+        },
         servers: [{ url: '/' }],
         tags: [
           { name: 'auth', description: 'Sign-up, tokens and sessions' },
@@ -114,7 +127,8 @@ export default fp(
       },
       // What every operation shares (security, 400/413/415/429/503, common headers) is added
       // here once; see completeDocument. The result is cached by @fastify/swagger.
-      transformObject: (documents) => ('openapiObject' in documents ? completeDocument(documents.openapiObject) : documents.swaggerObject),
+      transformObject: (documents) =>
+        'openapiObject' in documents ? completeDocument(documents.openapiObject) : documents.swaggerObject,
     });
 
     await app.register(swaggerUi, {

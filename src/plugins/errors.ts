@@ -34,7 +34,12 @@ const STATUS_TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-const CONTEXT_PREFIX: Record<string, string> = { querystring: '/query', params: '/params', body: '/body', headers: '/headers' };
+const CONTEXT_PREFIX: Record<string, string> = {
+  querystring: '/query',
+  params: '/params',
+  body: '/body',
+  headers: '/headers',
+};
 
 interface AjvIssue {
   instancePath: string;
@@ -77,7 +82,11 @@ export function sendProblem(
   };
   // The route's response schema does not describe problems; serialize it ourselves.
   return reply
-    .header('x-request-id', request.id).code(status).type('application/problem+json; charset=utf-8').serializer(JSON.stringify).send(problem);
+    .header('x-request-id', request.id)
+    .code(status)
+    .type('application/problem+json; charset=utf-8')
+    .serializer(JSON.stringify)
+    .send(problem);
 }
 
 function classify(error: FastifyError & { validation?: AjvIssue[]; validationContext?: string }): {
@@ -88,13 +97,29 @@ function classify(error: FastifyError & { validation?: AjvIssue[]; validationCon
   headers?: Record<string, string>;
 } {
   if (error instanceof AppError) {
-    return { status: error.status, code: error.code, detail: error.detail, errors: error.errors, headers: error.headers };
+    return {
+      status: error.status,
+      code: error.code,
+      detail: error.detail,
+      errors: error.errors,
+      headers: error.headers,
+    };
   }
   if (isDatabaseUnavailable(error)) {
-    return { status: 503, code: 'service-unavailable', detail: 'The database is unavailable, try again shortly', headers: { 'retry-after': '5' } };
+    return {
+      status: 503,
+      code: 'service-unavailable',
+      detail: 'The database is unavailable, try again shortly',
+      headers: { 'retry-after': '5' },
+    };
   }
   if (error.validation) {
-    return { status: 422, code: 'validation-error', detail: 'The request is invalid', errors: fieldErrors(error.validation, error.validationContext) };
+    return {
+      status: 422,
+      code: 'validation-error',
+      detail: 'The request is invalid',
+      errors: fieldErrors(error.validation, error.validationContext),
+    };
   }
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -107,7 +132,8 @@ function classify(error: FastifyError & { validation?: AjvIssue[]; validationCon
       return { status: 413, detail: 'The request body is too large' };
   }
   // secure-json-parse rejects __proto__ and constructor.prototype keys with a SyntaxError.
-  if (error instanceof SyntaxError) return { status: 400, code: 'malformed-body', detail: 'The body is not valid JSON' };
+  if (error instanceof SyntaxError)
+    return { status: 400, code: 'malformed-body', detail: 'The body is not valid JSON' };
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return { status, detail: error.message };
   return { status: 500 };
@@ -128,7 +154,8 @@ export function mediaTypeGuard(route: RouteOptions): preParsingAsyncHookHandler 
   if (!schema || schema.hide) return undefined;
   const accepted = new Set((schema.consumes ?? ['application/json']).map((type) => type.toLowerCase()));
   return async (request, _reply, payload) => {
-    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
     if (hasBody && !accepted.has(mediaTypeOf(request.headers['content-type']))) {
       throw new UnsupportedMediaTypeError(`This endpoint accepts ${[...accepted].join(', ')}`);
     }
@@ -142,7 +169,9 @@ export function mediaTypeGuard(route: RouteOptions): preParsingAsyncHookHandler 
  */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
-  return sendProblem(request, reply, status, { detail: status === 414 ? 'A path parameter is too long' : 'The URL is malformed' });
+  return sendProblem(request, reply, status, {
+    detail: status === 414 ? 'A path parameter is too long' : 'The URL is malformed',
+  });
 }
 
 export default fp(
@@ -157,7 +186,14 @@ export default fp(
       for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
       if (problem.status === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Bearer');
       if (problem.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
-      return sendProblem(request, reply, problem.status, problem.status >= 500 ? { detail: problem.status === 503 ? problem.detail : undefined, code: problem.code } : problem);
+      return sendProblem(
+        request,
+        reply,
+        problem.status,
+        problem.status >= 500
+          ? { detail: problem.status === 503 ? problem.detail : undefined, code: problem.code }
+          : problem,
+      );
     });
 
     // Ajv's type coercion turns "1e309" into Infinity *after* its number checks, so a path or
@@ -165,11 +201,15 @@ export default fp(
     // once validation (and coercion) is done.
     app.addHook('preHandler', async (request) => {
       const errors: FieldError[] = [];
-      for (const [part, values] of [['params', request.params], ['query', request.query]] as const) {
+      for (const [part, values] of [
+        ['params', request.params],
+        ['query', request.query],
+      ] as const) {
         if (!values || typeof values !== 'object') continue;
         for (const [name, value] of Object.entries(values)) {
           const numbers = Array.isArray(value) ? value : [value];
-          if (numbers.some((n) => typeof n === 'number' && !Number.isFinite(n))) errors.push({ path: `/${part}/${name}`, message: 'must be a finite number' });
+          if (numbers.some((n) => typeof n === 'number' && !Number.isFinite(n)))
+            errors.push({ path: `/${part}/${name}`, message: 'must be a finite number' });
         }
       }
       if (errors.length > 0) throw new ValidationError(errors);

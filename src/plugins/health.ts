@@ -88,7 +88,15 @@ export default fp(
 
     app.get(
       '/health/live',
-      { logLevel: quieterOf('warn', app.config.logLevel), schema: { tags: ['health'], operationId: 'getLiveness', summary: 'Liveness', response: { 200: jsonResponse('The process serves HTTP', Type.Object({ status: Type.Literal('ok') })) } } },
+      {
+        logLevel: quieterOf('warn', app.config.logLevel),
+        schema: {
+          tags: ['health'],
+          operationId: 'getLiveness',
+          summary: 'Liveness',
+          response: { 200: jsonResponse('The process serves HTTP', Type.Object({ status: Type.Literal('ok') })) },
+        },
+      },
       async () => ({ status: 'ok' as const }),
     );
 

@@ -56,7 +56,20 @@ export default fp(
       origin: (origin, callback) => callback(null, origin === undefined || allowed.has(origin) || allowed.has('*')),
       credentials: true,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      exposedHeaders: ['x-request-id', 'x-response-time', 'location', 'etag', 'x-cache', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'content-disposition', 'content-range', 'accept-ranges'],
+      exposedHeaders: [
+        'x-request-id',
+        'x-response-time',
+        'location',
+        'etag',
+        'x-cache',
+        'retry-after',
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+        'content-disposition',
+        'content-range',
+        'accept-ranges',
+      ],
       maxAge: 600,
     });
 

@@ -38,7 +38,12 @@ export default fp(
     collectDefaultMetrics({ register: registry });
 
     const labelNames = ['method', 'route', 'status_code'] as const;
-    const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by route pattern, method and status', labelNames, registers: [registry] });
+    const requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by route pattern, method and status',
+      labelNames,
+      registers: [registry],
+    });
     const duration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route pattern, method and status',
@@ -52,7 +57,11 @@ export default fp(
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? UNMATCHED;
       if (route === '/metrics') return;
-      const labels = { method: request.method, route: reply.statusCode === 404 && !request.routeOptions.url ? UNMATCHED : route, status_code: String(reply.statusCode) };
+      const labels = {
+        method: request.method,
+        route: reply.statusCode === 404 && !request.routeOptions.url ? UNMATCHED : route,
+        status_code: String(reply.statusCode),
+      };
       requests.inc(labels);
       duration.observe(labels, reply.elapsedTime / 1000);
     });
@@ -64,7 +73,8 @@ export default fp(
         schema: { hide: true },
         onRequest: async (request) => {
           const credentials = basicCredentials(request.headers.authorization);
-          const refuse = () => new UnauthorizedError('Metrics need HTTP Basic credentials', 'Basic realm="metrics", charset="UTF-8"');
+          const refuse = () =>
+            new UnauthorizedError('Metrics need HTTP Basic credentials', 'Basic realm="metrics", charset="UTF-8"');
           // No credentials is a challenge, not a guess: nothing to count.
           if (!credentials) throw refuse();
           // Wrong passwords are limited per client and username like every credential check

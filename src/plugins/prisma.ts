@@ -38,7 +38,11 @@ export default fp(
     app.addHook('onReady', async () => {
       const err = await warmUp;
       if (err === undefined) app.log.debug({ ms: Math.round(performance.now() - started) }, 'database warmed up');
-      else app.log.warn({ err }, 'database warm-up failed; starting anyway, readiness reports postgres down until it answers');
+      else
+        app.log.warn(
+          { err },
+          'database warm-up failed; starting anyway, readiness reports postgres down until it answers',
+        );
     });
     app.addHook('onClose', async () => {
       await Promise.all([database.close(), exportPool.end()]);

@@ -49,9 +49,14 @@ export const DASHBOARD_CSP = securityHeaders({
   },
 })['content-security-policy']!;
 
-export const queueDashboard: FastifyPluginAsync<QueueDashboardOptions> = async (app, { queues, credentials, basePath }) => {
+export const queueDashboard: FastifyPluginAsync<QueueDashboardOptions> = async (
+  app,
+  { queues, credentials, basePath },
+) => {
   // A key of its own, derived from JWT_SECRET: a cookie signature is never a valid JWT HMAC.
-  await app.register(cookie, { secret: createHmac('sha256', app.config.jwtSecret).update('queue-dashboard-cookie/v1').digest('base64url') });
+  await app.register(cookie, {
+    secret: createHmac('sha256', app.config.jwtSecret).update('queue-dashboard-cookie/v1').digest('base64url'),
+  });
   const cookieOptions = {
     httpOnly: true,
     sameSite: 'strict' as const,
@@ -89,9 +94,14 @@ export const queueDashboard: FastifyPluginAsync<QueueDashboardOptions> = async (
       if (await hasSession(request)) return;
       const basic = basicCredentials(request.headers.authorization);
       if (basic) {
-        const admin = await app.credentialRateLimit.check(request, { scope: 'queue-dashboard', subject: basic.email }, () => credentials.verify(basic.email, basic.password), {
-          failed: (found) => found === null,
-        });
+        const admin = await app.credentialRateLimit.check(
+          request,
+          { scope: 'queue-dashboard', subject: basic.email },
+          () => credentials.verify(basic.email, basic.password),
+          {
+            failed: (found) => found === null,
+          },
+        );
         if (admin) {
           const session = await credentials.openSession(admin.id);
           reply.setCookie(DASHBOARD_COOKIE, session.id, { ...cookieOptions, maxAge: DASHBOARD_SESSION_TTL_SECONDS });

@@ -59,9 +59,17 @@ export interface CredentialRateLimit {
    * runs. A check that throws a 400 or 401 error, or whose outcome `failed` says so, uses up an
    * attempt; any other outcome gives it back.
    */
-  check<T>(request: FastifyRequest, key: CredentialKey, verify: () => Promise<T>, options?: CredentialCheckOptions<T>): Promise<T>;
+  check<T>(
+    request: FastifyRequest,
+    key: CredentialKey,
+    verify: () => Promise<T>,
+    options?: CredentialCheckOptions<T>,
+  ): Promise<T>;
   /** A route hook that counts every request as an attempt (sign-up, reset requests), successful or not. */
-  everyRequest(keyOf: (request: FastifyRequest) => CredentialKey, options?: Pick<CredentialCheckOptions<unknown>, 'whenUnavailable'>): preHandlerAsyncHookHandler;
+  everyRequest(
+    keyOf: (request: FastifyRequest) => CredentialKey,
+    options?: Pick<CredentialCheckOptions<unknown>, 'whenUnavailable'>,
+  ): preHandlerAsyncHookHandler;
 }
 
 declare module 'fastify' {
@@ -128,7 +136,11 @@ export default fp(
     // for the other. The redis plugin logs connection errors, but a frozen Redis raises none.
     const breaker = redisCircuitBreaker(app.redis, {
       cooldownMs: REDIS_COOLDOWN_MS,
-      onOpen: (err) => app.log.warn({ err }, 'rate limits unavailable (Redis): global limit open, credential attempts refused until it is back'),
+      onOpen: (err) =>
+        app.log.warn(
+          { err },
+          'rate limits unavailable (Redis): global limit open, credential attempts refused until it is back',
+        ),
       onClose: () => app.log.info('rate limits available again'),
     });
 
@@ -158,10 +170,16 @@ export default fp(
     const attempts = new AttemptCounter(app.redis, { max: loginRateLimitMax, windowMs, keyPrefix: 'rl:cred:' });
     const counterKey = (request: FastifyRequest, key: CredentialKey): string =>
       `${key.scope}:${clientIp(request)}:${digest(String(key.subject ?? ''))}`;
-    const tooMany = (verdict: AttemptVerdict) => new TooManyRequestsError(Math.ceil(verdict.resetMs / 1000), 'Too many attempts; wait before trying again');
+    const tooMany = (verdict: AttemptVerdict) =>
+      new TooManyRequestsError(Math.ceil(verdict.resetMs / 1000), 'Too many attempts; wait before trying again');
 
     /** Asks Redis within the budget; undefined when it cannot answer and the caller allows that. */
-    const ask = async (request: FastifyRequest, scope: string, whenUnavailable: 'refuse' | 'allow', work: () => Promise<AttemptVerdict>) => {
+    const ask = async (
+      request: FastifyRequest,
+      scope: string,
+      whenUnavailable: 'refuse' | 'allow',
+      work: () => Promise<AttemptVerdict>,
+    ) => {
       try {
         return await breaker.call(work, REDIS_BUDGET_MS);
       } catch (err) {
@@ -184,10 +202,17 @@ export default fp(
     const isFailedCheck = (err: unknown) => err instanceof AppError && (err.status === 400 || err.status === 401);
 
     const credentialRateLimit: CredentialRateLimit = {
-      async check<T>(request: FastifyRequest, key: CredentialKey, verify: () => Promise<T>, options: CredentialCheckOptions<T> = {}) {
+      async check<T>(
+        request: FastifyRequest,
+        key: CredentialKey,
+        verify: () => Promise<T>,
+        options: CredentialCheckOptions<T> = {},
+      ) {
         const { whenUnavailable = 'refuse', counting = 'reserve', failed = () => false } = options;
         const id = counterKey(request, key);
-        const verdict = await ask(request, key.scope, whenUnavailable, () => (counting === 'reserve' ? attempts.take(id) : attempts.peek(id)));
+        const verdict = await ask(request, key.scope, whenUnavailable, () =>
+          counting === 'reserve' ? attempts.take(id) : attempts.peek(id),
+        );
         if (verdict && !verdict.allowed) throw tooMany(verdict);
 
         let result: { outcome: T } | { error: unknown };

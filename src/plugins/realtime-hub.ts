@@ -46,7 +46,10 @@ export function subscriberName(redisPrefix: string): string {
 
 function createSubscriber(url: string, redisPrefix: string): Redis {
   // No keyPrefix: it would not apply to channel names anyway; channels carry the prefix themselves.
-  return createRedis(url, '', { commandTimeout: SUBSCRIBER_COMMAND_TIMEOUT_MS, connectionName: subscriberName(redisPrefix) });
+  return createRedis(url, '', {
+    commandTimeout: SUBSCRIBER_COMMAND_TIMEOUT_MS,
+    connectionName: subscriberName(redisPrefix),
+  });
 }
 
 async function closeAll(clients: Set<WebSocket>): Promise<void> {
@@ -129,9 +132,15 @@ export default fp(
             this.set(read());
           },
         });
-      gauge('realtime_websocket_connections', 'Open WebSocket connections on this instance', () => app.websocketServer.clients.size);
+      gauge(
+        'realtime_websocket_connections',
+        'Open WebSocket connections on this instance',
+        () => app.websocketServer.clients.size,
+      );
       gauge('realtime_sse_streams', 'Open Server-Sent Events streams on this instance', () => streams.size);
-      gauge('realtime_subscribed_channels', 'Redis pub/sub channels this instance is subscribed to', () => hub.channelCount());
+      gauge('realtime_subscribed_channels', 'Redis pub/sub channels this instance is subscribed to', () =>
+        hub.channelCount(),
+      );
     }
 
     app.addHook('onClose', async () => {

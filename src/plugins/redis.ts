@@ -16,7 +16,11 @@ declare module 'fastify' {
 /** How long start-up waits for a connection before going on without it (it keeps trying). */
 export const STARTUP_CONNECT_WAIT_MS = 1_000;
 
-export function createRedis(url: string, keyPrefix: string, options: { commandTimeout?: number; connectionName?: string } = {}): Redis {
+export function createRedis(
+  url: string,
+  keyPrefix: string,
+  options: { commandTimeout?: number; connectionName?: string } = {},
+): Redis {
   return new Redis(url, {
     keyPrefix,
     // Shown by CLIENT LIST, so an operator can tell this app's connections apart.

@@ -4,8 +4,16 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractValidator, type ContractValidator } from './contract.js';
 
-const problem = { type: 'object', required: ['title', 'status'], properties: { title: { type: 'string' }, status: { type: 'integer' } } };
-const item = { type: 'object', required: ['id', 'price'], properties: { id: { type: 'integer' }, price: { type: 'number', 'x-decimal-places': 2 } } };
+const problem = {
+  type: 'object',
+  required: ['title', 'status'],
+  properties: { title: { type: 'string' }, status: { type: 'integer' } },
+};
+const item = {
+  type: 'object',
+  required: ['id', 'price'],
+  properties: { id: { type: 'integer' }, price: { type: 'number', 'x-decimal-places': 2 } },
+};
 const requestId = { 'X-Request-Id': { required: true, schema: { type: 'string' } } };
 
 const document = {
@@ -16,14 +24,31 @@ const document = {
       get: {
         operationId: 'getItem',
         responses: {
-          '200': { description: 'ok', headers: { ...requestId, ETag: { required: true, schema: { type: 'string' } } }, content: { 'application/json': { schema: item } } },
+          '200': {
+            description: 'ok',
+            headers: { ...requestId, ETag: { required: true, schema: { type: 'string' } } },
+            content: { 'application/json': { schema: item } },
+          },
           '304': { description: 'not modified', headers: requestId },
-          '404': { description: 'missing', headers: requestId, content: { 'application/problem+json': { schema: problem } } },
+          '404': {
+            description: 'missing',
+            headers: requestId,
+            content: { 'application/problem+json': { schema: problem } },
+          },
         },
       },
     },
     '/download': {
-      get: { operationId: 'download', responses: { '200': { description: 'bytes', headers: requestId, content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } } } },
+      get: {
+        operationId: 'download',
+        responses: {
+          '200': {
+            description: 'bytes',
+            headers: requestId,
+            content: { 'image/*': { schema: { type: 'string', format: 'binary' } } },
+          },
+        },
+      },
     },
   },
 };
@@ -49,19 +74,25 @@ beforeAll(async () => {
       case 'null-304':
         return reply.code(304).send(null); // what the app did: content-type and a 4-byte `null`
       case 'bad-problem':
-        return reply.code(404).type('application/problem+json').send({ title: 'Not Found', status: 'four hundred four' });
+        return reply
+          .code(404)
+          .type('application/problem+json')
+          .send({ title: 'Not Found', status: 'four hundred four' });
       case 'teapot':
         return reply.code(418).send({});
       default:
         return reply.code(304).send();
     }
   });
-  server.get('/download', async (_request, reply) => reply.header('x-request-id', 'r2').type('image/png').send(Buffer.from('png')));
+  server.get('/download', async (_request, reply) =>
+    reply.header('x-request-id', 'r2').type('image/png').send(Buffer.from('png')),
+  );
   contract = await contractValidator(document);
 });
 afterAll(() => server.close());
 
-const check = async (url: string) => contract.check({ method: 'GET', url }, await server.inject({ method: 'GET', url })).problems.join('\n');
+const check = async (url: string) =>
+  contract.check({ method: 'GET', url }, await server.inject({ method: 'GET', url })).problems.join('\n');
 
 describe('contractValidator', () => {
   it('passes responses that honour the document, media ranges included', async () => {
@@ -82,10 +113,15 @@ describe('contractValidator', () => {
   });
 
   it('reports the content type of a 304', async () => {
-    expect(await check('/item?how=null-304')).toContain('content-type "application/json; charset=utf-8" on a response without content');
+    expect(await check('/item?how=null-304')).toContain(
+      'content-type "application/json; charset=utf-8" on a response without content',
+    );
   });
 
   it('reports an undocumented operation', async () => {
-    expect(contract.check({ method: 'POST', url: '/item' }, await server.inject({ method: 'GET', url: '/item?how=ok' })).problems).toEqual(['POST /item -> 200: no documented operation']);
+    expect(
+      contract.check({ method: 'POST', url: '/item' }, await server.inject({ method: 'GET', url: '/item?how=ok' }))
+        .problems,
+    ).toEqual(['POST /item -> 200: no documented operation']);
   });
 });

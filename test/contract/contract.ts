@@ -30,8 +30,13 @@ interface ResponseObject {
 
 const ALIAS = 'x-alias-of';
 const isJson = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
-const mediaTypeOf = (header: unknown) => String(header ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
-const matchesRange = (range: string, mediaType: string) => range === mediaType || range === '*/*' || (range.endsWith('/*') && mediaType.startsWith(range.slice(0, -1)));
+const mediaTypeOf = (header: unknown) =>
+  String(header ?? '')
+    .split(';', 1)[0]
+    ?.trim()
+    .toLowerCase() ?? '';
+const matchesRange = (range: string, mediaType: string) =>
+  range === mediaType || range === '*/*' || (range.endsWith('/*') && mediaType.startsWith(range.slice(0, -1)));
 
 /** Lists each `+json` body under application/json too (see the header comment). */
 function validatorView(document: Json): Json {
@@ -42,7 +47,8 @@ function validatorView(document: Json): Json {
     if (content && typeof content === 'object' && !Array.isArray(content)) {
       const media = content as Record<string, MediaObject>;
       const jsonLike = Object.keys(media).filter((type) => isJson(type) && type !== 'application/json');
-      if (!media['application/json'] && jsonLike.length === 1) media['application/json'] = { ...media[jsonLike[0] as string], [ALIAS]: jsonLike[0] };
+      if (!media['application/json'] && jsonLike.length === 1)
+        media['application/json'] = { ...media[jsonLike[0] as string], [ALIAS]: jsonLike[0] };
     }
     for (const value of Object.values(node)) visit(value);
   };
@@ -77,7 +83,13 @@ export async function contractValidator(document: Json): Promise<ContractValidat
       if (!operation?.operationId) return { problems: [`${where}: no documented operation`] };
       const status = String(response.statusCode);
       const documented = (operation.responses as Record<string, ResponseObject> | undefined)?.[status];
-      if (!documented) return { operationId: operation.operationId, problems: [`${where}: status ${status} is not documented (${Object.keys(operation.responses ?? {}).join(', ')})`] };
+      if (!documented)
+        return {
+          operationId: operation.operationId,
+          problems: [
+            `${where}: status ${status} is not documented (${Object.keys(operation.responses ?? {}).join(', ')})`,
+          ],
+        };
 
       const problems: string[] = [];
       const mediaType = mediaTypeOf(response.headers['content-type']);
@@ -88,20 +100,27 @@ export async function contractValidator(document: Json): Promise<ContractValidat
         // No content documented (204, 304): no body and no content headers.
         if (response.rawPayload.length > 0) problems.push(`${where}: a body where none is documented`);
         for (const name of ['content-type', 'content-length']) {
-          if (response.headers[name] !== undefined) problems.push(`${where}: ${name} "${String(response.headers[name])}" on a response without content`);
+          if (response.headers[name] !== undefined)
+            problems.push(`${where}: ${name} "${String(response.headers[name])}" on a response without content`);
         }
       } else if (!mediaTypes.some((range) => matchesRange(range, mediaType))) {
         problems.push(`${where}: Content-Type "${mediaType}" is not documented (${mediaTypes.join(', ')})`);
       } else if (isJson(mediaType) && method !== 'HEAD') {
         const body: unknown = JSON.parse(response.body);
         const result = api.validateResponse(body, operation, response.statusCode);
-        for (const error of result.errors ?? []) problems.push(`${where}: body${error.instancePath} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
+        for (const error of result.errors ?? [])
+          problems.push(`${where}: body${error.instancePath} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
       }
 
-      const headers = api.validateResponseHeaders(response.headers, operation, { statusCode: response.statusCode, setMatchType: 'any' as never });
-      for (const error of headers.errors ?? []) problems.push(`${where}: header${error.instancePath} ${error.message ?? ''}`);
+      const headers = api.validateResponseHeaders(response.headers, operation, {
+        statusCode: response.statusCode,
+        setMatchType: 'any' as never,
+      });
+      for (const error of headers.errors ?? [])
+        problems.push(`${where}: header${error.instancePath} ${error.message ?? ''}`);
       for (const [name, header] of Object.entries(documented.headers ?? {})) {
-        if (header.required && response.headers[name.toLowerCase()] === undefined) problems.push(`${where}: required header ${name} is missing`);
+        if (header.required && response.headers[name.toLowerCase()] === undefined)
+          problems.push(`${where}: required header ${name} is missing`);
       }
       return { operationId: operation.operationId, problems };
     },

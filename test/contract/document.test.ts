@@ -39,7 +39,8 @@ let document: Document;
 const operations: Array<{ method: string; path: string; operation: Operation }> = [];
 const where = (entry: { method: string; path: string }) => `${entry.method.toUpperCase()} ${entry.path}`;
 /** A response object, following a `$ref` into components.responses. */
-const resolve = (response: Response): Response => (response.$ref ? (document.components.responses[response.$ref.split('/').pop() as string] as Response) : response);
+const resolve = (response: Response): Response =>
+  response.$ref ? (document.components.responses[response.$ref.split('/').pop() as string] as Response) : response;
 const isProbe = (path: string) => path.startsWith('/health/');
 const isWebSocket = (path: string) => path.startsWith('/ws/');
 
@@ -57,18 +58,38 @@ describe('parameters (findings 2 and 4)', () => {
     const integers = operations.flatMap((entry) =>
       (entry.operation.parameters ?? [])
         .filter((parameter) => parameter.schema.type === 'integer')
-        .map((parameter) => ({ at: `${where(entry)} ${parameter.in} ${parameter.name}`, minimum: parameter.schema.minimum, maximum: parameter.schema.maximum })),
+        .map((parameter) => ({
+          at: `${where(entry)} ${parameter.in} ${parameter.name}`,
+          minimum: parameter.schema.minimum,
+          maximum: parameter.schema.maximum,
+        })),
     );
     expect(integers.length).toBeGreaterThan(10);
-    const unbounded = integers.filter((schema) => typeof schema.minimum !== 'number' || typeof schema.maximum !== 'number' || (schema.maximum as number) > INT4_MAX);
+    const unbounded = integers.filter(
+      (schema) =>
+        typeof schema.minimum !== 'number' ||
+        typeof schema.maximum !== 'number' ||
+        (schema.maximum as number) > INT4_MAX,
+    );
     expect(unbounded).toEqual([]);
     const ids = integers.filter((schema) => schema.at.endsWith('path id'));
     expect(ids.map((schema) => [schema.minimum, schema.maximum])).toEqual(ids.map(() => [1, INT4_MAX]));
   });
 
   it('documents a query parameter with a default as optional', () => {
-    const defaults = operations.flatMap((entry) => (entry.operation.parameters ?? []).filter((parameter) => parameter.in === 'query' && parameter.schema.default !== undefined).map((parameter) => ({ at: `${where(entry)} ${parameter.name}`, required: parameter.required })));
-    expect(defaults.map((parameter) => parameter.at)).toEqual(expect.arrayContaining(['GET /api/v1/items skip', 'GET /api/v1/items limit', 'GET /api/v1/items sort', 'GET /api/v1/items/export.csv sort']));
+    const defaults = operations.flatMap((entry) =>
+      (entry.operation.parameters ?? [])
+        .filter((parameter) => parameter.in === 'query' && parameter.schema.default !== undefined)
+        .map((parameter) => ({ at: `${where(entry)} ${parameter.name}`, required: parameter.required })),
+    );
+    expect(defaults.map((parameter) => parameter.at)).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/items skip',
+        'GET /api/v1/items limit',
+        'GET /api/v1/items sort',
+        'GET /api/v1/items/export.csv sort',
+      ]),
+    );
     expect(defaults.filter((parameter) => parameter.required !== false)).toEqual([]);
   });
 });
@@ -77,7 +98,11 @@ describe('responses (finding 5)', () => {
   it('every operation with a body documents 400, 413 and 415', () => {
     const withBody = operations.filter((entry) => entry.operation.requestBody);
     expect(withBody.length).toBeGreaterThan(10);
-    const missing = withBody.flatMap((entry) => ['400', '413', '415'].filter((status) => !entry.operation.responses[status]).map((status) => `${where(entry)} ${status}`));
+    const missing = withBody.flatMap((entry) =>
+      ['400', '413', '415']
+        .filter((status) => !entry.operation.responses[status])
+        .map((status) => `${where(entry)} ${status}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -102,7 +127,10 @@ describe('responses (finding 5)', () => {
     const missing = operations.flatMap((entry) =>
       Object.entries(entry.operation.responses).flatMap(([status, response]) => {
         const headers = resolve(response).headers ?? {};
-        return [...(headers['X-Request-Id'] ? [] : [`${where(entry)} ${status} X-Request-Id`]), ...(status === '401' && !headers['WWW-Authenticate'] ? [`${where(entry)} 401 WWW-Authenticate`] : [])];
+        return [
+          ...(headers['X-Request-Id'] ? [] : [`${where(entry)} ${status} X-Request-Id`]),
+          ...(status === '401' && !headers['WWW-Authenticate'] ? [`${where(entry)} 401 WWW-Authenticate`] : []),
+        ];
       }),
     );
     expect(missing).toEqual([]);
@@ -126,13 +154,30 @@ describe('responses (finding 5)', () => {
   });
 
   it('a 304 documents no content', () => {
-    const notModified = operations.filter((entry) => entry.operation.responses['304']).map((entry) => entry.operation.responses['304']?.content);
+    const notModified = operations
+      .filter((entry) => entry.operation.responses['304'])
+      .map((entry) => entry.operation.responses['304']?.content);
     expect(notModified).toEqual([undefined, undefined, undefined]); // items, file download (GET and HEAD)
   });
 
   it('a 2XX on every operation but WebSocket upgrades, a 4XX on every operation but the probes (the Redocly rules turned off)', () => {
-    expect(operations.filter((entry) => !isWebSocket(entry.path) && !Object.keys(entry.operation.responses).some((status) => status.startsWith('2'))).map(where)).toEqual([]);
-    expect(operations.filter((entry) => !isProbe(entry.path) && !Object.keys(entry.operation.responses).some((status) => status.startsWith('4'))).map(where)).toEqual([]);
+    expect(
+      operations
+        .filter(
+          (entry) =>
+            !isWebSocket(entry.path) &&
+            !Object.keys(entry.operation.responses).some((status) => status.startsWith('2')),
+        )
+        .map(where),
+    ).toEqual([]);
+    expect(
+      operations
+        .filter(
+          (entry) =>
+            !isProbe(entry.path) && !Object.keys(entry.operation.responses).some((status) => status.startsWith('4')),
+        )
+        .map(where),
+    ).toEqual([]);
   });
 });
 
@@ -146,7 +191,9 @@ describe('download media type (finding 6)', () => {
 describe('operation ids, security, tags, array bounds (finding 7)', () => {
   it('every operation has a unique camelCase operationId', () => {
     const ids = operations.map((entry) => entry.operation.operationId);
-    expect(operations.filter((entry) => !/^[a-z][a-zA-Z0-9]*$/.test(entry.operation.operationId ?? '')).map(where)).toEqual([]);
+    expect(
+      operations.filter((entry) => !/^[a-z][a-zA-Z0-9]*$/.test(entry.operation.operationId ?? '')).map(where),
+    ).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -166,7 +213,15 @@ describe('operation ids, security, tags, array bounds (finding 7)', () => {
   it('says security on every operation: [] on public ones, a scheme on protected ones', () => {
     expect(operations.filter((entry) => !Array.isArray(entry.operation.security)).map(where)).toEqual([]);
     const publicOps = operations.filter((entry) => entry.operation.security?.length === 0).map(where);
-    expect(publicOps).toEqual(expect.arrayContaining(['GET /health/live', 'GET /api/v1/info', 'POST /api/v1/auth/token', 'GET /api/v1/items', 'GET /api/v1/items/{id}']));
+    expect(publicOps).toEqual(
+      expect.arrayContaining([
+        'GET /health/live',
+        'GET /api/v1/info',
+        'POST /api/v1/auth/token',
+        'GET /api/v1/items',
+        'GET /api/v1/items/{id}',
+      ]),
+    );
     expect(publicOps).not.toContain('POST /api/v1/items');
     expect(publicOps).not.toContain('GET /api/v1/users/me');
   });
@@ -188,13 +243,16 @@ describe('operation ids, security, tags, array bounds (finding 7)', () => {
     };
     for (const entry of operations) {
       visit(entry.operation.requestBody, `${where(entry)} body`);
-      for (const [status, response] of Object.entries(entry.operation.responses)) if (status.startsWith('2')) visit(response.content, `${where(entry)} ${status}`);
+      for (const [status, response] of Object.entries(entry.operation.responses))
+        if (status.startsWith('2')) visit(response.content, `${where(entry)} ${status}`);
     }
     expect(unbounded).toEqual([]);
   });
 
   it('bounds the upload to its 20 parts', () => {
-    const schema = document.paths['/api/v1/files']?.post?.requestBody?.content['multipart/form-data']?.schema as { properties: { file: Json } };
+    const schema = document.paths['/api/v1/files']?.post?.requestBody?.content['multipart/form-data']?.schema as {
+      properties: { file: Json };
+    };
     expect(schema.properties.file).toMatchObject({ minItems: 1, maxItems: 20 });
   });
 });
@@ -205,19 +263,30 @@ describe('schemas and descriptions (finding 18)', () => {
     const visit = (node: unknown, at: string) => {
       if (typeof node !== 'object' || node === null) return;
       const anyOf = (node as { anyOf?: Json[] }).anyOf;
-      if (Array.isArray(anyOf) && anyOf.length > 1 && anyOf.every((member) => 'const' in member || (Array.isArray(member.enum) && member.enum.length === 1))) found.push(at);
+      if (
+        Array.isArray(anyOf) &&
+        anyOf.length > 1 &&
+        anyOf.every((member) => 'const' in member || (Array.isArray(member.enum) && member.enum.length === 1))
+      )
+        found.push(at);
       for (const [key, value] of Object.entries(node)) visit(value, `${at}/${key}`);
     };
     visit(document.paths, '#/paths');
     expect(found).toEqual([]);
     const sort = document.paths['/api/v1/items']?.get?.parameters?.find((parameter) => parameter.name === 'sort');
-    expect(sort?.schema).toMatchObject({ enum: ['name', '-name', 'price', '-price', 'createdAt', '-createdAt'], default: '-createdAt' });
+    expect(sort?.schema).toMatchObject({
+      enum: ['name', '-name', 'price', '-price', 'createdAt', '-createdAt'],
+      default: '-createdAt',
+    });
   });
 
   it('gives every 2XX response a real description', () => {
     const vague = operations.flatMap((entry) =>
       Object.entries(entry.operation.responses)
-        .filter(([status, response]) => status.startsWith('2') && (!response.description || response.description === 'Default Response'))
+        .filter(
+          ([status, response]) =>
+            status.startsWith('2') && (!response.description || response.description === 'Default Response'),
+        )
         .map(([status]) => `${where(entry)} ${status}`),
     );
     expect(vague).toEqual([]);
@@ -226,7 +295,11 @@ describe('schemas and descriptions (finding 18)', () => {
   it('documents money with the exact decimals rule, not a float multipleOf', () => {
     const text = JSON.stringify(document);
     expect(text).not.toContain('multipleOf');
-    const price = (document.paths['/api/v1/items']?.post?.requestBody?.content['application/json']?.schema as { properties: Record<string, Json> }).properties.price;
+    const price = (
+      document.paths['/api/v1/items']?.post?.requestBody?.content['application/json']?.schema as {
+        properties: Record<string, Json>;
+      }
+    ).properties.price;
     expect(price).toMatchObject({ type: 'number', exclusiveMinimum: 0, maximum: 1_000_000_000, 'x-decimal-places': 2 });
   });
 });

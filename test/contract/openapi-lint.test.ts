@@ -46,18 +46,25 @@ async function lint(document: unknown): Promise<LintReport> {
 describe('Redocly lint of the OpenAPI document', () => {
   it('reports no error and no warning', async () => {
     const report = await lint(app.swagger());
-    const found = report.problems.map((problem) => `${problem.severity} ${problem.ruleId} ${problem.location[0]?.pointer}: ${problem.message}`);
+    const found = report.problems.map(
+      (problem) => `${problem.severity} ${problem.ruleId} ${problem.location[0]?.pointer}: ${problem.message}`,
+    );
     expect(found).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
   }, 60_000);
 
   it('does find problems: an operation without operationId or security fails it', async () => {
-    const document = structuredClone(app.swagger()) as unknown as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const document = structuredClone(app.swagger()) as unknown as {
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
     const operation = document.paths['/api/v1/info']?.get as Record<string, unknown>;
     delete operation.operationId;
     delete operation.security;
     const report = await lint(document);
-    expect(report.problems.map((problem) => problem.ruleId).sort()).toEqual(['operation-operationId', 'security-defined']);
+    expect(report.problems.map((problem) => problem.ruleId).sort()).toEqual([
+      'operation-operationId',
+      'security-defined',
+    ]);
     expect(report.totals.errors).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -28,13 +28,24 @@ beforeAll(async () => {
   const ports = [await freePort(), await freePort()];
   const httpPort = await freePort();
   // DRAIN_DELAY as in compose: new requests get 503 (retried by nginx) before the listener closes.
-  const env = testEnv({ LOG_LEVEL: 'info', TRUST_PROXY: '127.0.0.1', HOST: '127.0.0.1', UPLOAD_DIR: path.join(tmp, 'uploads'), DRAIN_DELAY: '2s' });
+  const env = testEnv({
+    LOG_LEVEL: 'info',
+    TRUST_PROXY: '127.0.0.1',
+    HOST: '127.0.0.1',
+    UPLOAD_DIR: path.join(tmp, 'uploads'),
+    DRAIN_DELAY: '2s',
+  });
   for (const port of ports) apis.push(ChildProcessHandle.spawnTs('src/server.ts', { ...env, PORT: String(port) }));
   await Promise.all(apis.map((api) => api.waitForOutput('Server listening')));
 
   const prefix = path.join(tmp, 'nginx');
   const config = writeNginxConfig({ projectDir, prefix, httpPort, httpsPort: await freePort(), upstreams: ports });
-  await nginx.run('make-cert', 'sh', [path.join(projectDir, 'nginx/scripts/make-self-signed-cert.sh'), path.join(prefix, 'certs'), 'localhost'], {});
+  await nginx.run(
+    'make-cert',
+    'sh',
+    [path.join(projectDir, 'nginx/scripts/make-self-signed-cert.sh'), path.join(prefix, 'certs'), 'localhost'],
+    {},
+  );
   const globals = `daemon off; pid ${path.join(prefix, 'nginx.pid')};${process.getuid?.() === 0 ? ' user root;' : ''}`;
   nginx.start('nginx', 'nginx', ['-p', prefix, '-c', config, '-g', globals], { outputToFile: true });
   base = `http://127.0.0.1:${httpPort}`;
@@ -50,16 +61,32 @@ afterAll(async () => {
 describe('SIGTERM to an api instance behind nginx', () => {
   it('drains with zero failed requests, in-flight downloads complete and no write is lost or doubled', async () => {
     const email = `drain-${randomBytes(4).toString('hex')}@example.com`;
-    await json(await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'drain-password', name: 'Drain' }) }));
+    await json(
+      await fetch(`${base}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'drain-password', name: 'Drain' }),
+      }),
+    );
     const { access_token: token } = await json<{ access_token: string }>(
-      await fetch(`${base}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: email, password: 'drain-password' }) }),
+      await fetch(`${base}/api/v1/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: email, password: 'drain-password' }),
+      }),
     );
     const auth = { authorization: `Bearer ${token}` };
 
     // A 4 MiB file, downloaded slowly while the signal arrives.
     const content = randomBytes(4 * 1024 * 1024);
     const form = multipart([{ name: 'file', filename: 'big.bin', contentType: 'application/octet-stream', content }]);
-    const [uploaded] = await json<{ id: string }[]>(await fetch(`${base}/api/v1/files`, { method: 'POST', headers: { ...auth, ...form.headers }, body: form.payload }));
+    const [uploaded] = await json<{ id: string }[]>(
+      await fetch(`${base}/api/v1/files`, {
+        method: 'POST',
+        headers: { ...auth, ...form.headers },
+        body: form.payload,
+      }),
+    );
 
     const tally = { ok: 0, failed: [] as string[] };
     const acknowledged = new Set<number>();
@@ -73,7 +100,9 @@ describe('SIGTERM to an api instance behind nginx', () => {
           if (response.status === 200) tally.ok++;
           else tally.failed.push(`GET ${response.status}`);
         } catch (err) {
-          tally.failed.push(`GET ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+          tally.failed.push(
+            `GET ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`,
+          );
         }
       }
     };
@@ -91,13 +120,17 @@ describe('SIGTERM to an api instance behind nginx', () => {
             acknowledged.add(body.id);
           } else tally.failed.push(`POST ${response.status}`);
         } catch (err) {
-          tally.failed.push(`POST ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+          tally.failed.push(
+            `POST ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`,
+          );
         }
       }
     };
     let signalledAt = Infinity;
     const slowDownload = async (n: number) => {
-      const response = await fetch(`${base}/api/v1/files/${uploaded!.id}/content`, { headers: { ...auth, 'x-request-id': `drain-download-${n}` } });
+      const response = await fetch(`${base}/api/v1/files/${uploaded!.id}/content`, {
+        headers: { ...auth, 'x-request-id': `drain-download-${n}` },
+      });
       const hash = createHash('sha256');
       const chunks = response.body!.getReader();
       for (;;) {
@@ -125,18 +158,24 @@ describe('SIGTERM to an api instance behind nginx', () => {
     expect(tally.failed, `${tally.failed.length} of ${tally.ok + tally.failed.length} failed`).toEqual([]);
     expect(tally.ok).toBeGreaterThan(50);
     const expected = createHash('sha256').update(content).digest('hex');
-    expect(downloaded.map(({ status, sha256 }) => ({ status, sha256 }))).toEqual(Array(4).fill({ status: 200, sha256: expected }));
+    expect(downloaded.map(({ status, sha256 }) => ({ status, sha256 }))).toEqual(
+      Array(4).fill({ status: 200, sha256: expected }),
+    );
     // At least one download was served by the signalled instance and still running when the
     // signal came: draining let it finish.
     expect(downloaded.some((d) => d.afterSignal)).toBe(true);
     expect(apis[0]!.output).toMatch(/drain-download-\d/);
     // Every 201 is a row, and no row is there twice (nginx never resent a POST).
-    const listed = await json<{ total: number; items: { id: number; name: string }[] }>(await fetch(`${base}/api/v1/items?tag=${tag}&limit=100`));
+    const listed = await json<{ total: number; items: { id: number; name: string }[] }>(
+      await fetch(`${base}/api/v1/items?tag=${tag}&limit=100`),
+    );
     expect(listed.total).toBe(acknowledged.size);
     const names = new Set<string>();
     let skip = 0;
     while (skip < listed.total) {
-      const page = await json<{ items: { name: string }[] }>(await fetch(`${base}/api/v1/items?tag=${tag}&limit=100&skip=${skip}`));
+      const page = await json<{ items: { name: string }[] }>(
+        await fetch(`${base}/api/v1/items?tag=${tag}&limit=100&skip=${skip}`),
+      );
       for (const item of page.items) names.add(item.name);
       skip += 100;
     }

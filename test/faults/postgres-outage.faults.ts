@@ -32,10 +32,20 @@ describe('PostgreSQL outage', () => {
     for (let i = 0; i < 10; i++) {
       const started = Date.now();
       const response = await app.inject({ method: 'GET', url: '/api/v1/items?limit=1' });
-      during.push({ status: response.statusCode, type: response.headers['content-type'], retryAfter: response.headers['retry-after'], ms: Date.now() - started });
+      during.push({
+        status: response.statusCode,
+        type: response.headers['content-type'],
+        retryAfter: response.headers['retry-after'],
+        ms: Date.now() - started,
+      });
     }
-    expect(during.map((r) => r.status), JSON.stringify(during)).toEqual(Array(10).fill(503));
-    expect(during.every((r) => String(r.type).startsWith('application/problem+json') && r.retryAfter === '5')).toBe(true);
+    expect(
+      during.map((r) => r.status),
+      JSON.stringify(during),
+    ).toEqual(Array(10).fill(503));
+    expect(during.every((r) => String(r.type).startsWith('application/problem+json') && r.retryAfter === '5')).toBe(
+      true,
+    );
     // Bounded by the pool's connection timeout (3 s), never a hang.
     expect(Math.max(...during.map((r) => r.ms))).toBeLessThan(5_000);
     // The CSV export reads through the raw pg pool (COPY), not Prisma: the same 503.

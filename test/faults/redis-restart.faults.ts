@@ -33,7 +33,10 @@ afterAll(async () => {
 async function finishedJob(jobId: string): Promise<{ state: string; result: unknown }> {
   return vi.waitFor(
     async () => {
-      const job = (await app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: admin.headers })).json<{ state: string; result: unknown }>();
+      const job = (await app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: admin.headers })).json<{
+        state: string;
+        result: unknown;
+      }>();
       if (job.state !== 'completed') throw new Error(`job ${jobId} is ${job.state}`);
       return job;
     },
@@ -79,7 +82,10 @@ describe('Redis killed and restarted under traffic', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await redis.stop();
     const down = await during;
-    expect(Object.keys(down.statuses).every((key) => key.startsWith('200 ')), JSON.stringify(down)).toBe(true);
+    expect(
+      Object.keys(down.statuses).every((key) => key.startsWith('200 ')),
+      JSON.stringify(down),
+    ).toBe(true);
     expect(down.wrongBodies).toBe(0);
     expect(down.slowest).toBeLessThan(1000);
 
@@ -89,7 +95,11 @@ describe('Redis killed and restarted under traffic', () => {
     // Global limit fails open: anonymous and authenticated reads still pass.
     expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: admin.headers })).statusCode).toBe(200);
     // Credential limit fails closed: no unlimited password guessing during an outage.
-    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: admin.email, password: admin.password } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: admin.email, password: admin.password },
+    });
     expect(login.statusCode).toBe(503);
     expect(problemOf(login).status).toBe(503);
     // Enqueueing fails fast.
@@ -106,10 +116,13 @@ describe('Redis killed and restarted under traffic', () => {
 
     // Back, empty (nothing was persisted): the same processes recover by themselves.
     await redis.start();
-    await vi.waitFor(async () => expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200), {
-      timeout: 15_000,
-      interval: 200,
-    });
+    await vi.waitFor(
+      async () => expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200),
+      {
+        timeout: 15_000,
+        interval: 200,
+      },
+    );
     await vi.waitFor(
       async () => {
         await app.inject({ method: 'GET', url: `/api/v1/items/${itemId}` });
@@ -117,7 +130,11 @@ describe('Redis killed and restarted under traffic', () => {
       },
       { timeout: 15_000, interval: 200 },
     );
-    const relogin = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: admin.email, password: admin.password } });
+    const relogin = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: admin.email, password: admin.password },
+    });
     expect(relogin.statusCode).toBe(200);
     expect(relogin.headers['x-ratelimit-remaining']).toBeDefined();
 

@@ -36,7 +36,8 @@ describe('slow clients', () => {
         expect(response.status).toBe(200);
       }
       const deadline = Date.now() + 8_000;
-      while (closedAt.length < sockets.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      while (closedAt.length < sockets.length && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
     } finally {
       clearInterval(trickle);
       for (const socket of sockets) socket.destroy();
@@ -56,7 +57,9 @@ describe('slow clients', () => {
       const started = Date.now();
       socket.on('close', () => resolve(Date.now() - started));
     });
-    socket.write('POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{');
+    socket.write(
+      'POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{',
+    );
     const trickle = setInterval(() => socket.write(' '), 500);
     try {
       const ms = await closed;

@@ -87,11 +87,19 @@ describe('a worker killed with SIGKILL mid-job', () => {
     const user = await createUser(app);
     const tag = `crash-${randomBytes(3).toString('hex')}`;
     const rowCount = 30_000;
-    const csv = ['name,description,price,tax,tags', ...Array.from({ length: rowCount }, (_, i) => `Item ${i},row ${i},${(i % 100) + 1},0,${tag}`)].join('\n');
+    const csv = [
+      'name,description,price,tax,tags',
+      ...Array.from({ length: rowCount }, (_, i) => `Item ${i},row ${i},${(i % 100) + 1},0,${tag}`),
+    ].join('\n');
     const form = multipart([{ name: 'file', filename: 'big.csv', contentType: 'text/csv', content: csv }]);
 
     const victim = await startWorker();
-    const queued = await app.inject({ method: 'POST', url: '/api/v1/items/import', headers: { ...user.headers, ...form.headers }, payload: form.payload });
+    const queued = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items/import',
+      headers: { ...user.headers, ...form.headers },
+      payload: form.payload,
+    });
     expect(queued.statusCode, queued.body).toBe(202);
     const { jobId } = queued.json<{ jobId: string }>();
 
@@ -112,7 +120,12 @@ describe('a worker killed with SIGKILL mid-job', () => {
     const done = await completed(user, jobId);
     expect(done.result).toMatchObject({ inserted: rowCount, failed: 0 });
     expect(await app.prisma.item.count({ where: { ownerId: user.id } })).toBe(rowCount);
-    const names = await app.prisma.item.groupBy({ by: ['name'], where: { ownerId: user.id }, _count: { _all: true }, having: { name: { _count: { gt: 1 } } } });
+    const names = await app.prisma.item.groupBy({
+      by: ['name'],
+      where: { ownerId: user.id },
+      _count: { _all: true },
+      having: { name: { _count: { gt: 1 } } },
+    });
     expect(names).toEqual([]);
     await rescuer.kill('SIGTERM');
   }, 120_000);

@@ -20,12 +20,23 @@ interface Operation {
 }
 
 type OpenApiDocument = {
-  paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content: Record<string, unknown> }; responses: Operation['responses'] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { name: string; in: string }[];
+        requestBody?: { content: Record<string, unknown> };
+        responses: Operation['responses'];
+      }
+    >
+  >;
 };
 
 // Operations whose responses never end on their own (event streams) cannot be fuzzed with
 // inject; they have dedicated tests. Logout and key deletion are fuzzed, just with junk input.
-const STREAMING = (op: Operation) => Object.values(op.responses).some((r) => r.content && 'text/event-stream' in r.content);
+const STREAMING = (op: Operation) =>
+  Object.values(op.responses).some((r) => r.content && 'text/event-stream' in r.content);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
 
 function operations(document: OpenApiDocument): Operation[] {
@@ -49,22 +60,65 @@ function operations(document: OpenApiDocument): Operation[] {
 
 const junkString = fc.oneof(
   fc.string({ maxLength: 40 }),
-  fc.constantFrom('0', '-1', '1', '2147483648', '1e309', 'NaN', 'null', '../../etc/passwd', '%00', '%2e%2e%2f', ' ', "' OR 1=1 --", '<script>', '\u0000', '🙂'.repeat(30), 'a'.repeat(5000)),
+  fc.constantFrom(
+    '0',
+    '-1',
+    '1',
+    '2147483648',
+    '1e309',
+    'NaN',
+    'null',
+    '../../etc/passwd',
+    '%00',
+    '%2e%2e%2f',
+    ' ',
+    "' OR 1=1 --",
+    '<script>',
+    '\u0000',
+    '🙂'.repeat(30),
+    'a'.repeat(5000),
+  ),
   fc.integer().map(String),
   fc.uuid(),
 );
 
 const jsonValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.dictionary(fc.constantFrom('name', 'price', 'tax', 'tags', 'images', 'email', 'password', 'username', 'role', 'isActive', 'description', '__proto__', 'constructor', 'refresh_token'), fc.jsonValue({ maxDepth: 2 })),
+  fc.dictionary(
+    fc.constantFrom(
+      'name',
+      'price',
+      'tax',
+      'tags',
+      'images',
+      'email',
+      'password',
+      'username',
+      'role',
+      'isActive',
+      'description',
+      '__proto__',
+      'constructor',
+      'refresh_token',
+    ),
+    fc.jsonValue({ maxDepth: 2 }),
+  ),
 );
 
 const bodyArb = fc.oneof(
   jsonValue.map((value) => ({ contentType: 'application/json', payload: JSON.stringify(value) })),
   fc.string({ maxLength: 200 }).map((text) => ({ contentType: 'application/json', payload: text })),
-  fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 })).map((form) => ({ contentType: 'application/x-www-form-urlencoded', payload: new URLSearchParams(form).toString() })),
-  fc.string({ maxLength: 200 }).map((text) => ({ contentType: 'multipart/form-data; boundary=fuzz', payload: `--fuzz\r\nContent-Disposition: form-data; name="file"; filename="${text.replace(/"/g, '')}"\r\n\r\n${text}\r\n--fuzz--\r\n` })),
-  fc.constantFrom('text/plain', 'application/xml', 'application/octet-stream', 'text/csv').chain((contentType) => fc.string({ maxLength: 100 }).map((payload) => ({ contentType, payload }))),
+  fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 })).map((form) => ({
+    contentType: 'application/x-www-form-urlencoded',
+    payload: new URLSearchParams(form).toString(),
+  })),
+  fc.string({ maxLength: 200 }).map((text) => ({
+    contentType: 'multipart/form-data; boundary=fuzz',
+    payload: `--fuzz\r\nContent-Disposition: form-data; name="file"; filename="${text.replace(/"/g, '')}"\r\n\r\n${text}\r\n--fuzz--\r\n`,
+  })),
+  fc
+    .constantFrom('text/plain', 'application/xml', 'application/octet-stream', 'text/csv')
+    .chain((contentType) => fc.string({ maxLength: 100 }).map((payload) => ({ contentType, payload }))),
 );
 
 let app: App;
@@ -93,12 +147,28 @@ describe('fuzzing every documented operation', () => {
       await fc.assert(
         fc.asyncProperty(
           // An empty segment would address another route (the list), not this operation.
-          fc.array(junkString.filter((value) => value.length > 0), { minLength: op.pathParams.length, maxLength: op.pathParams.length }),
+          fc.array(
+            junkString.filter((value) => value.length > 0),
+            { minLength: op.pathParams.length, maxLength: op.pathParams.length },
+          ),
           fc.dictionary(fc.constantFrom(...op.queryParams, 'x', 'skip', 'limit'), junkString, { maxKeys: 4 }),
           fc.option(bodyArb, { nil: undefined }),
           fc.constantFrom('none', 'valid', 'junk', 'apikey-junk'),
           // Headers the app reads besides credentials, with junk values.
-          fc.dictionary(fc.constantFrom('x-request-id', 'if-none-match', 'if-range', 'range', 'cookie', 'accept', 'accept-encoding', 'x-forwarded-for'), junkString.map((value) => value.replace(/[^\x20-\x7e]/g, '')), { maxKeys: 3 }),
+          fc.dictionary(
+            fc.constantFrom(
+              'x-request-id',
+              'if-none-match',
+              'if-range',
+              'range',
+              'cookie',
+              'accept',
+              'accept-encoding',
+              'x-forwarded-for',
+            ),
+            junkString.map((value) => value.replace(/[^\x20-\x7e]/g, '')),
+            { maxKeys: 3 },
+          ),
           async (pathValues, query, body, auth, extraHeaders) => {
             let url = op.path;
             op.pathParams.forEach((name, i) => {
@@ -110,18 +180,25 @@ describe('fuzzing every documented operation', () => {
             if (auth === 'junk') headers.authorization = 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.';
             if (auth === 'apikey-junk') headers['x-api-key'] = 'ak_not-a-real-key';
             if (body) headers['content-type'] = body.contentType;
-            const response = await app.inject({ method: op.method as 'GET', url: search ? `${url}?${search}` : url, headers, payload: body?.payload });
+            const response = await app.inject({
+              method: op.method as 'GET',
+              url: search ? `${url}?${search}` : url,
+              headers,
+              payload: body?.payload,
+            });
             const where = `${op.method} ${`${url}?${search}`.slice(0, 160)} [${auth}] ${JSON.stringify(extraHeaders).slice(0, 120)} -> ${response.statusCode}`;
             if (response.statusCode >= 500) failures.push(`${where}: ${response.body.slice(0, 200)}`);
             const type = String(response.headers['content-type'] ?? '');
-            if (response.statusCode >= 400 && !type.startsWith('application/problem+json')) failures.push(`${where}: not problem+json (${type})`);
+            if (response.statusCode >= 400 && !type.startsWith('application/problem+json'))
+              failures.push(`${where}: not problem+json (${type})`);
             if (response.statusCode >= 200 && response.statusCode < 300 && type.startsWith('application/json')) {
               const schema = op.responses[String(response.statusCode)]?.content?.['application/json']?.schema;
               if (schema) {
                 const key = `${op.method} ${op.path} ${response.statusCode}`;
                 const validate = validators.get(key) ?? ajv.compile(schema);
                 validators.set(key, validate);
-                if (!validate(response.json())) failures.push(`${where}: response does not match its schema: ${ajv.errorsText(validate.errors)}`);
+                if (!validate(response.json()))
+                  failures.push(`${where}: response does not match its schema: ${ajv.errorsText(validate.errors)}`);
               }
             }
             return true;

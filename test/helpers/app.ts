@@ -60,11 +60,18 @@ export interface TestUser {
 }
 
 /** Registers a user through the API (optionally promoted to ADMIN in the database) and logs in. */
-export async function createUser(app: App, options: { role?: 'USER' | 'ADMIN'; name?: string } = {}): Promise<TestUser> {
+export async function createUser(
+  app: App,
+  options: { role?: 'USER' | 'ADMIN'; name?: string } = {},
+): Promise<TestUser> {
   const email = uniqueEmail(options.role === 'ADMIN' ? 'admin' : 'user');
   const password = `pw-${randomBytes(8).toString('hex')}`;
   const name = options.name ?? 'Test User';
-  const registered = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password, name } });
+  const registered = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email, password, name },
+  });
   // Sign-up answers 202 without the user (it never tells whether the email was taken).
   if (registered.statusCode !== 202) throw new Error(`register failed: ${registered.statusCode} ${registered.body}`);
   const { id } = await app.prisma.user.findUniqueOrThrow({ where: { email }, select: { id: true } });
@@ -89,5 +96,13 @@ export function problemOf(response: { statusCode: number; headers: Record<string
   if (!contentType.startsWith('application/problem+json')) {
     throw new Error(`expected application/problem+json, got ${contentType} (${response.statusCode})`);
   }
-  return response.json<{ type: string; title: string; status: number; detail?: string; instance: string; requestId: string; errors?: { path: string; message: string }[] }>();
+  return response.json<{
+    type: string;
+    title: string;
+    status: number;
+    detail?: string;
+    instance: string;
+    requestId: string;
+    errors?: { path: string; message: string }[];
+  }>();
 }

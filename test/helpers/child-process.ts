@@ -42,7 +42,8 @@ export class ChildProcessHandle {
   async waitForOutput(text: string | RegExp, timeout = 30_000): Promise<void> {
     await vi.waitFor(
       () => {
-        if (this.exitInfo) throw new Error(`process exited (${JSON.stringify(this.exitInfo)}): ${this.output.slice(-2000)}`);
+        if (this.exitInfo)
+          throw new Error(`process exited (${JSON.stringify(this.exitInfo)}): ${this.output.slice(-2000)}`);
         expect(this.output).toMatch(text);
       },
       { timeout, interval: 50 },

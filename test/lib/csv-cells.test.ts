@@ -21,7 +21,8 @@ describe('neutralizeCell / restoreCell', () => {
     expect(neutralizeCell('\rx')).toBe("'\rx");
     // Already quoted-looking values keep their meaning: one more quote.
     expect(neutralizeCell("'=x")).toBe("''=x");
-    for (const safe of ['plain', 'a=b', ' =x', "'", "'plain", '', '(untagged)']) expect(neutralizeCell(safe)).toBe(safe);
+    for (const safe of ['plain', 'a=b', ' =x', "'", "'plain", '', '(untagged)'])
+      expect(neutralizeCell(safe)).toBe(safe);
   });
 
   it('round-trips every string, and never leaves a dangerous first character', () => {

@@ -17,9 +17,12 @@ describe('resolveRange', () => {
     expect(resolveRange(header, size)).toEqual({ kind: 'partial', range });
   });
 
-  it.each(['bytes=100-', 'bytes=100-200', 'bytes=-0', 'bytes=999999999999999999999-'])('%s is unsatisfiable', (header) => {
-    expect(resolveRange(header, size)).toEqual({ kind: 'unsatisfiable' });
-  });
+  it.each(['bytes=100-', 'bytes=100-200', 'bytes=-0', 'bytes=999999999999999999999-'])(
+    '%s is unsatisfiable',
+    (header) => {
+      expect(resolveRange(header, size)).toEqual({ kind: 'unsatisfiable' });
+    },
+  );
 
   it('cannot satisfy any range of an empty file', () => {
     expect(resolveRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' });
@@ -47,7 +50,9 @@ describe('ifRangeAllows', () => {
 describe('attachmentDisposition', () => {
   it('gives an ASCII fallback and the exact UTF-8 name (RFC 6266)', () => {
     expect(attachmentDisposition('report.pdf')).toBe(`attachment; filename="report.pdf"; filename*=UTF-8''report.pdf`);
-    expect(attachmentDisposition('Résumé 2024.pdf')).toBe(`attachment; filename="Resume 2024.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%202024.pdf`);
+    expect(attachmentDisposition('Résumé 2024.pdf')).toBe(
+      `attachment; filename="Resume 2024.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%202024.pdf`,
+    );
   });
 
   it('keeps quotes, backslashes and percent signs out of the quoted fallback', () => {

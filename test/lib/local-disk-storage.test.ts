@@ -43,7 +43,9 @@ describe('LocalDiskStorage', () => {
 
   it('aborts a write over the limit and leaves no file, temporary or final', async () => {
     const chunks = Array.from({ length: 10 }, () => Buffer.alloc(100, 1));
-    await expect(storage.put(Readable.from(chunks), { maxBytes: 999 })).rejects.toBeInstanceOf(StorageLimitExceededError);
+    await expect(storage.put(Readable.from(chunks), { maxBytes: 999 })).rejects.toBeInstanceOf(
+      StorageLimitExceededError,
+    );
     expect(await filesUnder(root)).toEqual([]);
   });
 

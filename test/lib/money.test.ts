@@ -26,7 +26,9 @@ describe('decimalPlaces', () => {
   it('accepts every cent amount up to the maximum and refuses every amount with a third decimal', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: MONEY_MAX * 100 }), (cents) => {
-        expect(hasAtMostDecimals(Number(`${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`))).toBe(true);
+        expect(hasAtMostDecimals(Number(`${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`))).toBe(
+          true,
+        );
       }),
       { numRuns: 5000 },
     );
@@ -49,8 +51,16 @@ describe('the x-decimal-places Ajv keyword', () => {
   const validate = ajvDecimalPlaces(new Ajv({ allErrors: true })).compile(Price);
 
   it('passes 19.99, 0.07 and 1.15 (multipleOf: 0.01 refused them) and refuses 19.999', () => {
-    expect([19.99, 0.07, 1.15, 12.34, 1_000_000_000].map((value) => validate(value))).toEqual([true, true, true, true, true]);
+    expect([19.99, 0.07, 1.15, 12.34, 1_000_000_000].map((value) => validate(value))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(validate(19.999)).toBe(false);
-    expect(validate.errors).toEqual([expect.objectContaining({ keyword: 'x-decimal-places', message: 'must have at most 2 decimals' })]);
+    expect(validate.errors).toEqual([
+      expect.objectContaining({ keyword: 'x-decimal-places', message: 'must have at most 2 decimals' }),
+    ]);
   });
 });

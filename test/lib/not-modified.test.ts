@@ -30,14 +30,24 @@ async function notModified(url: string, headers: Record<string, string>) {
 
 describe('304 Not Modified', () => {
   it('on an item: no content headers, ETag and Cache-Control kept', async () => {
-    const created = await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload: { name: 'cached', price: 3 } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: owner.headers,
+      payload: { name: 'cached', price: 3 },
+    });
     const response = await notModified(created.headers.location as string, {});
     expect(response.headers['cache-control']).toBe('no-cache');
   });
 
   it('on a file download: no content headers, no Content-Disposition, ETag kept', async () => {
     const form = multipart([{ name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'hello' }]);
-    const uploaded = await app.inject({ method: 'POST', url: '/api/v1/files', headers: { ...owner.headers, ...form.headers }, payload: form.payload });
+    const uploaded = await app.inject({
+      method: 'POST',
+      url: '/api/v1/files',
+      headers: { ...owner.headers, ...form.headers },
+      payload: form.payload,
+    });
     const [file] = uploaded.json<Array<{ id: string }>>();
     const response = await notModified(`/api/v1/files/${file?.id}/content`, owner.headers);
     expect(response.headers['content-disposition']).toBeUndefined();

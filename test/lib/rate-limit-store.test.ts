@@ -14,8 +14,14 @@ afterAll(() => redis.quit());
 
 type Result = { current: number; ttl: number };
 
-function hit(store: { incr(key: string, cb: (err: Error | null, result?: Result) => void, timeWindow: number): void }, key: string, timeWindow = 60_000) {
-  return new Promise<Result>((resolve, reject) => store.incr(key, (err, result) => (err ? reject(err) : resolve(result!)), timeWindow));
+function hit(
+  store: { incr(key: string, cb: (err: Error | null, result?: Result) => void, timeWindow: number): void },
+  key: string,
+  timeWindow = 60_000,
+) {
+  return new Promise<Result>((resolve, reject) =>
+    store.incr(key, (err, result) => (err ? reject(err) : resolve(result!)), timeWindow),
+  );
 }
 
 describe('coalescingRedisStore', () => {
@@ -41,7 +47,9 @@ describe('coalescingRedisStore', () => {
     const monitor = redis.duplicate();
     // Script calls only (MONITOR also lists the commands a script runs).
     const isCall = (args: string[]) => /^eval(sha)?$/i.test(args[0] ?? '') && args.some((a) => a.endsWith(key));
-    await monitor.monitor().then((m) => m.on('monitor', (_time: string, args: string[]) => (commands += isCall(args) ? 1 : 0)));
+    await monitor
+      .monitor()
+      .then((m) => m.on('monitor', (_time: string, args: string[]) => (commands += isCall(args) ? 1 : 0)));
     try {
       const results = await Promise.all(Array.from({ length: 50 }, () => hit(store, key)));
       expect(results.map((r) => r.current)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
@@ -65,7 +73,11 @@ describe('coalescingRedisStore', () => {
   });
 
   it('fails every hit of a batch when Redis fails, and recovers for the next ones', async () => {
-    const broken = new Redis(inject('redisUrl'), { lazyConnect: true, enableOfflineQueue: false, keyPrefix: `${inject('redisPrefix')}rls:` });
+    const broken = new Redis(inject('redisUrl'), {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      keyPrefix: `${inject('redisPrefix')}rls:`,
+    });
     const Store = coalescingRedisStore(broken, 'err:');
     const store = new Store();
     const key = randomUUID();

@@ -19,7 +19,12 @@ afterAll(() => app.close());
 
 describe('audit log', () => {
   it('records a create, an update and a delete with actor, entity id and request id', async () => {
-    const created = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: 'Audited', price: 2 } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: user.headers,
+      payload: { name: 'Audited', price: 2 },
+    });
     expect(created.statusCode).toBe(201);
     const { id } = created.json<{ id: number }>();
     const createdEntries = await vi.waitFor(async () => {
@@ -27,23 +32,47 @@ describe('audit log', () => {
       expect(rows).toHaveLength(1);
       return rows;
     });
-    expect(createdEntries[0]).toMatchObject({ actorId: user.id, action: 'create', entity: 'items', entityId: String(id) });
+    expect(createdEntries[0]).toMatchObject({
+      actorId: user.id,
+      action: 'create',
+      entity: 'items',
+      entityId: String(id),
+    });
     expect(createdEntries[0]!.createdAt).toBeInstanceOf(Date);
 
-    const patched = await app.inject({ method: 'PATCH', url: `/api/v1/items/${id}`, headers: user.headers, payload: { price: 3 } });
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/items/${id}`,
+      headers: user.headers,
+      payload: { price: 3 },
+    });
     const deleted = await app.inject({ method: 'DELETE', url: `/api/v1/items/${id}`, headers: user.headers });
     await vi.waitFor(async () => {
-      expect(await entriesFor(patched.headers['x-request-id'] as string)).toMatchObject([{ action: 'update', entity: 'items', entityId: String(id), actorId: user.id }]);
-      expect(await entriesFor(deleted.headers['x-request-id'] as string)).toMatchObject([{ action: 'delete', entity: 'items', entityId: String(id) }]);
+      expect(await entriesFor(patched.headers['x-request-id'] as string)).toMatchObject([
+        { action: 'update', entity: 'items', entityId: String(id), actorId: user.id },
+      ]);
+      expect(await entriesFor(deleted.headers['x-request-id'] as string)).toMatchObject([
+        { action: 'delete', entity: 'items', entityId: String(id) },
+      ]);
     });
   });
 
   it('records nothing for a refused write or a read', async () => {
-    const refused = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: '' } });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: user.headers,
+      payload: { name: '' },
+    });
     expect(refused.statusCode).toBe(422);
     const read = await app.inject({ method: 'GET', url: '/api/v1/items' });
     // A later write's entry proves the hook has run for the requests before it.
-    const marker = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: 'Marker', price: 1 } });
+    const marker = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: user.headers,
+      payload: { name: 'Marker', price: 1 },
+    });
     await vi.waitFor(async () => expect(await entriesFor(marker.headers['x-request-id'] as string)).toHaveLength(1));
     expect(await entriesFor(refused.headers['x-request-id'] as string)).toHaveLength(0);
     expect(await entriesFor(read.headers['x-request-id'] as string)).toHaveLength(0);
@@ -54,7 +83,12 @@ describe('audit log', () => {
       { name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'one' },
       { name: 'file', filename: 'b.txt', contentType: 'text/plain', content: 'two' },
     ]);
-    const uploaded = await app.inject({ method: 'POST', url: '/api/v1/files', headers: { ...user.headers, ...form.headers }, payload: form.payload });
+    const uploaded = await app.inject({
+      method: 'POST',
+      url: '/api/v1/files',
+      headers: { ...user.headers, ...form.headers },
+      payload: form.payload,
+    });
     expect(uploaded.statusCode).toBe(201);
     const ids = uploaded.json<Array<{ id: string }>>().map((file) => file.id);
     const rows = await vi.waitFor(async () => {
@@ -63,7 +97,9 @@ describe('audit log', () => {
       return found;
     });
     expect(rows.map((row) => row.entityId).sort()).toEqual([...ids].sort());
-    expect(rows.every((row) => row.action === 'create' && row.entity === 'files' && row.actorId === user.id)).toBe(true);
+    expect(rows.every((row) => row.action === 'create' && row.entity === 'files' && row.actorId === user.id)).toBe(
+      true,
+    );
   });
 
   it('never delays the response: a slow audit store writes the row after the client has its answer', async () => {
@@ -77,13 +113,21 @@ describe('audit log', () => {
     const slow = await buildTestApp({ overrides: { auditLogRepository: new SlowAuditLog(app.prisma) } });
     try {
       const started = performance.now();
-      const response = await slow.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: 'Not delayed', price: 1 } });
+      const response = await slow.inject({
+        method: 'POST',
+        url: '/api/v1/items',
+        headers: user.headers,
+        payload: { name: 'Not delayed', price: 1 },
+      });
       const answeredAfter = performance.now() - started;
       expect(response.statusCode).toBe(201);
       expect(answeredAfter).toBeLessThan(delayMs / 2);
       const requestId = response.headers['x-request-id'] as string;
       expect(await entriesFor(requestId)).toHaveLength(0);
-      await vi.waitFor(async () => expect(await entriesFor(requestId)).toHaveLength(1), { timeout: delayMs * 3, interval: 100 });
+      await vi.waitFor(async () => expect(await entriesFor(requestId)).toHaveLength(1), {
+        timeout: delayMs * 3,
+        interval: 100,
+      });
       expect(performance.now() - started).toBeGreaterThanOrEqual(delayMs);
     } finally {
       await slow.close();
@@ -103,7 +147,12 @@ describe('audit log', () => {
       logStream: { write: (line) => void lines.push(line) },
     });
     try {
-      const response = await broken.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: 'Still fine', price: 1 } });
+      const response = await broken.inject({
+        method: 'POST',
+        url: '/api/v1/items',
+        headers: user.headers,
+        payload: { name: 'Still fine', price: 1 },
+      });
       expect(response.statusCode).toBe(201);
       await vi.waitFor(() => expect(lines.some((line) => line.includes('audit log write failed'))).toBe(true));
     } finally {

@@ -23,7 +23,11 @@ afterAll(() => app.close());
 
 describe('problem details', () => {
   it('404 for an unknown route, in the same shape', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/v1/nope?x=1', headers: { 'x-request-id': 'trace-abc-123' } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/api/v1/nope?x=1',
+      headers: { 'x-request-id': 'trace-abc-123' },
+    });
     expect(response.statusCode).toBe(404);
     expect(problemOf(response)).toEqual({
       type: '/problems/not-found',
@@ -37,7 +41,12 @@ describe('problem details', () => {
   });
 
   it('400 for malformed JSON', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: { ...user.headers, 'content-type': 'application/json' }, payload: '{"name": ' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
     expect(response.statusCode).toBe(400);
     expect(problemOf(response).detail).toBe('The body is not valid JSON');
   });
@@ -54,13 +63,30 @@ describe('problem details', () => {
   });
 
   it.each([
-    ['at the top level', (email: string) => `{"email":"${email}","password":"long enough","name":"x","constructor":{"prototype":{"isAdmin":true}}}`],
-    ['nested', (email: string) => `{"email":"${email}","password":"long enough","name":"x","images":[{"constructor":{"prototype":{"role":"ADMIN"}}}]}`],
+    [
+      'at the top level',
+      (email: string) =>
+        `{"email":"${email}","password":"long enough","name":"x","constructor":{"prototype":{"isAdmin":true}}}`,
+    ],
+    [
+      'nested',
+      (email: string) =>
+        `{"email":"${email}","password":"long enough","name":"x","images":[{"constructor":{"prototype":{"role":"ADMIN"}}}]}`,
+    ],
   ])('400 for constructor.prototype poisoning %s, and nothing is written', async (_where, body) => {
     const email = uniqueEmail('poison');
-    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', headers: { 'content-type': 'application/json' }, payload: body(email) });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'content-type': 'application/json' },
+      payload: body(email),
+    });
     expect(response.statusCode).toBe(400);
-    expect(problemOf(response)).toMatchObject({ status: 400, type: '/problems/malformed-body', detail: 'The body is not valid JSON' });
+    expect(problemOf(response)).toMatchObject({
+      status: 400,
+      type: '/problems/malformed-body',
+      detail: 'The body is not valid JSON',
+    });
     expect(await app.prisma.user.count({ where: { email } })).toBe(0);
   });
 
@@ -77,13 +103,23 @@ describe('problem details', () => {
   });
 
   it('413 for a body over the limit', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: 'x'.repeat(4000), price: 1 } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: user.headers,
+      payload: { name: 'x'.repeat(4000), price: 1 },
+    });
     expect(response.statusCode).toBe(413);
     expect(problemOf(response).title).toBe('Payload Too Large');
   });
 
   it('415 for a content type the route does not take', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: { ...user.headers, 'content-type': 'application/xml' }, payload: '<item/>' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: { ...user.headers, 'content-type': 'application/xml' },
+      payload: '<item/>',
+    });
     expect(response.statusCode).toBe(415);
     expect(problemOf(response).title).toBe('Unsupported Media Type');
   });
@@ -96,12 +132,18 @@ describe('problem details', () => {
     expect(problem.detail).toBeUndefined();
     expect(response.body).not.toContain('hunter2');
     expect(response.body).not.toContain('at ');
-    const logged = logLines.map((line) => JSON.parse(line)).find((line) => line.requestId === 'boom-1' && line.level === 50);
+    const logged = logLines
+      .map((line) => JSON.parse(line))
+      .find((line) => line.requestId === 'boom-1' && line.level === 50);
     expect(logged?.err?.message).toBe('database password is hunter2');
   });
 
   it('replaces an insane X-Request-Id with a generated one', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/v1/info', headers: { 'x-request-id': 'bad id with spaces <script>' } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/api/v1/info',
+      headers: { 'x-request-id': 'bad id with spaces <script>' },
+    });
     expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -115,8 +157,19 @@ describe('logging', () => {
   it('redacts authorization headers, cookies and passwords', async () => {
     logLines.length = 0;
     const child = app.log.child({});
-    child.info({ req: { headers: { authorization: 'Bearer secret-token', cookie: 'refresh_token=abc' } }, body: { password: 'hunter22' } }, 'probe');
-    await app.inject({ method: 'POST', url: '/api/v1/auth/token', headers: { authorization: `Bearer ${user.accessToken}` }, payload: { username: user.email, password: user.password } });
+    child.info(
+      {
+        req: { headers: { authorization: 'Bearer secret-token', cookie: 'refresh_token=abc' } },
+        body: { password: 'hunter22' },
+      },
+      'probe',
+    );
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      headers: { authorization: `Bearer ${user.accessToken}` },
+      payload: { username: user.email, password: user.password },
+    });
     const text = logLines.join('\n');
     expect(text).toContain('probe');
     expect(text).toContain('[redacted]');
@@ -132,13 +185,20 @@ describe('logging', () => {
     const lines = logLines.map((line) => JSON.parse(line)).filter((line) => line.requestId === 'log-me-1');
     // "incoming request" is a debug line (LOG_LEVEL=debug shows requests still in flight).
     expect(lines.map((line) => line.msg)).toEqual(['request completed']);
-    expect(lines[0]).toMatchObject({ level: 30, req: { method: 'GET', url: '/api/v1/info?x=1' }, res: { statusCode: 200 } });
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      req: { method: 'GET', url: '/api/v1/info?x=1' },
+      res: { statusCode: 200 },
+    });
     expect(typeof lines[0].responseTime).toBe('number');
   });
 
   it('logs the incoming request too at debug', async () => {
     const debugLines: string[] = [];
-    const debug = await buildTestApp({ logStream: { write: (line: string) => debugLines.push(line) }, env: { LOG_LEVEL: 'debug' } });
+    const debug = await buildTestApp({
+      logStream: { write: (line: string) => debugLines.push(line) },
+      env: { LOG_LEVEL: 'debug' },
+    });
     try {
       await debug.inject({ method: 'GET', url: '/api/v1/info', headers: { 'x-request-id': 'log-me-2' } });
       const lines = debugLines.map((line) => JSON.parse(line)).filter((line) => line.requestId === 'log-me-2');

@@ -36,7 +36,9 @@ class SlowProxy {
     upstream.on('data', (chunk: Buffer) => {
       const { connectDelayMs = 0, delayMs = 0 } = this.mode.refuse ? {} : this.mode;
       const wait = delayMs + (answers++ === 0 ? connectDelayMs : 0);
-      previous = previous.then(() => new Promise<void>((resolve) => setTimeout(resolve, wait))).then(() => void client.write(chunk));
+      previous = previous
+        .then(() => new Promise<void>((resolve) => setTimeout(resolve, wait)))
+        .then(() => void client.write(chunk));
     });
   });
 
@@ -72,17 +74,29 @@ describe('health probes', () => {
 
   it('ready answers 503 naming Redis when Redis is unreachable, and the app still serves', async () => {
     const logLines: string[] = [];
-    const degraded = await buildTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'info' }, logStream: { write: (line) => void logLines.push(line) } });
+    const degraded = await buildTestApp({
+      env: { REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'info' },
+      logStream: { write: (line) => void logLines.push(line) },
+    });
     try {
       const started = Date.now();
-      const response = await degraded.inject({ method: 'GET', url: '/health/ready', headers: { 'x-request-id': 'ready-redis-down' } });
+      const response = await degraded.inject({
+        method: 'GET',
+        url: '/health/ready',
+        headers: { 'x-request-id': 'ready-redis-down' },
+      });
       expect(Date.now() - started).toBeLessThan(1500);
       expect(response.statusCode).toBe(503);
       // Which dependency is down, and nothing about why: no host, port or driver message.
-      expect(response.json()).toEqual({ status: 'unavailable', checks: { postgres: { status: 'up' }, redis: { status: 'down' } } });
+      expect(response.json()).toEqual({
+        status: 'unavailable',
+        checks: { postgres: { status: 'up' }, redis: { status: 'down' } },
+      });
       expect(response.body).not.toMatch(/127\.0\.0\.1|:1\b|ECONNREFUSED|connect|closed|error/i);
       // The reason is in the log, under the request id.
-      const logged = logLines.map((line) => JSON.parse(line)).filter((line) => line.requestId === 'ready-redis-down' && line.check === 'redis');
+      const logged = logLines
+        .map((line) => JSON.parse(line))
+        .filter((line) => line.requestId === 'ready-redis-down' && line.check === 'redis');
       expect(logged).toHaveLength(1);
       expect(logged[0]).toMatchObject({ level: 40, msg: 'readiness check failed: redis' });
       expect(logged[0].err.message).toEqual(expect.any(String));
@@ -99,11 +113,20 @@ describe('health probes', () => {
       logStream: { write: (line) => void logLines.push(line) },
     });
     try {
-      const response = await degraded.inject({ method: 'GET', url: '/health/ready', headers: { 'x-request-id': 'ready-pg-down' } });
+      const response = await degraded.inject({
+        method: 'GET',
+        url: '/health/ready',
+        headers: { 'x-request-id': 'ready-pg-down' },
+      });
       expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({ status: 'unavailable', checks: { postgres: { status: 'down' }, redis: { status: 'up' } } });
+      expect(response.json()).toEqual({
+        status: 'unavailable',
+        checks: { postgres: { status: 'down' }, redis: { status: 'up' } },
+      });
       expect(response.body).not.toMatch(/127\.0\.0\.1|:1\b|ECONNREFUSED|postgres:\/\/|connect|error/i);
-      const logged = logLines.map((line) => JSON.parse(line)).find((line) => line.requestId === 'ready-pg-down' && line.check === 'postgres');
+      const logged = logLines
+        .map((line) => JSON.parse(line))
+        .find((line) => line.requestId === 'ready-pg-down' && line.check === 'postgres');
       expect(logged).toMatchObject({ level: 40, msg: 'readiness check failed: postgres' });
       expect(logged.err).toBeDefined();
       // Requests that need the database get a 503 problem with Retry-After, not a 500.
@@ -122,17 +145,26 @@ describe('health probes', () => {
     draining.draining = true;
     const response = await draining.inject({ method: 'GET', url: '/health/ready' });
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ status: 'unavailable', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+    expect(response.json()).toEqual({
+      status: 'unavailable',
+      checks: { postgres: { status: 'up' }, redis: { status: 'up' } },
+    });
     await draining.close();
   });
 
   it('warms PostgreSQL before serving: the engine is loaded and the pool holds a connection', async () => {
     const logLines: string[] = [];
-    const fresh = await buildTestApp({ env: { LOG_LEVEL: 'debug' }, logStream: { write: (line) => void logLines.push(line) } });
+    const fresh = await buildTestApp({
+      env: { LOG_LEVEL: 'debug' },
+      logStream: { write: (line) => void logLines.push(line) },
+    });
     try {
       // Nothing has asked for the database yet; ready() did.
       expect(fresh.pg.totalCount).toBeGreaterThanOrEqual(1);
-      expect(logLines.map((line) => JSON.parse(line)).find((line) => line.msg === 'database warmed up')).toMatchObject({ level: 20, ms: expect.any(Number) });
+      expect(logLines.map((line) => JSON.parse(line)).find((line) => line.msg === 'database warmed up')).toMatchObject({
+        level: 20,
+        ms: expect.any(Number),
+      });
       const response = await fresh.inject({ method: 'GET', url: '/health/ready' });
       expect(response.statusCode).toBe(200);
     } finally {
@@ -151,7 +183,10 @@ describe('health probes', () => {
     });
     try {
       const response = await stalled.inject({ method: 'GET', url: '/health/ready' });
-      expect(response.json()).toEqual({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+      expect(response.json()).toEqual({
+        status: 'ok',
+        checks: { postgres: { status: 'up' }, redis: { status: 'up' } },
+      });
       expect(response.statusCode).toBe(200);
     } finally {
       await stalled.close();
@@ -164,7 +199,9 @@ describe('health probes', () => {
     // Down at start: the warm-up fails at once and the api starts anyway.
     const cold = await buildTestApp({ env: { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '2' } });
     try {
-      expect((await cold.inject({ method: 'GET', url: '/health/ready' })).json().checks.postgres).toEqual({ status: 'down' });
+      expect((await cold.inject({ method: 'GET', url: '/health/ready' })).json().checks.postgres).toEqual({
+        status: 'down',
+      });
 
       // Back, slowly: setting up a connection takes longer than the usual budget, well within
       // the cold one.
@@ -172,7 +209,10 @@ describe('health probes', () => {
       const started = performance.now();
       const first = await cold.inject({ method: 'GET', url: '/health/ready' });
       const firstMs = performance.now() - started;
-      expect(first.json(), `first check after the outage took ${Math.round(firstMs)} ms`).toEqual({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+      expect(first.json(), `first check after the outage took ${Math.round(firstMs)} ms`).toEqual({
+        status: 'ok',
+        checks: { postgres: { status: 'up' }, redis: { status: 'up' } },
+      });
       expect(firstMs).toBeGreaterThan(CHECK_BUDGET_MS);
       expect(firstMs).toBeLessThan(COLD_CHECK_BUDGET_MS);
 
@@ -198,14 +238,20 @@ describe('health probes', () => {
       extend: (instance) => void instance.register(async () => stallEventLoop(600)),
     });
     try {
-      await vi.waitFor(() => expect(slowStart.memoryUsage().eventLoopDelay).toBeGreaterThan(1), { timeout: sampleMs * 2, interval: 5 });
+      await vi.waitFor(() => expect(slowStart.memoryUsage().eventLoopDelay).toBeGreaterThan(1), {
+        timeout: sampleMs * 2,
+        interval: 5,
+      });
       const first = await slowStart.inject({ method: 'GET', url: '/health/ready' });
       expect(first.statusCode, first.body).toBe(200);
 
       // Two sample intervals after ready, lag is overload again.
       await new Promise((resolve) => setTimeout(resolve, 2 * sampleMs + 100));
       stallEventLoop(300);
-      await vi.waitFor(() => expect(slowStart.memoryUsage().eventLoopDelay).toBeGreaterThan(1), { timeout: sampleMs * 2, interval: 5 });
+      await vi.waitFor(() => expect(slowStart.memoryUsage().eventLoopDelay).toBeGreaterThan(1), {
+        timeout: sampleMs * 2,
+        interval: 5,
+      });
       const later = await slowStart.inject({ method: 'GET', url: '/health/ready' });
       expect(later.statusCode).toBe(503);
       expect(problemOf(later).detail).toMatch(/overloaded/);

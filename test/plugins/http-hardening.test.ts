@@ -29,16 +29,29 @@ describe('security headers, CORS and compression', () => {
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(allowed.headers['access-control-allow-credentials']).toBe('true');
 
-    const denied = await app.inject({ method: 'GET', url: '/api/v1/info', headers: { origin: 'https://evil.example.com' } });
+    const denied = await app.inject({
+      method: 'GET',
+      url: '/api/v1/info',
+      headers: { origin: 'https://evil.example.com' },
+    });
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('compresses responses above 1 KB, not below', async () => {
     const user = await createUser(app);
     for (let i = 0; i < 15; i++) {
-      await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: `Compressible item ${i}`, price: 1, description: 'x'.repeat(100) } });
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/items',
+        headers: user.headers,
+        payload: { name: `Compressible item ${i}`, price: 1, description: 'x'.repeat(100) },
+      });
     }
-    const big = await app.inject({ method: 'GET', url: '/api/v1/items?limit=15', headers: { 'accept-encoding': 'gzip' } });
+    const big = await app.inject({
+      method: 'GET',
+      url: '/api/v1/items?limit=15',
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(big.headers['content-encoding']).toBe('gzip');
     const small = await app.inject({ method: 'GET', url: '/api/v1/info', headers: { 'accept-encoding': 'gzip' } });
     expect(small.headers['content-encoding']).toBeUndefined();
@@ -55,7 +68,9 @@ describe('load shedding (@fastify/under-pressure)', () => {
 
   it('answers 503 problem+json with Retry-After while the event loop lags, except /health/live', async () => {
     const threshold = 100;
-    const lagging = await buildTestApp({ env: { MAX_EVENT_LOOP_DELAY: String(threshold), EVENT_LOOP_SAMPLE_INTERVAL: '50' } });
+    const lagging = await buildTestApp({
+      env: { MAX_EVENT_LOOP_DELAY: String(threshold), EVENT_LOOP_SAMPLE_INTERVAL: '50' },
+    });
     try {
       expect((await lagging.inject({ method: 'GET', url: '/api/v1/info' })).statusCode).toBe(200);
 
@@ -66,7 +81,8 @@ describe('load shedding (@fastify/under-pressure)', () => {
       }
       // The lag is measured by a timer: wait (briefly) until the plugin has taken its sample.
       const deadline = Date.now() + 1_000;
-      while (lagging.memoryUsage().eventLoopDelay <= threshold && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
+      while (lagging.memoryUsage().eventLoopDelay <= threshold && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 1));
       expect(lagging.memoryUsage().eventLoopDelay).toBeGreaterThan(threshold);
 
       const [shed, live] = await Promise.all([
@@ -75,14 +91,21 @@ describe('load shedding (@fastify/under-pressure)', () => {
       ]);
       expect(shed.statusCode).toBe(503);
       expect(shed.headers['retry-after']).toBe('5');
-      expect(problemOf(shed)).toMatchObject({ status: 503, title: 'Service Unavailable', detail: 'The server is overloaded, try again shortly' });
+      expect(problemOf(shed)).toMatchObject({
+        status: 503,
+        title: 'Service Unavailable',
+        detail: 'The server is overloaded, try again shortly',
+      });
       // Liveness stays 200: an orchestrator must not restart a pod for being busy.
       expect(live.statusCode).toBe(200);
       expect(live.json()).toEqual({ status: 'ok' });
 
       // Once the loop is free again, requests are served.
       await expect
-        .poll(async () => (await lagging.inject({ method: 'GET', url: '/api/v1/info' })).statusCode, { timeout: 2_000, interval: 20 })
+        .poll(async () => (await lagging.inject({ method: 'GET', url: '/api/v1/info' })).statusCode, {
+          timeout: 2_000,
+          interval: 20,
+        })
         .toBe(200);
     } finally {
       await lagging.close();

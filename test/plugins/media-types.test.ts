@@ -15,7 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const form = (fields: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', payload: new URLSearchParams(fields).toString() });
+const form = (fields: Record<string, string>) => ({
+  'content-type': 'application/x-www-form-urlencoded',
+  payload: new URLSearchParams(fields).toString(),
+});
 
 describe('415 for a body the route does not take', () => {
   it.each([
@@ -25,9 +28,19 @@ describe('415 for a body the route does not take', () => {
     ['POST', '/api/v1/items', 'application/x-www-form-urlencoded', 'name=x&price=1'],
     ['POST', '/api/v1/items', 'text/csv', 'name,price\nx,1'],
   ])('%s %s with %s', async (method, url, contentType, payload) => {
-    const response = await app.inject({ method: method as 'POST', url, headers: { ...user.headers, 'content-type': contentType }, payload });
+    const response = await app.inject({
+      method: method as 'POST',
+      url,
+      headers: { ...user.headers, 'content-type': contentType },
+      payload,
+    });
     expect(response.statusCode).toBe(415);
-    expect(problemOf(response)).toMatchObject({ status: 415, title: 'Unsupported Media Type', type: '/problems/unsupported-media-type', detail: 'This endpoint accepts application/json' });
+    expect(problemOf(response)).toMatchObject({
+      status: 415,
+      title: 'Unsupported Media Type',
+      type: '/problems/unsupported-media-type',
+      detail: 'This endpoint accepts application/json',
+    });
   });
 
   it('a form to an auth route that documents JSON only (register, refresh, password reset)', async () => {
@@ -46,7 +59,12 @@ describe('415 for a body the route does not take', () => {
   });
 
   it('JSON to a multipart upload', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/files', headers: user.headers, payload: { file: 'x' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/files',
+      headers: user.headers,
+      payload: { file: 'x' },
+    });
     expect(response.statusCode).toBe(415);
     expect(problemOf(response).detail).toBe('This endpoint accepts multipart/form-data');
   });
@@ -54,22 +72,46 @@ describe('415 for a body the route does not take', () => {
 
 describe('what the document lists is accepted', () => {
   it('JSON with a charset', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: { ...user.headers, 'content-type': 'application/json; charset=utf-8' }, payload: '{"name":"x","price":1}' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: { ...user.headers, 'content-type': 'application/json; charset=utf-8' },
+      payload: '{"name":"x","price":1}',
+    });
     expect(response.statusCode).toBe(201);
   });
 
   it('the OAuth2 form and JSON at the token endpoint', async () => {
     const { payload, ...headers } = form({ grant_type: 'password', username: user.email, password: user.password });
     expect((await app.inject({ method: 'POST', url: '/api/v1/auth/token', headers, payload })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } })).statusCode).toBe(200);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          payload: { username: user.email, password: user.password },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('multipart at the upload', async () => {
     const body = multipart([{ name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'a' }]);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/files', headers: { ...user.headers, ...body.headers }, payload: body.payload })).statusCode).toBe(201);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/v1/files',
+          headers: { ...user.headers, ...body.headers },
+          payload: body.payload,
+        })
+      ).statusCode,
+    ).toBe(201);
   });
 
   it('a Content-Type without a body is not checked', async () => {
-    expect((await app.inject({ method: 'GET', url: '/api/v1/items', headers: { 'content-type': 'text/plain' } })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/items', headers: { 'content-type': 'text/plain' } })).statusCode,
+    ).toBe(200);
   });
 });

@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const scrape = () => app.inject({ method: 'GET', url: '/metrics', headers: { authorization: basic('scraper', 'scrape-secret-123') } });
+const scrape = () =>
+  app.inject({ method: 'GET', url: '/metrics', headers: { authorization: basic('scraper', 'scrape-secret-123') } });
 
 describe('GET /metrics', () => {
   it('serves Prometheus text with default metrics for the right credentials', async () => {
@@ -33,7 +34,11 @@ describe('GET /metrics', () => {
     ['a bearer token', 'Bearer scrape-secret-123'],
     ['garbage', 'Basic !!!'],
   ])('answers 401 with WWW-Authenticate: Basic for %s', async (_label, authorization) => {
-    const response = await app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: authorization ? { authorization } : {},
+    });
     expect(response.statusCode).toBe(401);
     expect(response.headers['www-authenticate']).toMatch(/^Basic realm="metrics"/);
     expect(problemOf(response).status).toBe(401);
@@ -42,7 +47,12 @@ describe('GET /metrics', () => {
 
   it('labels requests by route pattern, method and status, never by raw URL', async () => {
     const user = await createUser(app);
-    const created = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: 'metered', price: 1 } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: user.headers,
+      payload: { name: 'metered', price: 1 },
+    });
     const id = created.json().id;
     await app.inject({ method: 'GET', url: `/api/v1/items/${id}` });
     await app.inject({ method: 'GET', url: '/api/v1/items/999999999' });
@@ -51,7 +61,9 @@ describe('GET /metrics', () => {
     const body = (await scrape()).body;
     expect(body).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/items\/:id",status_code="200"\} \d+/);
     expect(body).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/items\/:id",status_code="404"\} \d+/);
-    expect(body).toMatch(/http_request_duration_seconds_bucket\{le="0\.1",method="POST",route="\/api\/v1\/items",status_code="201"\} \d+/);
+    expect(body).toMatch(
+      /http_request_duration_seconds_bucket\{le="0\.1",method="POST",route="\/api\/v1\/items",status_code="201"\} \d+/,
+    );
     expect(body).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="404"\} \d+/);
     expect(body).not.toContain(`/api/v1/items/${id}"`);
     expect(body).not.toContain('/no/such/path');
@@ -71,13 +83,21 @@ describe('wrong metrics passwords (the credential rate limit)', () => {
   let down: App;
   const env = { METRICS_USERNAME: 'scraper', METRICS_PASSWORD: 'scrape-secret-123', LOGIN_RATE_LIMIT_MAX: '3' };
   beforeAll(async () => {
-    [limited, down] = await Promise.all([buildTestApp({ env }), buildTestApp({ env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } })]);
+    [limited, down] = await Promise.all([
+      buildTestApp({ env }),
+      buildTestApp({ env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } }),
+    ]);
   });
   afterAll(() => Promise.all([limited.close(), down.close()]));
 
   const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
   const scrapeAs = (target: App, remoteAddress: string, password: string) =>
-    target.inject({ method: 'GET', url: '/metrics', remoteAddress, headers: { authorization: basic('scraper', password) } });
+    target.inject({
+      method: 'GET',
+      url: '/metrics',
+      remoteAddress,
+      headers: { authorization: basic('scraper', password) },
+    });
 
   it('answers 429 with Retry-After after LOGIN_RATE_LIMIT_MAX wrong passwords, even to the right one', async () => {
     const attacker = randomIp();
@@ -95,7 +115,8 @@ describe('wrong metrics passwords (the credential rate limit)', () => {
   it('never counts good scrapes, and a request without credentials is a challenge, not a guess', async () => {
     const scraper = randomIp();
     for (let i = 0; i < 6; i++) expect((await scrapeAs(limited, scraper, 'scrape-secret-123')).statusCode).toBe(200);
-    for (let i = 0; i < 6; i++) expect((await limited.inject({ method: 'GET', url: '/metrics', remoteAddress: scraper })).statusCode).toBe(401);
+    for (let i = 0; i < 6; i++)
+      expect((await limited.inject({ method: 'GET', url: '/metrics', remoteAddress: scraper })).statusCode).toBe(401);
     expect((await scrapeAs(limited, scraper, 'scrape-secret-123')).statusCode).toBe(200);
   });
 

@@ -56,10 +56,18 @@ describe('global rate limit shared by two instances', () => {
     const user = await createUser(setup);
     const ip = randomIp();
     for (let i = 0; i < 3; i++) {
-      expect((await a.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers, remoteAddress: ip })).statusCode).toBe(200);
+      expect(
+        (await a.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers, remoteAddress: ip }))
+          .statusCode,
+      ).toBe(200);
     }
     // The user's budget is spent, from any address and on any instance...
-    const limited = await b.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers, remoteAddress: randomIp() });
+    const limited = await b.inject({
+      method: 'GET',
+      url: '/api/v1/users/me',
+      headers: user.headers,
+      remoteAddress: randomIp(),
+    });
     expect(limited.statusCode).toBe(429);
     // ...while the address itself still has its own budget for anonymous calls.
     expect((await info(b, ip)).statusCode).toBe(200);
@@ -94,20 +102,57 @@ describe('behind a trusted proxy (TRUST_PROXY)', () => {
   it('keys by the client address the trusted proxy reports', async () => {
     const client = randomIp();
     for (let i = 0; i < 3; i++) {
-      const response = await app.inject({ method: 'GET', url: '/api/v1/info', remoteAddress: proxy, headers: { 'x-forwarded-for': client } });
+      const response = await app.inject({
+        method: 'GET',
+        url: '/api/v1/info',
+        remoteAddress: proxy,
+        headers: { 'x-forwarded-for': client },
+      });
       expect(response.statusCode).toBe(200);
     }
-    expect((await app.inject({ method: 'GET', url: '/api/v1/info', remoteAddress: proxy, headers: { 'x-forwarded-for': client } })).statusCode).toBe(429);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/v1/info',
+          remoteAddress: proxy,
+          headers: { 'x-forwarded-for': client },
+        })
+      ).statusCode,
+    ).toBe(429);
     // Another client behind the same proxy has its own budget.
-    expect((await app.inject({ method: 'GET', url: '/api/v1/info', remoteAddress: proxy, headers: { 'x-forwarded-for': randomIp() } })).statusCode).toBe(200);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/v1/info',
+          remoteAddress: proxy,
+          headers: { 'x-forwarded-for': randomIp() },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('ignores X-Forwarded-For from a peer that is not the proxy', async () => {
     const peer = randomIp();
     for (let i = 0; i < 3; i++) {
-      await app.inject({ method: 'GET', url: '/api/v1/info', remoteAddress: peer, headers: { 'x-forwarded-for': randomIp() } });
+      await app.inject({
+        method: 'GET',
+        url: '/api/v1/info',
+        remoteAddress: peer,
+        headers: { 'x-forwarded-for': randomIp() },
+      });
     }
-    expect((await app.inject({ method: 'GET', url: '/api/v1/info', remoteAddress: peer, headers: { 'x-forwarded-for': randomIp() } })).statusCode).toBe(429);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/v1/info',
+          remoteAddress: peer,
+          headers: { 'x-forwarded-for': randomIp() },
+        })
+      ).statusCode,
+    ).toBe(429);
   });
 });
 
@@ -149,7 +194,8 @@ describe('login rate limit (client address + username)', () => {
   it('successful logins do not use the budget', async () => {
     const user = await createUser(setup);
     const ip = randomIp();
-    for (let i = 0; i < 5; i++) expect((await attempt(i % 2 ? a : b, ip, user.email, user.password)).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await attempt(i % 2 ? a : b, ip, user.email, user.password)).statusCode).toBe(200);
     // ...while failures still do.
     expect((await attempt(a, ip, user.email)).statusCode).toBe(401);
     expect((await attempt(b, ip, user.email)).statusCode).toBe(401);
@@ -159,7 +205,11 @@ describe('login rate limit (client address + username)', () => {
   it('parallel guesses cannot all slip past the count: a slot is taken before the password is checked', async () => {
     const user = await createUser(setup);
     const ip = randomIp();
-    const statuses = await Promise.all(Array.from({ length: 10 }, (_, i) => attempt(i % 2 ? a : b, ip, user.email, `guess-${i}`).then((r) => r.statusCode)));
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        attempt(i % 2 ? a : b, ip, user.email, `guess-${i}`).then((r) => r.statusCode),
+      ),
+    );
     expect(statuses.filter((status) => status === 401)).toHaveLength(2);
     expect(statuses.filter((status) => status === 429)).toHaveLength(8);
   });
@@ -167,7 +217,12 @@ describe('login rate limit (client address + username)', () => {
   it('limits sign-ups per client address, successful or not (a taken email counts too)', async () => {
     const ip = randomIp();
     const register = (target: App, email: string) =>
-      target.inject({ method: 'POST', url: '/api/v1/auth/register', remoteAddress: ip, payload: { email, password: 'a-long-password-1', name: 'Spam' } });
+      target.inject({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        remoteAddress: ip,
+        payload: { email, password: 'a-long-password-1', name: 'Spam' },
+      });
     const email = uniqueEmail('signup');
     expect((await register(a, email)).statusCode).toBe(202);
     expect((await register(b, email)).statusCode).toBe(202);
@@ -176,13 +231,27 @@ describe('login rate limit (client address + username)', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(problemOf(limited).detail).toMatch(/Too many attempts/);
     // Another client is not affected.
-    expect((await a.inject({ method: 'POST', url: '/api/v1/auth/register', remoteAddress: randomIp(), payload: { email: uniqueEmail('signup'), password: 'a-long-password-1', name: 'Ok' } })).statusCode).toBe(202);
+    expect(
+      (
+        await a.inject({
+          method: 'POST',
+          url: '/api/v1/auth/register',
+          remoteAddress: randomIp(),
+          payload: { email: uniqueEmail('signup'), password: 'a-long-password-1', name: 'Ok' },
+        })
+      ).statusCode,
+    ).toBe(202);
   });
 
   it('limits password-reset requests the same way', async () => {
     const ip = randomIp();
     const request = (target: App) =>
-      target.inject({ method: 'POST', url: '/api/v1/auth/password-reset/request', remoteAddress: ip, payload: { email: 'someone@example.com' } });
+      target.inject({
+        method: 'POST',
+        url: '/api/v1/auth/password-reset/request',
+        remoteAddress: ip,
+        payload: { email: 'someone@example.com' },
+      });
     expect((await request(a)).statusCode).toBe(202);
     expect((await request(b)).statusCode).toBe(202);
     expect((await request(a)).statusCode).toBe(429);
@@ -205,13 +274,22 @@ describe('when Redis is unreachable', () => {
 
   it('sign-ups stay open: the account is created', async () => {
     const email = uniqueEmail('offline');
-    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', remoteAddress: randomIp(), payload: { email, password: 'a-long-password-1', name: 'Offline' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      remoteAddress: randomIp(),
+      payload: { email, password: 'a-long-password-1', name: 'Offline' },
+    });
     expect(response.statusCode).toBe(202);
     expect(await app.prisma.user.count({ where: { email } })).toBe(1);
   });
 
   it('the login limit fails closed: 503 with Retry-After', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'a@example.com', password: 'whatever-pass' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: 'a@example.com', password: 'whatever-pass' },
+    });
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBeDefined();
   });

@@ -40,7 +40,11 @@ interface RunResult {
   output: string;
 }
 
-function runNode(script: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+function runNode(
+  script: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
       cwd: options.cwd ?? ROOT,
@@ -90,7 +94,11 @@ async function createDatabase(label: string): Promise<{ name: string; url: strin
   return { name, url: urlFor(name) };
 }
 
-async function query<R extends pg.QueryResultRow>(databaseUrl: string, sql: string, values: unknown[] = []): Promise<R[]> {
+async function query<R extends pg.QueryResultRow>(
+  databaseUrl: string,
+  sql: string,
+  values: unknown[] = [],
+): Promise<R[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -194,206 +202,236 @@ describe('Prisma schema engine shim (real CLI through scripts/prisma.mjs)', () =
     expect(await migrationRows(db.url)).toHaveLength(committed.length);
   });
 
-  it('a second migration (migrate dev) applies on top of the committed ones, in order, once', { timeout: 90_000 }, async () => {
-    const project = await copyProject('second');
-    await appendFile(
-      project.schema,
-      '\nmodel ShimWidget {\n  id    Int    @id @default(autoincrement())\n  label String\n\n  @@map("shim_widgets")\n}\n',
-    );
-    const committed = await migrationNames(project.migrations);
+  it(
+    'a second migration (migrate dev) applies on top of the committed ones, in order, once',
+    { timeout: 90_000 },
+    async () => {
+      const project = await copyProject('second');
+      await appendFile(
+        project.schema,
+        '\nmodel ShimWidget {\n  id    Int    @id @default(autoincrement())\n  label String\n\n  @@map("shim_widgets")\n}\n',
+      );
+      const committed = await migrationNames(project.migrations);
 
-    // On an empty database `migrate dev` first applies the committed migrations, then creates and
-    // applies the new one.
-    const devDb = await createDatabase('dev');
-    const dev = await prisma(['migrate', 'dev', '--name', 'second'], { cwd: project.dir, databaseUrl: devDb.url });
-    expect(dev.code, dev.output).toBe(0);
+      // On an empty database `migrate dev` first applies the committed migrations, then creates and
+      // applies the new one.
+      const devDb = await createDatabase('dev');
+      const dev = await prisma(['migrate', 'dev', '--name', 'second'], { cwd: project.dir, databaseUrl: devDb.url });
+      expect(dev.code, dev.output).toBe(0);
 
-    const all = await migrationNames(project.migrations);
-    expect(all).toHaveLength(committed.length + 1);
-    expect(all.slice(0, -1)).toEqual(committed);
-    const added = all.at(-1) ?? '';
-    expect(added).toMatch(/^\d{14}_second$/);
-    expect(await readFile(path.join(project.migrations, added, 'migration.sql'), 'utf8')).toContain('CREATE TABLE "shim_widgets"');
-    expect((await migrationRows(devDb.url)).map((row) => row.migration_name)).toEqual(all);
+      const all = await migrationNames(project.migrations);
+      expect(all).toHaveLength(committed.length + 1);
+      expect(all.slice(0, -1)).toEqual(committed);
+      const added = all.at(-1) ?? '';
+      expect(added).toMatch(/^\d{14}_second$/);
+      expect(await readFile(path.join(project.migrations, added, 'migration.sql'), 'utf8')).toContain(
+        'CREATE TABLE "shim_widgets"',
+      );
+      expect((await migrationRows(devDb.url)).map((row) => row.migration_name)).toEqual(all);
 
-    // Nothing left to do: no further migration, nothing applied twice.
-    const again = await prisma(['migrate', 'dev', '--name', 'third'], { cwd: project.dir, databaseUrl: devDb.url });
-    expect(again.code, again.output).toBe(0);
-    expect(again.stdout).toContain('Already in sync');
-    expect(await migrationNames(project.migrations)).toEqual(all);
+      // Nothing left to do: no further migration, nothing applied twice.
+      const again = await prisma(['migrate', 'dev', '--name', 'third'], { cwd: project.dir, databaseUrl: devDb.url });
+      expect(again.code, again.output).toBe(0);
+      expect(again.stdout).toContain('Already in sync');
+      expect(await migrationNames(project.migrations)).toEqual(all);
 
-    // A production-style deploy of the same folder on another database: all of them, in order.
-    const deployDb = await createDatabase('deploy2');
-    const deploy = await prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: deployDb.url });
-    expect(deploy.code, deploy.output).toBe(0);
-    const rows = await migrationRows(deployDb.url);
-    expect(rows.map((row) => row.migration_name)).toEqual(all);
-    for (const row of rows) expect(row.checksum).toBe(await checksumOf(project.migrations, row.migration_name));
-    const finished = rows.map((row) => row.finished_at?.getTime() ?? Number.NaN);
-    expect(finished).toEqual([...finished].sort((a, b) => a - b));
+      // A production-style deploy of the same folder on another database: all of them, in order.
+      const deployDb = await createDatabase('deploy2');
+      const deploy = await prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: deployDb.url });
+      expect(deploy.code, deploy.output).toBe(0);
+      const rows = await migrationRows(deployDb.url);
+      expect(rows.map((row) => row.migration_name)).toEqual(all);
+      for (const row of rows) expect(row.checksum).toBe(await checksumOf(project.migrations, row.migration_name));
+      const finished = rows.map((row) => row.finished_at?.getTime() ?? Number.NaN);
+      expect(finished).toEqual([...finished].sort((a, b) => a - b));
 
-    const redeploy = await prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: deployDb.url });
-    expect(redeploy.code, redeploy.output).toBe(0);
-    expect(redeploy.stdout).toContain('No pending migrations to apply.');
-    expect(await migrationRows(deployDb.url)).toHaveLength(all.length);
-  });
+      const redeploy = await prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: deployDb.url });
+      expect(redeploy.code, redeploy.output).toBe(0);
+      expect(redeploy.stdout).toContain('No pending migrations to apply.');
+      expect(await migrationRows(deployDb.url)).toHaveLength(all.length);
+    },
+  );
 
-  it('the drift check exits 0 when schema and migrations agree and non-zero when they do not', { timeout: 60_000 }, async () => {
-    const project = await copyProject('drift');
-    const db = await createDatabase('drift'); // only the server is used: for the shadow database
-    const check = () => runNode(CHECK_MIGRATIONS, [], { cwd: project.dir, env: { DATABASE_URL: db.url } });
+  it(
+    'the drift check exits 0 when schema and migrations agree and non-zero when they do not',
+    { timeout: 60_000 },
+    async () => {
+      const project = await copyProject('drift');
+      const db = await createDatabase('drift'); // only the server is used: for the shadow database
+      const check = () => runNode(CHECK_MIGRATIONS, [], { cwd: project.dir, env: { DATABASE_URL: db.url } });
 
-    const inSync = await check();
-    expect(inSync.code, inSync.output).toBe(0);
-    expect(inSync.stdout).toContain('in sync');
+      const inSync = await check();
+      expect(inSync.code, inSync.output).toBe(0);
+      expect(inSync.stdout).toContain('in sync');
 
-    // Schema ahead of the migrations (a model without a migration).
-    const schemaBefore = await readFile(project.schema, 'utf8');
-    await appendFile(project.schema, '\nmodel ShimDrift {\n  id Int @id\n\n  @@map("shim_drift")\n}\n');
-    const schemaAhead = await check();
-    expect(schemaAhead.code, schemaAhead.output).toBe(2);
-    expect(schemaAhead.stderr).toContain('DRIFT');
-    expect(schemaAhead.stderr).toContain('shim_drift');
+      // Schema ahead of the migrations (a model without a migration).
+      const schemaBefore = await readFile(project.schema, 'utf8');
+      await appendFile(project.schema, '\nmodel ShimDrift {\n  id Int @id\n\n  @@map("shim_drift")\n}\n');
+      const schemaAhead = await check();
+      expect(schemaAhead.code, schemaAhead.output).toBe(2);
+      expect(schemaAhead.stderr).toContain('DRIFT');
+      expect(schemaAhead.stderr).toContain('shim_drift');
 
-    // Migrations ahead of the schema (a hand-written migration the schema does not know).
-    await writeFile(project.schema, schemaBefore);
-    await addMigration(project.migrations, '29990101000000_unknown_table', 'CREATE TABLE "shim_unknown" ("id" INTEGER PRIMARY KEY);\n');
-    const migrationsAhead = await check();
-    expect(migrationsAhead.code, migrationsAhead.output).toBe(2);
-    expect(migrationsAhead.stderr).toContain('shim_unknown');
+      // Migrations ahead of the schema (a hand-written migration the schema does not know).
+      await writeFile(project.schema, schemaBefore);
+      await addMigration(
+        project.migrations,
+        '29990101000000_unknown_table',
+        'CREATE TABLE "shim_unknown" ("id" INTEGER PRIMARY KEY);\n',
+      );
+      const migrationsAhead = await check();
+      expect(migrationsAhead.code, migrationsAhead.output).toBe(2);
+      expect(migrationsAhead.stderr).toContain('shim_unknown');
 
-    // The check never touches the database it was pointed at.
-    const tables = await query<{ n: string }>(db.url, `SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'`);
-    expect(tables[0]?.n).toBe('0');
-  });
+      // The check never touches the database it was pointed at.
+      const tables = await query<{ n: string }>(
+        db.url,
+        `SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'`,
+      );
+      expect(tables[0]?.n).toBe('0');
+    },
+  );
 
-  it('a failing migration leaves nothing behind and is recorded as failed (whole-script execution)', { timeout: 60_000 }, async () => {
-    const project = await copyProject('failing');
-    // Semicolons inside a string literal and a plpgsql body: a script split on `;` would break.
-    await addMigration(
-      project.migrations,
-      '29990101000000_plpgsql_ok',
-      [
-        `CREATE TABLE "shim_ok" ("id" INTEGER PRIMARY KEY, "note" TEXT NOT NULL DEFAULT 'a;b');`,
-        'CREATE FUNCTION shim_ok_next(x INTEGER) RETURNS INTEGER LANGUAGE plpgsql AS $$',
-        'DECLARE',
-        '  y INTEGER;',
-        'BEGIN',
-        '  y := x + 1;',
-        '  RETURN y;',
-        'END;',
-        '$$;',
-        '',
-      ].join('\n'),
-    );
-    // Creates a table and a function, then fails on its last statement.
-    await addMigration(
-      project.migrations,
-      '29990101000001_broken',
-      [
-        'CREATE TABLE "shim_broken" ("id" INTEGER PRIMARY KEY);',
-        'CREATE FUNCTION shim_broken_bump() RETURNS TRIGGER LANGUAGE plpgsql AS $$',
-        'BEGIN',
-        '  NEW.id := NEW.id + 1;',
-        '  RETURN NEW;',
-        'END;',
-        '$$;',
-        'INSERT INTO "shim_broken" ("id") VALUES (1);',
-        'INSERT INTO "shim_broken" ("id") VALUES (1);',
-        '',
-      ].join('\n'),
-    );
-    const db = await createDatabase('failing');
+  it(
+    'a failing migration leaves nothing behind and is recorded as failed (whole-script execution)',
+    { timeout: 60_000 },
+    async () => {
+      const project = await copyProject('failing');
+      // Semicolons inside a string literal and a plpgsql body: a script split on `;` would break.
+      await addMigration(
+        project.migrations,
+        '29990101000000_plpgsql_ok',
+        [
+          `CREATE TABLE "shim_ok" ("id" INTEGER PRIMARY KEY, "note" TEXT NOT NULL DEFAULT 'a;b');`,
+          'CREATE FUNCTION shim_ok_next(x INTEGER) RETURNS INTEGER LANGUAGE plpgsql AS $$',
+          'DECLARE',
+          '  y INTEGER;',
+          'BEGIN',
+          '  y := x + 1;',
+          '  RETURN y;',
+          'END;',
+          '$$;',
+          '',
+        ].join('\n'),
+      );
+      // Creates a table and a function, then fails on its last statement.
+      await addMigration(
+        project.migrations,
+        '29990101000001_broken',
+        [
+          'CREATE TABLE "shim_broken" ("id" INTEGER PRIMARY KEY);',
+          'CREATE FUNCTION shim_broken_bump() RETURNS TRIGGER LANGUAGE plpgsql AS $$',
+          'BEGIN',
+          '  NEW.id := NEW.id + 1;',
+          '  RETURN NEW;',
+          'END;',
+          '$$;',
+          'INSERT INTO "shim_broken" ("id") VALUES (1);',
+          'INSERT INTO "shim_broken" ("id") VALUES (1);',
+          '',
+        ].join('\n'),
+      );
+      const db = await createDatabase('failing');
 
-    const deploy = await prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: db.url });
-    expect(deploy.code).not.toBe(0);
-    expect(deploy.output).toContain('P3018');
-    expect(deploy.output).toContain('29990101000001_broken');
-    expect(deploy.output).toContain('23505'); // the duplicate key, reported with its SQLSTATE
+      const deploy = await prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: db.url });
+      expect(deploy.code).not.toBe(0);
+      expect(deploy.output).toContain('P3018');
+      expect(deploy.output).toContain('29990101000001_broken');
+      expect(deploy.output).toContain('23505'); // the duplicate key, reported with its SQLSTATE
 
-    // The migration before it was applied as one script, function body intact.
-    const [ok] = await query<{ next: number; note: string }>(
-      db.url,
-      `INSERT INTO "shim_ok" ("id") VALUES (1) RETURNING shim_ok_next(41) AS next, note`,
-    );
-    expect(ok).toEqual({ next: 42, note: 'a;b' });
+      // The migration before it was applied as one script, function body intact.
+      const [ok] = await query<{ next: number; note: string }>(
+        db.url,
+        `INSERT INTO "shim_ok" ("id") VALUES (1) RETURNING shim_ok_next(41) AS next, note`,
+      );
+      expect(ok).toEqual({ next: 42, note: 'a;b' });
 
-    // Nothing of the failed migration exists: it ran as one transaction.
-    const [leftovers] = await query<{ table: string | null; fn: string | null }>(
-      db.url,
-      `SELECT to_regclass('public.shim_broken')::text AS table, to_regproc('public.shim_broken_bump')::text AS fn`,
-    );
-    expect(leftovers).toEqual({ table: null, fn: null });
-
-    const rows = await migrationRows(db.url);
-    const broken = rows.find((row) => row.migration_name === '29990101000001_broken');
-    expect(broken).toMatchObject({ finished_at: null, rolled_back_at: null });
-    expect(broken?.logs).toBeTruthy();
-    expect(rows.filter((row) => row.finished_at !== null).map((row) => row.migration_name)).toEqual(
-      (await migrationNames(project.migrations)).slice(0, -1),
-    );
-
-    const status = await prisma(['migrate', 'status'], { cwd: project.dir, databaseUrl: db.url });
-    expect(status.code).not.toBe(0);
-    expect(status.output).toContain('29990101000001_broken');
-
-    // Further deploys refuse to run until the failure is resolved.
-    const retry = await prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: db.url });
-    expect(retry.code).not.toBe(0);
-    expect(retry.output).toContain('P3009');
-  });
-
-  it('two concurrent migrate deploy runs serialize on the advisory lock and apply each migration once', { timeout: 90_000 }, async () => {
-    const project = await copyProject('lock');
-    const db = await createDatabase('lock');
-    // The extra migration blocks on a lock this test holds, so whichever run gets Prisma's lock
-    // first stays inside it until the other one is seen queueing for it: no timing guesswork.
-    const gateKey = 1_000_000 + Math.floor(Math.random() * 1_000_000);
-    await addMigration(
-      project.migrations,
-      '29990101000000_gated',
-      `CREATE TABLE "shim_gated" ("id" INTEGER PRIMARY KEY);\nSELECT pg_advisory_xact_lock(${gateKey});\n`,
-    );
-    const gate = new pg.Client({ connectionString: db.url });
-    await gate.connect();
-    try {
-      await gate.query('SELECT pg_advisory_lock($1)', [gateKey]);
-      const runs = Promise.all([
-        prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: db.url }),
-        prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: db.url }),
-      ]);
-
-      // One session holds Prisma's migration lock while another one waits for it.
-      const deadline = Date.now() + 60_000;
-      let queued = false;
-      while (!queued && Date.now() < deadline) {
-        const { rows } = await gate.query<{ held: string; waiting: string }>(
-          `SELECT count(*) FILTER (WHERE granted) AS held, count(*) FILTER (WHERE NOT granted) AS waiting
-             FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = $2)`,
-          [PRISMA_MIGRATE_LOCK_KEY, db.name],
-        );
-        queued = rows[0]?.held === '1' && rows[0]?.waiting === '1';
-        if (!queued) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      await gate.query('SELECT pg_advisory_unlock($1)', [gateKey]);
-      const results = await runs;
-      expect(queued).toBe(true);
-
-      for (const run of results) expect(run.code, run.output).toBe(0);
-      expect(results.filter((run) => run.stdout.includes('All migrations have been successfully applied.'))).toHaveLength(1);
-      expect(results.filter((run) => run.stdout.includes('No pending migrations to apply.'))).toHaveLength(1);
+      // Nothing of the failed migration exists: it ran as one transaction.
+      const [leftovers] = await query<{ table: string | null; fn: string | null }>(
+        db.url,
+        `SELECT to_regclass('public.shim_broken')::text AS table, to_regproc('public.shim_broken_bump')::text AS fn`,
+      );
+      expect(leftovers).toEqual({ table: null, fn: null });
 
       const rows = await migrationRows(db.url);
-      expect(rows.map((row) => row.migration_name)).toEqual(await migrationNames(project.migrations));
-      expect(rows.every((row) => row.finished_at !== null && row.rolled_back_at === null)).toBe(true);
-    } finally {
-      await gate.end();
-    }
-  });
+      const broken = rows.find((row) => row.migration_name === '29990101000001_broken');
+      expect(broken).toMatchObject({ finished_at: null, rolled_back_at: null });
+      expect(broken?.logs).toBeTruthy();
+      expect(rows.filter((row) => row.finished_at !== null).map((row) => row.migration_name)).toEqual(
+        (await migrationNames(project.migrations)).slice(0, -1),
+      );
+
+      const status = await prisma(['migrate', 'status'], { cwd: project.dir, databaseUrl: db.url });
+      expect(status.code).not.toBe(0);
+      expect(status.output).toContain('29990101000001_broken');
+
+      // Further deploys refuse to run until the failure is resolved.
+      const retry = await prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: db.url });
+      expect(retry.code).not.toBe(0);
+      expect(retry.output).toContain('P3009');
+    },
+  );
+
+  it(
+    'two concurrent migrate deploy runs serialize on the advisory lock and apply each migration once',
+    { timeout: 90_000 },
+    async () => {
+      const project = await copyProject('lock');
+      const db = await createDatabase('lock');
+      // The extra migration blocks on a lock this test holds, so whichever run gets Prisma's lock
+      // first stays inside it until the other one is seen queueing for it: no timing guesswork.
+      const gateKey = 1_000_000 + Math.floor(Math.random() * 1_000_000);
+      await addMigration(
+        project.migrations,
+        '29990101000000_gated',
+        `CREATE TABLE "shim_gated" ("id" INTEGER PRIMARY KEY);\nSELECT pg_advisory_xact_lock(${gateKey});\n`,
+      );
+      const gate = new pg.Client({ connectionString: db.url });
+      await gate.connect();
+      try {
+        await gate.query('SELECT pg_advisory_lock($1)', [gateKey]);
+        const runs = Promise.all([
+          prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: db.url }),
+          prisma(['migrate', 'deploy'], { cwd: project.dir, databaseUrl: db.url }),
+        ]);
+
+        // One session holds Prisma's migration lock while another one waits for it.
+        const deadline = Date.now() + 60_000;
+        let queued = false;
+        while (!queued && Date.now() < deadline) {
+          const { rows } = await gate.query<{ held: string; waiting: string }>(
+            `SELECT count(*) FILTER (WHERE granted) AS held, count(*) FILTER (WHERE NOT granted) AS waiting
+             FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = $2)`,
+            [PRISMA_MIGRATE_LOCK_KEY, db.name],
+          );
+          queued = rows[0]?.held === '1' && rows[0]?.waiting === '1';
+          if (!queued) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await gate.query('SELECT pg_advisory_unlock($1)', [gateKey]);
+        const results = await runs;
+        expect(queued).toBe(true);
+
+        for (const run of results) expect(run.code, run.output).toBe(0);
+        expect(
+          results.filter((run) => run.stdout.includes('All migrations have been successfully applied.')),
+        ).toHaveLength(1);
+        expect(results.filter((run) => run.stdout.includes('No pending migrations to apply.'))).toHaveLength(1);
+
+        const rows = await migrationRows(db.url);
+        expect(rows.map((row) => row.migration_name)).toEqual(await migrationNames(project.migrations));
+        expect(rows.every((row) => row.finished_at !== null && row.rolled_back_at === null)).toBe(true);
+      } finally {
+        await gate.end();
+      }
+    },
+  );
 
   it('passes URL parameters on: schema, sslmode, timeouts, application_name', { timeout: 60_000 }, async () => {
     const db = await createDatabase('params');
-    const url = urlFor(db.name, '?schema=shim_app&sslmode=disable&connect_timeout=10&application_name=shim-test&connection_limit=2');
+    const url = urlFor(
+      db.name,
+      '?schema=shim_app&sslmode=disable&connect_timeout=10&application_name=shim-test&connection_limit=2',
+    );
 
     const deploy = await prisma(['migrate', 'deploy'], { databaseUrl: url });
     expect(deploy.code, deploy.output).toBe(0);
@@ -409,7 +447,9 @@ describe('Prisma schema engine shim (real CLI through scripts/prisma.mjs)', () =
 
     // sslmode=require must really ask for TLS: against a server without TLS that fails (P1011).
     const [{ ssl } = { ssl: 'off' }] = await query<{ ssl: string }>(db.url, 'SHOW ssl');
-    const requireTls = await prisma(['migrate', 'status'], { databaseUrl: urlFor(db.name, '?schema=shim_app&sslmode=require') });
+    const requireTls = await prisma(['migrate', 'status'], {
+      databaseUrl: urlFor(db.name, '?schema=shim_app&sslmode=require'),
+    });
     if (ssl === 'on') {
       expect(requireTls.code, requireTls.output).toBe(0);
     } else {
@@ -460,7 +500,10 @@ describe('Prisma schema engine shim (real CLI through scripts/prisma.mjs)', () =
     await rm(path.join(project.migrations, added), { recursive: true });
     await writeFile(project.schema, schemaBefore);
 
-    const [gone] = await query<{ table: string | null }>(db.url, `SELECT to_regclass('public.shim_rollbacks')::text AS table`);
+    const [gone] = await query<{ table: string | null }>(
+      db.url,
+      `SELECT to_regclass('public.shim_rollbacks')::text AS table`,
+    );
     expect(gone?.table).toBeNull();
     const status = await prisma(['migrate', 'status'], { cwd: project.dir, databaseUrl: db.url });
     expect(status.code, status.output).toBe(0);

@@ -24,13 +24,22 @@ async function timed(app: App, options: InjectOptions) {
 const bearer = (accessToken: string) => ({ authorization: `Bearer ${accessToken}` });
 
 async function createItem(app: App, user: TestUser, name: string) {
-  const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name, price: 12, tags: ['frozen'] } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/items',
+    headers: user.headers,
+    payload: { name, price: 12, tags: ['frozen'] },
+  });
   expect(response.statusCode, response.body).toBe(201);
   return response.json<{ id: number; name: string }>();
 }
 
 async function login(app: App, user: TestUser) {
-  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/token',
+    payload: { username: user.email, password: user.password },
+  });
   expect(response.statusCode, response.body).toBe(200);
   return response.json<{ access_token: string; refresh_token: string }>();
 }
@@ -43,7 +52,12 @@ describe('CircuitBreaker', () => {
   it('skips for the cool-down after a failure, then lets one probe through', async () => {
     let now = 0;
     const events: string[] = [];
-    const breaker = new CircuitBreaker({ cooldownMs: 5_000, now: () => now, onOpen: () => events.push('open'), onClose: () => events.push('close') });
+    const breaker = new CircuitBreaker({
+      cooldownMs: 5_000,
+      now: () => now,
+      onOpen: () => events.push('open'),
+      onClose: () => events.push('close'),
+    });
     const never = () => new Promise<never>(() => {});
 
     await expect(breaker.call(never, 10)).rejects.toBeInstanceOf(TimeoutError);
@@ -91,7 +105,10 @@ describe('Redis freezes while the app runs', () => {
 
   beforeAll(async () => {
     server = await PrivateRedis.start();
-    app = await buildTestApp({ env: { REDIS_URL: server.url, LOG_LEVEL: 'info' }, logStream: { write: (line) => void logLines.push(line) } });
+    app = await buildTestApp({
+      env: { REDIS_URL: server.url, LOG_LEVEL: 'info' },
+      logStream: { write: (line) => void logLines.push(line) },
+    });
     user = await createUser(app);
     session = await login(app, user);
     item = await createItem(app, user, 'Frozen lamp');
@@ -129,21 +146,33 @@ describe('Redis freezes while the app runs', () => {
   });
 
   it('refuses a login at once (the credential limit fails closed)', async () => {
-    const { response, ms } = await timed(app, { method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
+    const { response, ms } = await timed(app, {
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: user.email, password: user.password },
+    });
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
     expect(ms, `login took ${ms} ms`).toBeLessThan(BOUND_MS);
   });
 
   it('rotates a refresh token', async () => {
-    const { response, ms } = await timed(app, { method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: session.refresh_token } });
+    const { response, ms } = await timed(app, {
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refresh_token: session.refresh_token },
+    });
     expect(response.statusCode, response.body).toBe(200);
     expect(ms, `refresh took ${ms} ms`).toBeLessThan(BOUND_MS);
     session = response.json();
   });
 
   it('logs out, and the logged-out token is refused (PostgreSQL is the authority)', async () => {
-    const { response, ms } = await timed(app, { method: 'POST', url: '/api/v1/auth/logout', headers: bearer(session.access_token) });
+    const { response, ms } = await timed(app, {
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: bearer(session.access_token),
+    });
     expect(response.statusCode).toBe(204);
     expect(ms, `logout took ${ms} ms`).toBeLessThan(BOUND_MS);
     const after = await timed(app, { method: 'GET', url: '/api/v1/users/me', headers: bearer(session.access_token) });
@@ -162,10 +191,17 @@ describe('Redis freezes while the app runs', () => {
   });
 
   it('writes an item, and the pending invalidation keeps the old entry out of later reads', async () => {
-    const { response, ms } = await timed(app, { method: 'PATCH', url: `/api/v1/items/${item.id}`, headers: user.headers, payload: { name: 'Thawed lamp' } });
+    const { response, ms } = await timed(app, {
+      method: 'PATCH',
+      url: `/api/v1/items/${item.id}`,
+      headers: user.headers,
+      payload: { name: 'Thawed lamp' },
+    });
     expect(response.statusCode).toBe(200);
     expect(ms, `PATCH /items/:id took ${ms} ms`).toBeLessThan(BOUND_MS);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/items/${item.id}` })).json()).toMatchObject({ name: 'Thawed lamp' });
+    expect((await app.inject({ method: 'GET', url: `/api/v1/items/${item.id}` })).json()).toMatchObject({
+      name: 'Thawed lamp',
+    });
   });
 
   it('refuses a live-events stream with 503 instead of holding it', async () => {
@@ -187,10 +223,18 @@ describe('Redis freezes while the app runs', () => {
 
   it('uses Redis again once it thaws', async () => {
     server.resume();
-    await expect.poll(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, { timeout: 10_000, interval: 100 }).toBe(200);
+    await expect
+      .poll(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, {
+        timeout: 10_000,
+        interval: 100,
+      })
+      .toBe(200);
     // The breaker lets a probe through after its cool-down; the cache is then trusted again.
     await expect
-      .poll(async () => (await app.inject({ method: 'GET', url: `/api/v1/items/${item.id}` })).headers['x-cache'], { timeout: 15_000, interval: 200 })
+      .poll(async () => (await app.inject({ method: 'GET', url: `/api/v1/items/${item.id}` })).headers['x-cache'], {
+        timeout: 15_000,
+        interval: 200,
+      })
       .toBe('HIT');
     const hit = await app.inject({ method: 'GET', url: `/api/v1/items/${item.id}` });
     // The write made during the outage was not hidden by the entry cached before it.
@@ -199,10 +243,20 @@ describe('Redis freezes while the app runs', () => {
     expect(cacheWarnings()).toHaveLength(1);
     // Logins are limited (and therefore allowed) again.
     await expect
-      .poll(async () => (await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } })).statusCode, {
-        timeout: 15_000,
-        interval: 200,
-      })
+      .poll(
+        async () =>
+          (
+            await app.inject({
+              method: 'POST',
+              url: '/api/v1/auth/token',
+              payload: { username: user.email, password: user.password },
+            })
+          ).statusCode,
+        {
+          timeout: 15_000,
+          interval: 200,
+        },
+      )
       .toBe(200);
   });
 });
@@ -239,11 +293,27 @@ describe('start-up while Redis is already frozen', () => {
       // Thawed, every connection finishes its handshake by itself, the pub/sub one included.
       server.resume();
       const thawed = app;
-      await expect.poll(async () => (await thawed.inject({ method: 'GET', url: '/health/ready' })).statusCode, { timeout: 10_000, interval: 100 }).toBe(200);
+      await expect
+        .poll(async () => (await thawed.inject({ method: 'GET', url: '/health/ready' })).statusCode, {
+          timeout: 10_000,
+          interval: 100,
+        })
+        .toBe(200);
       const { hub } = app.realtime;
       const channel = `${app.config.redisPrefix}frozen-start`;
       const received: string[] = [];
-      await expect.poll(() => hub.subscribe(channel, (message) => received.push(message.toString())).then(() => true, () => false), { timeout: 10_000, interval: 200 }).toBe(true);
+      await expect
+        .poll(
+          () =>
+            hub
+              .subscribe(channel, (message) => received.push(message.toString()))
+              .then(
+                () => true,
+                () => false,
+              ),
+          { timeout: 10_000, interval: 200 },
+        )
+        .toBe(true);
       await hub.publish(channel, 'hello');
       await expect.poll(() => received, { timeout: 5_000 }).toContain('hello');
 
@@ -277,14 +347,24 @@ describe('password change revokes every access token of the user', () => {
     const user = await createUser(healthy);
     // A refresh shortly before the family's absolute expiry issues an access token that outlives
     // the family by up to ACCESS_TOKEN_TTL; make the family expire a minute ago to get there.
-    await healthy.prisma.refreshToken.updateMany({ where: { userId: user.id }, data: { expiresAt: new Date(Date.now() - 60_000) } });
+    await healthy.prisma.refreshToken.updateMany({
+      where: { userId: user.id },
+      data: { expiresAt: new Date(Date.now() - 60_000) },
+    });
     const fresh = await login(healthy, user);
-    expect((await healthy.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(200);
+    expect((await healthy.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(
+      200,
+    );
 
     await changePassword(user, fresh.access_token);
 
-    expect((await healthy.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(401);
-    expect((await healthy.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(fresh.access_token) })).statusCode).toBe(401);
+    expect((await healthy.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(
+      401,
+    );
+    expect(
+      (await healthy.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(fresh.access_token) }))
+        .statusCode,
+    ).toBe(401);
     // On the shared deny-list, not only in the PostgreSQL fallback: every instance refuses it.
     const { sid } = claimsOf(user.accessToken);
     expect(await healthy.redis.exists(`auth:deny:sid:${sid}`)).toBe(1);

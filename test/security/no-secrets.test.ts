@@ -43,7 +43,11 @@ beforeAll(async () => {
     logStream: { write: (line: string) => logLines.push(line) },
     extend: (instance) =>
       instance.addHook('onSend', async (request, reply, payload) => {
-        sent.push({ method: request.method, url: request.url, text: `${JSON.stringify(reply.getHeaders())}\n${typeof payload === 'string' ? payload : ''}` });
+        sent.push({
+          method: request.method,
+          url: request.url,
+          text: `${JSON.stringify(reply.getHeaders())}\n${typeof payload === 'string' ? payload : ''}`,
+        });
         return payload;
       }),
   });
@@ -68,7 +72,12 @@ describe('secrets never leave', () => {
     const calls: InjectOptions[] = [
       { method: 'GET', url: '/api/v1/users/me', headers: user.headers },
       { method: 'PATCH', url: '/api/v1/users/me', headers: user.headers, payload: { name: 'New name' } },
-      { method: 'PATCH', url: '/api/v1/users/me', headers: user.headers, payload: { password: 'another-password-1', currentPassword: user.password } },
+      {
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: user.headers,
+        payload: { password: 'another-password-1', currentPassword: user.password },
+      },
       { method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: 'another-password-1' } },
       { method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: 'wrong-password' } },
       { method: 'GET', url: '/api/v1/users?limit=100', headers: admin.headers },
@@ -136,24 +145,48 @@ describe('secrets never leave in the auth flows', () => {
 
     // --- refresh: with the token in the body, then in the cookie; a made-up one is refused.
     presentedRefreshTokens.push(holder.refreshToken);
-    const byBody = keep(await call({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: holder.refreshToken } }, 200));
+    const byBody = keep(
+      await call({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: holder.refreshToken } }, 200),
+    );
     presentedRefreshTokens.push(byBody.refresh_token);
-    const byCookie = keep(await call({ method: 'POST', url: '/api/v1/auth/refresh', cookies: { refresh_token: byBody.refresh_token } }, 200));
+    const byCookie = keep(
+      await call(
+        { method: 'POST', url: '/api/v1/auth/refresh', cookies: { refresh_token: byBody.refresh_token } },
+        200,
+      ),
+    );
     await call({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: 'x'.repeat(43) } }, 401);
     const bearer = { authorization: `Bearer ${byCookie.access_token}` };
 
     // --- API keys: create (the one response that may hold the key), list, get, use, misuse, delete.
     const sentBeforeKey = sent.length;
-    const created = await call({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: bearer, payload: { name: 'leak check' } }, 201);
+    const created = await call(
+      { method: 'POST', url: '/api/v1/users/me/api-keys', headers: bearer, payload: { name: 'leak check' } },
+      201,
+    );
     expect(sent.length).toBe(sentBeforeKey + 1);
     const creation = sent[sentBeforeKey]!;
     const { id: keyId, key } = created.json<{ id: number; key: string }>();
     await call({ method: 'GET', url: '/api/v1/users/me/api-keys', headers: bearer }, 200);
     await call({ method: 'GET', url: `/api/v1/users/me/api-keys/${keyId}`, headers: bearer }, 200);
     await call({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } }, 200);
-    await call({ method: 'POST', url: '/api/v1/items', headers: { 'x-api-key': key }, payload: { name: 'via key', price: 2 } }, 201);
-    await call({ method: 'POST', url: '/api/v1/items', headers: { 'x-api-key': key }, payload: { name: 'via key', price: -1 } }, 422);
-    await call({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: { 'x-api-key': key }, payload: { name: 'successor' } }, 403);
+    await call(
+      { method: 'POST', url: '/api/v1/items', headers: { 'x-api-key': key }, payload: { name: 'via key', price: 2 } },
+      201,
+    );
+    await call(
+      { method: 'POST', url: '/api/v1/items', headers: { 'x-api-key': key }, payload: { name: 'via key', price: -1 } },
+      422,
+    );
+    await call(
+      {
+        method: 'POST',
+        url: '/api/v1/users/me/api-keys',
+        headers: { 'x-api-key': key },
+        payload: { name: 'successor' },
+      },
+      403,
+    );
     await call({ method: 'POST', url: '/api/v1/auth/logout', headers: { 'x-api-key': key } }, 401);
     // A client that puts the key in the URL by mistake: it must not reach the log either.
     await call({ method: 'GET', url: `/api/v1/users/me?api_key=${key}` }, 401);
@@ -163,7 +196,15 @@ describe('secrets never leave in the auth flows', () => {
 
     // --- logout with the bearer token and the refresh cookie.
     presentedRefreshTokens.push(byCookie.refresh_token);
-    await call({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer, cookies: { refresh_token: byCookie.refresh_token } }, 204);
+    await call(
+      {
+        method: 'POST',
+        url: '/api/v1/auth/logout',
+        headers: bearer,
+        cookies: { refresh_token: byCookie.refresh_token },
+      },
+      204,
+    );
 
     // --- password reset: request, read the emailed token, confirm, confirm again.
     await call({ method: 'POST', url: '/api/v1/auth/password-reset/request', payload: { email: holder.email } }, 202);
@@ -172,9 +213,28 @@ describe('secrets never leave in the auth flows', () => {
     const resetToken = decodeURIComponent(/token=([^\s&]+)/.exec(email?.text ?? '')?.[1] ?? '');
     expect(resetToken.length).toBeGreaterThanOrEqual(43);
     const newPassword = 'reset-password-for-leak-check';
-    await call({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', payload: { token: resetToken, password: newPassword } }, 204);
-    await call({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', payload: { token: resetToken, password: 'another-one-123' } }, 400);
-    keep(await call({ method: 'POST', url: '/api/v1/auth/token', payload: { username: holder.email, password: newPassword } }, 200));
+    await call(
+      {
+        method: 'POST',
+        url: '/api/v1/auth/password-reset/confirm',
+        payload: { token: resetToken, password: newPassword },
+      },
+      204,
+    );
+    await call(
+      {
+        method: 'POST',
+        url: '/api/v1/auth/password-reset/confirm',
+        payload: { token: resetToken, password: 'another-one-123' },
+      },
+      400,
+    );
+    keep(
+      await call(
+        { method: 'POST', url: '/api/v1/auth/token', payload: { username: holder.email, password: newPassword } },
+        200,
+      ),
+    );
 
     const keyRow = await app.prisma.apiKey.findUniqueOrThrow({ where: { id: keyId } });
     const refreshRows = await app.prisma.refreshToken.findMany({ where: { userId: holder.id } });
@@ -183,24 +243,43 @@ describe('secrets never leave in the auth flows', () => {
     expect(keyRow.keyHash).toBe(hashToken(key));
     expect(resetRows.map((r) => r.tokenHash)).toContain(hashToken(resetToken));
 
-    const hashes = [keyRow.keyHash, ...refreshRows.map((r) => r.tokenHash), ...resetRows.map((r) => r.tokenHash), holderRow.passwordHash, holderRow.passwordHash.slice(3, 32)];
+    const hashes = [
+      keyRow.keyHash,
+      ...refreshRows.map((r) => r.tokenHash),
+      ...resetRows.map((r) => r.tokenHash),
+      holderRow.passwordHash,
+      holderRow.passwordHash.slice(3, 32),
+    ];
     const passwords = [holder.password, newPassword, 'another-one-123'];
 
     // The one deliberate exception: the development mail channel writes the whole email, reset
     // link included, to the log, because reading it there is how a developer without SMTP
     // resets a password (src/lib/mail.ts; outside development only the envelope is logged).
     // Exactly those lines are set aside, and only for the reset token.
-    const parsed = logLines.map((line) => ({ line, json: JSON.parse(line) as { msg?: string; mail?: { subject?: string } } }));
-    const devMailLines = parsed.filter(({ json }) => json.msg === DEV_MAIL_LOG_MESSAGE && json.mail?.subject === 'Reset your password').map(({ line }) => line);
+    const parsed = logLines.map((line) => ({
+      line,
+      json: JSON.parse(line) as { msg?: string; mail?: { subject?: string } },
+    }));
+    const devMailLines = parsed
+      .filter(({ json }) => json.msg === DEV_MAIL_LOG_MESSAGE && json.mail?.subject === 'Reset your password')
+      .map(({ line }) => line);
     expect(devMailLines).toHaveLength(1);
     expect(devMailLines[0]).toContain(resetToken);
-    const logsWithoutDevMail = parsed.filter(({ line }) => !devMailLines.includes(line)).map(({ line }) => line).join('\n');
+    const logsWithoutDevMail = parsed
+      .filter(({ line }) => !devMailLines.includes(line))
+      .map(({ line }) => line)
+      .join('\n');
     const allLogs = logLines.join('\n');
     // The envelope-only adapter (what runs outside development) logged the email without its body.
-    expect(parsed.some(({ json }) => json.msg?.startsWith('email (not sent: SMTP_URL is unset; body withheld'))).toBe(true);
+    expect(parsed.some(({ json }) => json.msg?.startsWith('email (not sent: SMTP_URL is unset; body withheld'))).toBe(
+      true,
+    );
 
     const responses = sent.map((r) => r.text).join('\n');
-    const afterCreation = sent.filter((r) => r !== creation).map((r) => r.text).join('\n');
+    const afterCreation = sent
+      .filter((r) => r !== creation)
+      .map((r) => r.text)
+      .join('\n');
     expect(sent.length).toBeGreaterThan(15);
     expect(logLines.length).toBeGreaterThan(15);
 
@@ -214,7 +293,8 @@ describe('secrets never leave in the auth flows', () => {
     expect(responses).not.toContain(resetToken);
     expect(logsWithoutDevMail).not.toContain(resetToken);
     for (const line of devMailLines) {
-      for (const secret of [key, ...hashes, ...passwords, ...issued.refresh, ...issued.access]) expect(line).not.toContain(secret);
+      for (const secret of [key, ...hashes, ...passwords, ...issued.refresh, ...issued.access])
+        expect(line).not.toContain(secret);
     }
     // Hashes and passwords: nowhere, creation response included.
     for (const secret of [...hashes, ...passwords]) {

@@ -52,7 +52,9 @@ export class LocalDiskStorage implements Storage {
     try {
       // pipeline propagates backpressure end to end: the source is read only as fast as the
       // disk accepts, so memory stays at a few chunks whatever the size.
-      await pipeline(source, meter, createWriteStream(tmpPath, { flags: 'wx', flush: true }), { signal: options.signal });
+      await pipeline(source, meter, createWriteStream(tmpPath, { flags: 'wx', flush: true }), {
+        signal: options.signal,
+      });
       await mkdir(join(this.objectsDir, key.slice(0, 2)), { recursive: true });
       await rename(tmpPath, finalPath);
     } catch (error) {

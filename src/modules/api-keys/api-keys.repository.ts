@@ -13,7 +13,15 @@ export interface ApiKey {
 }
 
 const publicFields = { id: true, name: true, prefix: true, lastUsedAt: true, createdAt: true } as const;
-const userFields = { id: true, email: true, name: true, role: true, isActive: true, createdAt: true, updatedAt: true } as const;
+const userFields = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  isActive: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
 
 export class ApiKeysRepository {
   constructor(private readonly db: Pick<PrismaClient, 'apiKey'>) {}
@@ -25,7 +33,13 @@ export class ApiKeysRepository {
   async listActive(userId: number, page: Pagination): Promise<{ items: ApiKey[]; total: number }> {
     const where = { userId, revokedAt: null };
     const [items, total] = await Promise.all([
-      this.db.apiKey.findMany({ where, select: publicFields, orderBy: { id: 'asc' }, skip: page.skip, take: page.limit }),
+      this.db.apiKey.findMany({
+        where,
+        select: publicFields,
+        orderBy: { id: 'asc' },
+        skip: page.skip,
+        take: page.limit,
+      }),
       this.db.apiKey.count({ where }),
     ]);
     return { items, total };
@@ -41,7 +55,10 @@ export class ApiKeysRepository {
   }
 
   async revoke(userId: number, id: number): Promise<boolean> {
-    const { count } = await this.db.apiKey.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: new Date() } });
+    const { count } = await this.db.apiKey.updateMany({
+      where: { id, userId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
     return count === 1;
   }
 

@@ -34,7 +34,11 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
         security: bearerOnly,
         body: CreateApiKeyBody,
         response: {
-          201: jsonResponse('The new key, with the secret shown this once; `Location` is its URL', CreatedApiKeyOut, headers(responseHeaders.location, responseHeaders.cacheControl)),
+          201: jsonResponse(
+            'The new key, with the secret shown this once; `Location` is its URL',
+            CreatedApiKeyOut,
+            headers(responseHeaders.location, responseHeaders.cacheControl),
+          ),
           ...problems(401, 403, 409, 422),
         },
       },
@@ -58,7 +62,10 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
         summary: 'List your API keys',
         security: bearerOnly,
         querystring: PaginationQuery,
-        response: { 200: jsonResponse('One page of your keys (metadata only), with the total count', ApiKeyPage), ...problems(401, 403, 422) },
+        response: {
+          200: jsonResponse('One page of your keys (metadata only), with the total count', ApiKeyPage),
+          ...problems(401, 403, 422),
+        },
       },
     },
     async (request) => apiKeys.list(request.user.id, request.query),
@@ -71,7 +78,8 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
         tags,
         operationId: 'getApiKey',
         summary: 'Read one of your API keys',
-        description: 'Metadata only (name, prefix, `lastUsedAt`, `createdAt`): the key itself was shown once, at creation. Someone else\'s key, or a revoked one, is 404.',
+        description:
+          "Metadata only (name, prefix, `lastUsedAt`, `createdAt`): the key itself was shown once, at creation. Someone else's key, or a revoked one, is 404.",
         security: bearerOnly,
         params: ApiKeyParams,
         response: { 200: jsonResponse('The key’s metadata', ApiKeyOut), ...problems(401, 403, 404, 422) },

@@ -29,7 +29,11 @@ export const REFRESH_COOKIE = 'refresh_token';
 const tags = ['auth'];
 const bearerOnly = [{ OAuth2PasswordBearer: [] }];
 /** A token pair: never cached, and the refresh token also set as a cookie. */
-const tokenPair = jsonResponse('The token pair; the refresh token is also set as an httpOnly cookie', TokenPairOut, headers(responseHeaders.cacheControl, responseHeaders.setCookie));
+const tokenPair = jsonResponse(
+  'The token pair; the refresh token is also set as an httpOnly cookie',
+  TokenPairOut,
+  headers(responseHeaders.cacheControl, responseHeaders.setCookie),
+);
 
 /**
  * Logout ends the session of an access token. A request authenticated by an API key has no
@@ -37,7 +41,8 @@ const tokenPair = jsonResponse('The token pair; the refresh token is also set as
  * is refused as a missing bearer token (401, the challenge names Bearer).
  */
 async function requireBearerSession(request: FastifyRequest) {
-  if (!request.accessClaims) throw new UnauthorizedError('Log out with the bearer access token of the session; an API key is not a session');
+  if (!request.accessClaims)
+    throw new UnauthorizedError('Log out with the bearer access token of the session; an API key is not a session');
 }
 
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, passwordReset }) => {
@@ -73,7 +78,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
           'a new email gets the account and a welcome email; a taken one gets an email telling its owner, and nothing changes. ' +
           'Log in with `POST /api/v1/auth/token` afterwards. Limited to LOGIN_RATE_LIMIT_MAX sign-ups per window per client.',
         body: RegisterBody,
-        response: { 202: jsonResponse('Accepted; the same answer whether or not the email was taken', AcceptedOut), ...problems(422, 429) },
+        response: {
+          202: jsonResponse('Accepted; the same answer whether or not the email was taken', AcceptedOut),
+          ...problems(422, 429),
+        },
       },
     },
     async (request, reply) => {
@@ -99,7 +107,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     async (request, reply) => {
       const { username, password } = request.body;
       // Failed logins use up the budget of this client and username; a successful one does not.
-      const session = await app.credentialRateLimit.check(request, { scope: 'login', subject: username }, () => auth.login(username, password));
+      const session = await app.credentialRateLimit.check(request, { scope: 'login', subject: username }, () =>
+        auth.login(username, password),
+      );
       return sendSession(reply, session);
     },
   );
@@ -141,7 +151,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
           'Bearer only: an API key is not a session, so a request authenticated by `X-API-Key` alone is refused with 401 ' +
           '(`WWW-Authenticate: Bearer`) and revokes nothing. Delete a key at `DELETE /api/v1/users/me/api-keys/{id}`.',
         security: bearerOnly,
-        response: { 204: emptyResponse('Logged out; the refresh-token cookie is cleared', responseHeaders.setCookie), ...problems(401, 429) },
+        response: {
+          204: emptyResponse('Logged out; the refresh-token cookie is cleared', responseHeaders.setCookie),
+          ...problems(401, 429),
+        },
       },
     },
     async (request, reply) => {
@@ -153,14 +166,21 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   app.post(
     '/password-reset/request',
     {
-      preHandler: app.credentialRateLimit.everyRequest((request) => ({ scope: 'password-reset', subject: (request.body as { email?: string }).email })),
+      preHandler: app.credentialRateLimit.everyRequest((request) => ({
+        scope: 'password-reset',
+        subject: (request.body as { email?: string }).email,
+      })),
       schema: {
         tags,
         operationId: 'requestPasswordReset',
         summary: 'Ask for a password-reset email',
-        description: 'Always 202, whether or not the email has an account. The emailed token is valid 30 minutes, once.',
+        description:
+          'Always 202, whether or not the email has an account. The emailed token is valid 30 minutes, once.',
         body: PasswordResetRequestBody,
-        response: { 202: jsonResponse('Accepted; the same answer whether or not the email has an account', AcceptedOut), ...problems(422, 429, 503) },
+        response: {
+          202: jsonResponse('Accepted; the same answer whether or not the email has an account', AcceptedOut),
+          ...problems(422, 429, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -180,13 +200,18 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
           'Consumes the token, sets the password, ends every session and revokes every API key of the account (account recovery closes every door). ' +
           'Limited to LOGIN_RATE_LIMIT_MAX failed attempts per window per client.',
         body: PasswordResetConfirmBody,
-        response: { 204: emptyResponse('The password is set; every session and API key of the account is revoked'), ...problems(400, 422, 429, 503) },
+        response: {
+          204: emptyResponse('The password is set; every session and API key of the account is revoked'),
+          ...problems(400, 422, 429, 503),
+        },
       },
     },
     async (request, reply) => {
       const { token, password } = request.body;
       // Per client address: a guessed token has no identity to key on.
-      await app.credentialRateLimit.check(request, { scope: 'password-reset-confirm' }, () => passwordReset.confirm(token, password));
+      await app.credentialRateLimit.check(request, { scope: 'password-reset-confirm' }, () =>
+        passwordReset.confirm(token, password),
+      );
       return reply.code(204).send(null);
     },
   );

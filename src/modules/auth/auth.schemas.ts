@@ -20,7 +20,10 @@ export const TokenBody = Type.Object(
     client_id: Type.Optional(Type.String({ maxLength: 200 })),
     client_secret: Type.Optional(Type.String({ maxLength: 200 })),
   },
-  { title: 'TokenRequest', examples: [{ grant_type: 'password', username: ACCOUNT.email, password: ACCOUNT.password }] },
+  {
+    title: 'TokenRequest',
+    examples: [{ grant_type: 'password', username: ACCOUNT.email, password: ACCOUNT.password }],
+  },
 );
 
 export const TokenPairOut = Type.Object(
@@ -35,15 +38,33 @@ export const TokenPairOut = Type.Object(
 
 /** The refresh token may come in the body or, for browsers, in the httpOnly cookie. */
 export const RefreshBody = Type.Object(
-  { refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'Omit it to use the `refresh_token` cookie' })) },
-  { additionalProperties: false, title: 'RefreshRequest', examples: [{ refresh_token: 'the refresh_token of your last token pair' }] },
+  {
+    refresh_token: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2048, description: 'Omit it to use the `refresh_token` cookie' }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    title: 'RefreshRequest',
+    examples: [{ refresh_token: 'the refresh_token of your last token pair' }],
+  },
 );
 
-export const PasswordResetRequestBody = Type.Object({ email: Email }, { additionalProperties: false, title: 'PasswordResetRequest', examples: [{ email: ACCOUNT.email }] });
+export const PasswordResetRequestBody = Type.Object(
+  { email: Email },
+  { additionalProperties: false, title: 'PasswordResetRequest', examples: [{ email: ACCOUNT.email }] },
+);
 
 export const PasswordResetConfirmBody = Type.Object(
-  { token: Type.String({ minLength: 1, maxLength: 200, description: 'The token from the emailed link' }), password: Password },
-  { additionalProperties: false, title: 'PasswordResetConfirm', examples: [{ token: 'the token from the emailed link', password: 'a new, long passphrase' }] },
+  {
+    token: Type.String({ minLength: 1, maxLength: 200, description: 'The token from the emailed link' }),
+    password: Password,
+  },
+  {
+    additionalProperties: false,
+    title: 'PasswordResetConfirm',
+    examples: [{ token: 'the token from the emailed link', password: 'a new, long passphrase' }],
+  },
 );
 
 export const AcceptedOut = Type.Object({ detail: Type.String() }, { title: 'Accepted' });

@@ -62,7 +62,11 @@ export class AuthService {
    */
   async register(input: { email: string; password: string; name: string }): Promise<void> {
     const passwordHash = await this.deps.hasher.hash(input.password);
-    const { user, created } = await this.deps.users.createIfAbsent({ email: input.email, name: input.name, passwordHash });
+    const { user, created } = await this.deps.users.createIfAbsent({
+      email: input.email,
+      name: input.name,
+      passwordHash,
+    });
     if (created) await this.deps.onRegistered?.(user);
     else await this.deps.onExistingAccount?.(user);
   }
@@ -70,7 +74,9 @@ export class AuthService {
   /** Unknown email and wrong password fail identically, and take the same time. */
   async login(email: string, password: string): Promise<IssuedSession> {
     const user = await this.deps.users.findByEmailWithSecret(email);
-    const valid = user ? await this.deps.hasher.verify(password, user.passwordHash) : await this.deps.hasher.verifyDummy(password);
+    const valid = user
+      ? await this.deps.hasher.verify(password, user.passwordHash)
+      : await this.deps.hasher.verifyDummy(password);
     if (!user || !valid || !user.isActive) throw new UnauthorizedError('Incorrect email or password');
     // The family's absolute lifetime starts at login; rotations never extend it.
     const expiresAt = new Date(Date.now() + this.deps.refreshTokenTtlSeconds * 1000);
@@ -122,7 +128,13 @@ export class AuthService {
    * access token, a revoked token or session, and a token of a deleted or deactivated user
    * are refused; role changes apply at once because the role comes from the database.
    */
-  async resolveAccessToken(claims: { sub?: unknown; typ?: unknown; jti?: unknown; sid?: unknown; exp?: unknown }): Promise<AuthenticatedUser> {
+  async resolveAccessToken(claims: {
+    sub?: unknown;
+    typ?: unknown;
+    jti?: unknown;
+    sid?: unknown;
+    exp?: unknown;
+  }): Promise<AuthenticatedUser> {
     const { sub, typ, jti, sid, exp } = claims;
     const wellFormed =
       typ === 'access' &&
@@ -136,7 +148,10 @@ export class AuthService {
     if (!wellFormed) {
       throw new UnauthorizedError(INVALID_ACCESS);
     }
-    const [revoked, user] = await Promise.all([this.deps.sessions.isRevoked({ jti, sid }), this.deps.users.findById(Number(sub))]);
+    const [revoked, user] = await Promise.all([
+      this.deps.sessions.isRevoked({ jti, sid }),
+      this.deps.users.findById(Number(sub)),
+    ]);
     if (revoked || !user || !user.isActive) throw new UnauthorizedError(INVALID_ACCESS);
     return { id: user.id, email: user.email, name: user.name, role: user.role };
   }
@@ -146,7 +161,12 @@ export class AuthService {
     const refreshToken = generateToken();
     await this.deps.refreshTokens.create({ userId, familyId, tokenHash: hashToken(refreshToken), expiresAt });
     return {
-      tokens: { access_token: access.token, token_type: 'bearer', expires_in: access.expiresIn, refresh_token: refreshToken },
+      tokens: {
+        access_token: access.token,
+        token_type: 'bearer',
+        expires_in: access.expiresIn,
+        refresh_token: refreshToken,
+      },
       refreshExpiresAt: expiresAt,
     };
   }

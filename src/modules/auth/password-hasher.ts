@@ -28,7 +28,8 @@ export class PasswordHasher {
   }
 
   async verify(password: string, stored: string): Promise<boolean> {
-    if (stored.startsWith(PREHASHED_MARKER)) return bcrypt.compare(prehash(password), stored.slice(PREHASHED_MARKER.length));
+    if (stored.startsWith(PREHASHED_MARKER))
+      return bcrypt.compare(prehash(password), stored.slice(PREHASHED_MARKER.length));
     return bcrypt.compare(password, stored);
   }
 

@@ -22,7 +22,10 @@ export class PasswordResetRepository {
   async consumeAndSetPassword(tokenHash: string, passwordHash: string): Promise<number | null> {
     return this.db.$transaction(async (tx) => {
       const now = new Date();
-      const token = await tx.passwordResetToken.findUnique({ where: { tokenHash }, select: { id: true, userId: true } });
+      const token = await tx.passwordResetToken.findUnique({
+        where: { tokenHash },
+        select: { id: true, userId: true },
+      });
       if (!token) return null;
       const { count } = await tx.passwordResetToken.updateMany({
         where: { id: token.id, usedAt: null, expiresAt: { gt: now }, user: { isActive: true } },

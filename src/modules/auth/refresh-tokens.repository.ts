@@ -85,7 +85,10 @@ export class RefreshTokensRepository {
   }
 
   /** The owner of a live (unrevoked, unexpired) session, in their current state; null otherwise. */
-  async findLiveSessionOwner(familyId: string, now: Date): Promise<{ id: number; role: Role; isActive: boolean } | null> {
+  async findLiveSessionOwner(
+    familyId: string,
+    now: Date,
+  ): Promise<{ id: number; role: Role; isActive: boolean } | null> {
     const row = await this.db.refreshToken.findFirst({
       where: { familyId, revokedAt: null, expiresAt: { gt: now } },
       select: { user: { select: { id: true, role: true, isActive: true } } },
@@ -94,7 +97,10 @@ export class RefreshTokensRepository {
   }
 
   async isFamilyRevoked(familyId: string): Promise<boolean> {
-    const revoked = await this.db.refreshToken.findFirst({ where: { familyId, revokedAt: { not: null } }, select: { id: true } });
+    const revoked = await this.db.refreshToken.findFirst({
+      where: { familyId, revokedAt: { not: null } },
+      select: { id: true },
+    });
     return revoked !== null;
   }
 }

@@ -78,7 +78,10 @@ export class SessionsService implements SessionRevoker {
   async revokeAllSessions(userId: number): Promise<void> {
     // A family may have expired and still have access tokens alive: the last refresh before the
     // family's absolute expiry issues one that outlives it by up to the access-token lifetime.
-    const families = await this.deps.refreshTokens.revokeAllForUser(userId, new Date(Date.now() - this.deps.accessTokenTtlSeconds * 1000));
+    const families = await this.deps.refreshTokens.revokeAllForUser(
+      userId,
+      new Date(Date.now() - this.deps.accessTokenTtlSeconds * 1000),
+    );
     // Nothing to write is no news about Redis: the breaker must not take it for a success.
     const written =
       families.length === 0 ||

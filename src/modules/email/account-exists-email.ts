@@ -6,7 +6,11 @@ import type { MailMessage } from '../../lib/mail.js';
 /** At most one such email per account per hour: repeated sign-ups must not flood the owner. */
 const WINDOW_MS = 60 * 60 * 1000;
 
-export function accountExistsEmail(user: { id: number; email: string }, publicUrl: string, now = new Date()): MailMessage {
+export function accountExistsEmail(
+  user: { id: number; email: string },
+  publicUrl: string,
+  now = new Date(),
+): MailMessage {
   const resetUrl = new URL('/reset-password', publicUrl).toString();
   return {
     to: user.email,

@@ -31,7 +31,9 @@ export class QueuedMailer implements Mailer {
   async send(message: MailMessage, ownerId: number | null = null): Promise<void> {
     const { text, ...envelope } = message;
     const data: EmailJobData = { ownerId, ...envelope, sealedText: this.sealer.seal(text, envelope) };
-    await this.queues.enqueue('email', templateOf(message.idempotencyKey), data, { jobId: emailJobId(message.idempotencyKey) });
+    await this.queues.enqueue('email', templateOf(message.idempotencyKey), data, {
+      jobId: emailJobId(message.idempotencyKey),
+    });
   }
 }
 

@@ -48,9 +48,14 @@ export class MailSealer {
     decipher.setAAD(associatedData(context));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
     try {
-      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
     } catch {
-      throw new MailSealError('the email body cannot be opened: JWT_SECRET changed since it was queued, or the job data was altered');
+      throw new MailSealError(
+        'the email body cannot be opened: JWT_SECRET changed since it was queued, or the job data was altered',
+      );
     }
   }
 }

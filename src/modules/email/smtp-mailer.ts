@@ -17,7 +17,12 @@ export class SmtpMailer implements Mailer {
 
   private connect(): Promise<Transporter> {
     this.transport ??= import('nodemailer').then(({ default: nodemailer }) => {
-      const options: SMTPTransport.Options = { url: this.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+      const options: SMTPTransport.Options = {
+        url: this.smtpUrl,
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 30_000,
+      };
       return nodemailer.createTransport(options);
     });
     return this.transport;

@@ -31,7 +31,9 @@ export class FilesRepository {
 
   /** Inserts every row or none (one statement per row inside one transaction). */
   async createAll(files: NewFile[]): Promise<FileRecord[]> {
-    const rows = await this.db.$transaction(files.map((file) => this.db.file.create({ data: { ...file, size: BigInt(file.size) } })));
+    const rows = await this.db.$transaction(
+      files.map((file) => this.db.file.create({ data: { ...file, size: BigInt(file.size) } })),
+    );
     return rows.map(toFile);
   }
 
@@ -60,7 +62,12 @@ export class FilesRepository {
   async list(ownerId: number | undefined, page: Pagination): Promise<{ items: FileRecord[]; total: number }> {
     const where = ownerId === undefined ? {} : { ownerId };
     const [rows, total] = await Promise.all([
-      this.db.file.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: page.skip, take: page.limit }),
+      this.db.file.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: page.skip,
+        take: page.limit,
+      }),
       this.db.file.count({ where }),
     ]);
     return { items: rows.map(toFile), total };

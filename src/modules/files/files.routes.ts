@@ -26,7 +26,8 @@ const tags = ['files'];
 const validators = headers(responseHeaders.etag, responseHeaders.cacheControl, responseHeaders.acceptRanges);
 const bytesHeaders = headers(validators, responseHeaders.contentDisposition, responseHeaders.contentLength);
 /** The bytes of a download, documented under each type a file can be stored with. */
-const binary = (types: string[]) => Object.fromEntries(types.map((type) => [type, { schema: Type.String({ format: 'binary' }) }]));
+const binary = (types: string[]) =>
+  Object.fromEntries(types.map((type) => [type, { schema: Type.String({ format: 'binary' }) }]));
 
 /** Multipart parts as the service wants them; plain text fields are not files and are skipped. */
 async function* fileParts(request: FastifyRequest): AsyncGenerator<UploadPart> {
@@ -36,7 +37,10 @@ async function* fileParts(request: FastifyRequest): AsyncGenerator<UploadPart> {
   }
 }
 
-export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, maxUploadBytes, maxFilesPerRequest = 20 }) => {
+export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (
+  app,
+  { files, maxUploadBytes, maxFilesPerRequest = 20 },
+) => {
   await app.register(multipart, {
     limits: {
       // One byte over the limit must reach storage so it can tell "too large" from "exactly
@@ -74,7 +78,10 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
         security: authenticated,
         consumes: ['multipart/form-data'],
         body: UploadForm(maxFilesPerRequest),
-        response: { 201: jsonResponse('The stored files, in the order of their parts', FileList(maxFilesPerRequest)), ...problems(401, 413, 415, 422) },
+        response: {
+          201: jsonResponse('The stored files, in the order of their parts', FileList(maxFilesPerRequest)),
+          ...problems(401, 413, 415, 422),
+        },
       },
     },
     async (request, reply) => {
@@ -141,7 +148,11 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       params: FileParams,
       response: {
         200: { description: 'The whole file', headers: bytesHeaders, content: binary(downloadTypes) },
-        206: { description: 'The requested byte range', headers: headers(bytesHeaders, responseHeaders.contentRange), content: binary(downloadTypes) },
+        206: {
+          description: 'The requested byte range',
+          headers: headers(bytesHeaders, responseHeaders.contentRange),
+          content: binary(downloadTypes),
+        },
         304: emptyResponse('Not modified: your copy (`If-None-Match`) is current; no body', validators),
         ...problems(401, 404, 422),
         416: { ...problems(416)[416], headers: responseHeaders.contentRange },
@@ -158,7 +169,9 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return sendNotModified(reply);
 
       const ifRange = request.headers['if-range'];
-      const wanted = ifRangeAllows(typeof ifRange === 'string' ? ifRange : undefined, etag) ? resolveRange(request.headers.range, file.size) : { kind: 'full' as const };
+      const wanted = ifRangeAllows(typeof ifRange === 'string' ? ifRange : undefined, etag)
+        ? resolveRange(request.headers.range, file.size)
+        : { kind: 'full' as const };
       if (wanted.kind === 'unsatisfiable') {
         throw new AppError(416, 'range-not-satisfiable', 'Range Not Satisfiable', {
           detail: `The file has ${file.size} bytes`,

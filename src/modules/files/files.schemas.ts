@@ -16,7 +16,8 @@ export const FileOut = Type.Object(
 );
 
 /** The answer to an upload: one file per `file` part, at most `maxFiles`. */
-export const FileList = (maxFiles: number) => Type.Array(FileOut, { minItems: 1, maxItems: maxFiles, title: 'UploadedFiles' });
+export const FileList = (maxFiles: number) =>
+  Type.Array(FileOut, { minItems: 1, maxItems: maxFiles, title: 'UploadedFiles' });
 export const FilePage = Page(FileOut, 'FilePage');
 export const ListFilesQuery = Type.Object(paginationProperties, { additionalProperties: false });
 export const FileParams = Type.Object({ id: Type.String({ format: 'uuid' }) });

@@ -5,7 +5,13 @@ import type { Readable } from 'node:stream';
 import { NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../lib/errors.js';
 import type { Pagination, PageResult } from '../../lib/pagination.js';
 import { peekHead } from '../../lib/stream-head.js';
-import { StorageLimitExceededError, StorageNotFoundError, type ByteRange, type Storage, type StoredObject } from '../../lib/storage/storage.js';
+import {
+  StorageLimitExceededError,
+  StorageNotFoundError,
+  type ByteRange,
+  type Storage,
+  type StoredObject,
+} from '../../lib/storage/storage.js';
 import { sanitizeFilename } from './filenames.js';
 import type { FileRecord, FilesRepository, NewFile } from './files.repository.js';
 import { SNIFF_BYTES, contentMatchesDeclaredType } from './magic-bytes.js';
@@ -54,7 +60,10 @@ export class FilesService {
         stored.push({ object, filename: sanitizeFilename(part.filename), contentType });
       }
       if (stored.length === 0) {
-        throw new ValidationError([{ path: `/body/${UPLOAD_FIELD}`, message: 'must contain at least one file part' }], 'No file was uploaded');
+        throw new ValidationError(
+          [{ path: `/body/${UPLOAD_FIELD}`, message: 'must contain at least one file part' }],
+          'No file was uploaded',
+        );
       }
       const rows: NewFile[] = stored.map(({ object, filename, contentType }) => ({
         ownerId: actor.id,
@@ -85,7 +94,10 @@ export class FilesService {
    * A file the actor may see, and a way to open its bytes (or one range of them) once the
    * caller has decided it needs them (not for 304, 416 or HEAD).
    */
-  async download(actor: Actor, id: string): Promise<{ file: FileInfo; open: (range?: ByteRange) => Promise<Readable> }> {
+  async download(
+    actor: Actor,
+    id: string,
+  ): Promise<{ file: FileInfo; open: (range?: ByteRange) => Promise<Readable> }> {
     const record = await this.visible(actor, id);
     const open = async (range?: ByteRange) => {
       try {
@@ -116,7 +128,9 @@ export class FilesService {
   /** The declared media type, normalised, if the field and the type are accepted. */
   private acceptedType(part: UploadPart): string {
     if (part.fieldname !== UPLOAD_FIELD) {
-      throw new ValidationError([{ path: `/body/${part.fieldname}`, message: `unexpected field; send files as "${UPLOAD_FIELD}"` }]);
+      throw new ValidationError([
+        { path: `/body/${part.fieldname}`, message: `unexpected field; send files as "${UPLOAD_FIELD}"` },
+      ]);
     }
     const contentType = (part.mimetype.split(';')[0] ?? '').trim().toLowerCase();
     const allowed = this.options.allowedTypes.some((pattern) =>

@@ -24,9 +24,11 @@ const NUMBER = /^-?\d+(\.\d+)?$/;
 /** Why a header is unusable, or undefined when it is fine. */
 export function headerProblem(columns: string[]): string | undefined {
   const missing = REQUIRED_COLUMNS.filter((column) => !columns.includes(column));
-  if (missing.length > 0) return `the header must name the columns ${CSV_COLUMNS.join(',')} (missing: ${missing.join(', ')})`;
+  if (missing.length > 0)
+    return `the header must name the columns ${CSV_COLUMNS.join(',')} (missing: ${missing.join(', ')})`;
   const unknown = columns.filter((column) => !isImportColumn(column) && !IGNORED_COLUMNS.includes(column));
-  if (unknown.length > 0) return `unknown columns: ${unknown.join(', ')} (expected ${CSV_COLUMNS.join(',')}; an export's ${READ_ONLY_COLUMNS.join(',')} are ignored)`;
+  if (unknown.length > 0)
+    return `unknown columns: ${unknown.join(', ')} (expected ${CSV_COLUMNS.join(',')}; an export's ${READ_ONLY_COLUMNS.join(',')} are ignored)`;
   return undefined;
 }
 
@@ -64,12 +66,18 @@ export function itemFromRow(row: Record<string, string | undefined>): RowResult 
   };
   if (price === null && numberProblems.length === 0) numberProblems.push('price: is required');
   if (numberProblems.length > 0) return { ok: false, message: numberProblems.join('; ') };
-  const schemaProblems = [...Value.Errors(ItemBody, candidate)].map((error) => `${fieldOf(error.instancePath, error.params)}: ${error.message}`);
+  const schemaProblems = [...Value.Errors(ItemBody, candidate)].map(
+    (error) => `${fieldOf(error.instancePath, error.params)}: ${error.message}`,
+  );
   if (schemaProblems.length > 0) return { ok: false, message: [...new Set(schemaProblems)].join('; ') };
   try {
     return { ok: true, item: normalize(candidate as ItemData) };
   } catch (err) {
-    if (err instanceof ValidationError) return { ok: false, message: (err.errors ?? []).map((e) => `${e.path.replace('/body/', '')}: ${e.message}`).join('; ') };
+    if (err instanceof ValidationError)
+      return {
+        ok: false,
+        message: (err.errors ?? []).map((e) => `${e.path.replace('/body/', '')}: ${e.message}`).join('; '),
+      };
     throw err;
   }
 }

@@ -132,7 +132,8 @@ export class ItemsImportProcessor {
     } catch (err) {
       if (headerError) throw new UnrecoverableError(`Invalid CSV: ${headerError}`);
       // Malformed CSV (an unclosed quote...) fails the same way on every attempt.
-      if ((err as { code?: string }).code?.startsWith('CSV_')) throw new UnrecoverableError(`Invalid CSV: ${(err as Error).message}`);
+      if ((err as { code?: string }).code?.startsWith('CSV_'))
+        throw new UnrecoverableError(`Invalid CSV: ${(err as Error).message}`);
       throw err;
     }
     await job.updateProgress(100);

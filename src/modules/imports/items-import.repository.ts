@@ -28,7 +28,14 @@ export class ItemsImportRepository {
 
   async insertBatch(ownerId: number, importJobId: string, rows: ImportedRow[]): Promise<number> {
     if (this.pool) {
-      const batch = rows.map(({ line, item }) => ({ name: item.name, description: item.description ?? null, price: item.price, tax: item.tax ?? null, tags: item.tags ?? [], line }));
+      const batch = rows.map(({ line, item }) => ({
+        name: item.name,
+        description: item.description ?? null,
+        price: item.price,
+        tax: item.tax ?? null,
+        tags: item.tags ?? [],
+        line,
+      }));
       const result = await this.pool.query(INSERT_BATCH, [ownerId, importJobId, JSON.stringify(batch)]);
       return result.rowCount ?? 0;
     }

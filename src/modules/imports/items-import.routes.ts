@@ -13,9 +13,21 @@ export interface ItemsImportRoutesOptions {
   maxUploadBytes: number;
 }
 
-const ImportForm = Type.Object({ file: Type.String({ format: 'binary', description: 'CSV with the header name,description,price,tax,tags (tags separated by |); the extra columns of an export are ignored' }) }, { title: 'ItemsImportForm' });
+const ImportForm = Type.Object(
+  {
+    file: Type.String({
+      format: 'binary',
+      description:
+        'CSV with the header name,description,price,tax,tags (tags separated by |); the extra columns of an export are ignored',
+    }),
+  },
+  { title: 'ItemsImportForm' },
+);
 
-export const itemsImportRoutes: FastifyPluginAsyncTypebox<ItemsImportRoutesOptions> = async (app, { imports, maxUploadBytes }) => {
+export const itemsImportRoutes: FastifyPluginAsyncTypebox<ItemsImportRoutesOptions> = async (
+  app,
+  { imports, maxUploadBytes },
+) => {
   await app.register(multipart, {
     // One byte over the limit reaches storage, which then refuses the upload (413).
     limits: { fileSize: maxUploadBytes + 1, files: 1, fields: 5, fieldSize: 1024, parts: 6, headerPairs: 100 },
@@ -40,14 +52,29 @@ export const itemsImportRoutes: FastifyPluginAsyncTypebox<ItemsImportRoutesOptio
         security: authenticated,
         consumes: ['multipart/form-data'],
         body: ImportForm,
-        response: { 202: jsonResponse('The import job was queued; `Location` is the job to follow', JobAccepted, responseHeaders.location), ...problems(401, 413, 415, 422, 503) },
+        response: {
+          202: jsonResponse(
+            'The import job was queued; `Location` is the job to follow',
+            JobAccepted,
+            responseHeaders.location,
+          ),
+          ...problems(401, 413, 415, 422, 503),
+        },
       },
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw new UnsupportedMediaTypeError('Send the CSV as multipart/form-data');
       const part = await request.file();
-      if (!part || part.fieldname !== 'file') throw new ValidationError([{ path: '/body/file', message: 'must contain the CSV file' }], 'No file was uploaded');
-      const { jobId } = await imports.start(request.user.id, { filename: part.filename, mimetype: part.mimetype, stream: part.file });
+      if (!part || part.fieldname !== 'file')
+        throw new ValidationError(
+          [{ path: '/body/file', message: 'must contain the CSV file' }],
+          'No file was uploaded',
+        );
+      const { jobId } = await imports.start(request.user.id, {
+        filename: part.filename,
+        mimetype: part.mimetype,
+        stream: part.file,
+      });
       return reply.code(202).header('location', `/api/v1/jobs/${jobId}`).send({ jobId });
     },
   );

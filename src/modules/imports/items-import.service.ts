@@ -1,7 +1,12 @@
 // Starting a CSV import (api side): refuse what is not CSV up front, store the upload through
 // the storage port as a file of the uploader, and queue the job. The job id derives from the
 // stored file, so one upload can never be imported twice. Nothing is kept when any step fails.
-import { PayloadTooLargeError, ServiceUnavailableError, UnsupportedMediaTypeError, ValidationError } from '../../lib/errors.js';
+import {
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../../lib/errors.js';
 import { peekHead } from '../../lib/stream-head.js';
 import { StorageLimitExceededError, type Storage, type StoredObject } from '../../lib/storage/storage.js';
 import { sanitizeFilename } from '../files/filenames.js';
@@ -35,7 +40,8 @@ export class ItemsImportService {
 
   async start(ownerId: number, upload: CsvUpload): Promise<{ jobId: string }> {
     // Before reading a byte: without the queue the upload could not be processed.
-    if (!this.deps.queues.isAvailable()) throw new ServiceUnavailableError('The job queue is unavailable, try again later');
+    if (!this.deps.queues.isAvailable())
+      throw new ServiceUnavailableError('The job queue is unavailable, try again later');
     const declared = upload.mimetype.split(';')[0]!.trim().toLowerCase();
     if (!CSV_TYPES.has(declared) && !/\.csv$/i.test(upload.filename ?? '')) {
       throw new UnsupportedMediaTypeError('Upload a CSV file (text/csv)');
@@ -50,7 +56,16 @@ export class ItemsImportService {
 
     const object = await this.store(peeked.stream);
     const [file] = await this.deps.files
-      .createAll([{ ownerId, filename: sanitizeFilename(upload.filename), contentType: 'text/csv', size: object.size, sha256: object.sha256, storageKey: object.key }])
+      .createAll([
+        {
+          ownerId,
+          filename: sanitizeFilename(upload.filename),
+          contentType: 'text/csv',
+          size: object.size,
+          sha256: object.sha256,
+          storageKey: object.key,
+        },
+      ])
       .catch(async (err: unknown) => {
         await this.deps.storage.delete(object.key);
         throw err;
@@ -69,7 +84,8 @@ export class ItemsImportService {
     try {
       return await this.deps.storage.put(stream, { maxBytes: this.deps.maxUploadBytes });
     } catch (err) {
-      if (err instanceof StorageLimitExceededError) throw new PayloadTooLargeError(`The CSV is larger than ${err.limit} bytes`);
+      if (err instanceof StorageLimitExceededError)
+        throw new PayloadTooLargeError(`The CSV is larger than ${err.limit} bytes`);
       throw err;
     }
   }

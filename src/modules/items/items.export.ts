@@ -25,7 +25,7 @@ export const itemsExportRoutes: FastifyPluginAsyncTypebox<ItemsExportRoutesOptio
           'The same filters and sort as the item list, without paging: every matching item, streamed as PostgreSQL produces it. ' +
           `Columns: ${EXPORT_COLUMNS.join(', ')} (tags joined by \`|\`, decimals with two places, dates in ISO 8601). ` +
           'RFC 4180: CRLF line ends, fields with commas, quotes or line breaks are quoted, quotes doubled. ' +
-          'Text cells starting with `=`, `+`, `-`, `@`, a tab or a carriage return (or quotes before one of them) get a leading `\'` ' +
+          "Text cells starting with `=`, `+`, `-`, `@`, a tab or a carriage return (or quotes before one of them) get a leading `'` " +
           'so spreadsheets do not run them as formulas; the import removes it. ' +
           'At most EXPORT_CONCURRENCY exports run at once per instance (503 with Retry-After beyond), and an export whose client ' +
           'reads nothing for EXPORT_STALL_TIMEOUT is cut.',
@@ -47,8 +47,10 @@ export const itemsExportRoutes: FastifyPluginAsyncTypebox<ItemsExportRoutesOptio
       // truncated body); they are logged here. A client that leaves destroys the stream, which
       // drops the database connection and with it the COPY.
       csv.once('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ERR_EXPORT_STALLED') request.log.warn({ err: error }, 'CSV export cut: the client stopped reading');
-        else if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') request.log.error({ err: error }, 'CSV export failed midway');
+        if (error.code === 'ERR_EXPORT_STALLED')
+          request.log.warn({ err: error }, 'CSV export cut: the client stopped reading');
+        else if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE')
+          request.log.error({ err: error }, 'CSV export failed midway');
       });
       return reply
         .type('text/csv; charset=utf-8')

@@ -165,14 +165,25 @@ export class ItemsRepository {
     if (this.pool) return this.listWithSql(this.pool, filter, sort, page);
     const where = itemWhere(filter);
     const [rows, total] = await Promise.all([
-      this.db.item.findMany({ where, include: withImages, orderBy: itemOrderBy(sort), skip: page.skip, take: page.limit }),
+      this.db.item.findMany({
+        where,
+        include: withImages,
+        orderBy: itemOrderBy(sort),
+        skip: page.skip,
+        take: page.limit,
+      }),
       this.db.item.count({ where }),
     ]);
     return { items: rows.map(toItem), total };
   }
 
   /** The list in SQL: the page and the count together, then the page's images in one query. */
-  private async listWithSql(pool: PgPool, filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<{ items: Item[]; total: number }> {
+  private async listWithSql(
+    pool: PgPool,
+    filter: ItemFilter,
+    sort: ItemSort,
+    page: Pagination,
+  ): Promise<{ items: Item[]; total: number }> {
     const { sql: where, values } = itemWhereSql(filter);
     const n = values.length;
     const [rows, count] = await Promise.all([
@@ -185,7 +196,12 @@ export class ItemsRepository {
     ]);
     const ids = rows.rows.map((row) => row.id);
     const images: QueryResult<{ item_id: number; url: string; name: string }> | undefined =
-      ids.length > 0 ? await pool.query({ text: 'SELECT item_id, url, name FROM item_images WHERE item_id = ANY($1::int[]) ORDER BY item_id, position', values: [ids] }) : undefined;
+      ids.length > 0
+        ? await pool.query({
+            text: 'SELECT item_id, url, name FROM item_images WHERE item_id = ANY($1::int[]) ORDER BY item_id, position',
+            values: [ids],
+          })
+        : undefined;
     const byItem = new Map<number, ItemImage[]>();
     for (const image of images?.rows ?? []) {
       const list = byItem.get(image.item_id);
@@ -226,7 +242,8 @@ export class ItemsRepository {
 
   async replaceImages(itemId: number, images: ItemImage[]): Promise<void> {
     await this.db.itemImage.deleteMany({ where: { itemId } });
-    if (images.length > 0) await this.db.itemImage.createMany({ data: imageRows(images).map((row) => ({ ...row, itemId })) });
+    if (images.length > 0)
+      await this.db.itemImage.createMany({ data: imageRows(images).map((row) => ({ ...row, itemId })) });
   }
 
   async delete(id: number): Promise<boolean> {

@@ -27,7 +27,10 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async 
         description:
           'Filter with `q`, `tag`, `minPrice`, `maxPrice` (inclusive; `minPrice` above `maxPrice` is 422); sort with `sort`; page with `skip` and `limit`.',
         querystring: ListItemsQuery,
-        response: { 200: jsonResponse('One page of the matching items, with the total count', ItemPage), ...problems(422) },
+        response: {
+          200: jsonResponse('One page of the matching items, with the total count', ItemPage),
+          ...problems(422),
+        },
       },
     },
     async (request) => {
@@ -47,12 +50,18 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async 
         description: 'You own the item you create. `tax` may not exceed `price` (422).',
         security: authenticated,
         body: ItemBody,
-        response: { 201: jsonResponse('The created item; `Location` is its URL', ItemOut, responseHeaders.location), ...problems(401, 422) },
+        response: {
+          201: jsonResponse('The created item; `Location` is its URL', ItemOut, responseHeaders.location),
+          ...problems(401, 422),
+        },
       },
     },
     async (request, reply) => {
       const item = await items.create(request.user, request.body);
-      return reply.code(201).header('location', `${request.url.split('?')[0]?.replace(/\/$/, '')}/${item.id}`).send(item);
+      return reply
+        .code(201)
+        .header('location', `${request.url.split('?')[0]?.replace(/\/$/, '')}/${item.id}`)
+        .send(item);
     },
   );
 
@@ -63,7 +72,8 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async 
         tags,
         operationId: 'getItem',
         summary: 'Read an item',
-        description: 'Served from the Redis cache when possible (`X-Cache: HIT` or `MISS`). Answers 304 when `If-None-Match` matches the strong `ETag`.',
+        description:
+          'Served from the Redis cache when possible (`X-Cache: HIT` or `MISS`). Answers 304 when `If-None-Match` matches the strong `ETag`.',
         params: ItemParams,
         response: {
           200: jsonResponse('The item', ItemOut, readHeaders),
@@ -76,7 +86,10 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async 
       const { id } = request.params;
       const load = () => items.get(id);
       const { body, etag, hit } = cache ? await cache.read(id, load) : { ...uncached(await load()), hit: false };
-      reply.header('etag', etag).header('cache-control', 'no-cache').header('x-cache', hit ? 'HIT' : 'MISS');
+      reply
+        .header('etag', etag)
+        .header('cache-control', 'no-cache')
+        .header('x-cache', hit ? 'HIT' : 'MISS');
       if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return sendNotModified(reply);
       // The body is already JSON (the exact bytes the ETag hashes): Fastify sends a string with a
       // JSON content type as is. The type provider expects an Item object, hence the cast.
@@ -110,7 +123,8 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async 
         tags,
         operationId: 'updateItem',
         summary: 'Change some fields of an item',
-        description: 'The owner or an ADMIN. Only the fields sent change; `tax` is checked against the resulting `price`.',
+        description:
+          'The owner or an ADMIN. Only the fields sent change; `tax` is checked against the resulting `price`.',
         security: authenticated,
         params: ItemParams,
         body: ItemPatchBody,

@@ -5,7 +5,10 @@ import { Money } from '../../lib/money.js';
 import { Page, paginationProperties } from '../../lib/pagination.js';
 
 // Two decimals exactly (see lib/money.ts), in JSON and in the CSV import alike.
-export const Price = Money({ exclusiveMinimum: 0, description: 'Greater than 0, at most 1,000,000,000, two decimals at most (19.99 yes, 19.999 no)' });
+export const Price = Money({
+  exclusiveMinimum: 0,
+  description: 'Greater than 0, at most 1,000,000,000, two decimals at most (19.99 yes, 19.999 no)',
+});
 export const Tax = Money({ minimum: 0, description: 'Not above price; two decimals at most' });
 const Tag = Type.String({ minLength: 1, maxLength: 30, pattern: '^[\\w-]+$' });
 
@@ -31,7 +34,14 @@ export const ItemBody = Type.Object(itemFields, {
   additionalProperties: false,
   title: 'ItemInput',
   examples: [
-    { name: 'Desk lamp', description: 'A warm light', price: 49.9, tax: 9.48, tags: ['light', 'office'], images: [{ url: 'https://img.example.com/lamp.png', name: 'front' }] },
+    {
+      name: 'Desk lamp',
+      description: 'A warm light',
+      price: 49.9,
+      tax: 9.48,
+      tags: ['light', 'office'],
+      images: [{ url: 'https://img.example.com/lamp.png', name: 'front' }],
+    },
   ],
 });
 export type ItemBody = Static<typeof ItemBody>;
@@ -46,7 +56,12 @@ export const ItemPatchBody = Type.Object(
     tags: itemFields.tags,
     images: itemFields.images,
   },
-  { additionalProperties: false, minProperties: 1, title: 'ItemPatch', examples: [{ price: 44.9, tags: ['light', 'sale'] }] },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    title: 'ItemPatch',
+    examples: [{ price: 44.9, tags: ['light', 'sale'] }],
+  },
 );
 export type ItemPatchBody = Static<typeof ItemPatchBody>;
 
@@ -85,7 +100,10 @@ export const ListItemsQuery = Type.Object(
 export type ListItemsQuery = Static<typeof ListItemsQuery>;
 
 /** The export takes the list's filters and sort, without paging. */
-export const ExportItemsQuery = Type.Object({ ...filterProperties, sort: ItemSortSchema }, { additionalProperties: false });
+export const ExportItemsQuery = Type.Object(
+  { ...filterProperties, sort: ItemSortSchema },
+  { additionalProperties: false },
+);
 
 export const ItemParams = IdParams;
 export const ItemPage = Page(ItemOut, 'ItemPage');

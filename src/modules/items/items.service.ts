@@ -74,7 +74,8 @@ export class ItemsService {
 
   private async writable(actor: Actor, id: number): Promise<Item> {
     const item = await this.get(id);
-    if (item.ownerId !== actor.id && actor.role !== 'ADMIN') throw new ForbiddenError('Only the owner or an admin may change this item');
+    if (item.ownerId !== actor.id && actor.role !== 'ADMIN')
+      throw new ForbiddenError('Only the owner or an admin may change this item');
     return item;
   }
 }

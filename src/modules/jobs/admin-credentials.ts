@@ -37,7 +37,12 @@ export class AdminCredentials {
   async openSession(userId: number, now = new Date()): Promise<DashboardSession> {
     const session = { id: randomUUID(), expiresAt: new Date(now.getTime() + DASHBOARD_SESSION_TTL_SECONDS * 1000) };
     // The token itself is thrown away: this session can never be refreshed, only expire or be revoked.
-    await this.sessions.createBareSession({ userId, familyId: session.id, tokenHash: hashToken(generateToken()), expiresAt: session.expiresAt });
+    await this.sessions.createBareSession({
+      userId,
+      familyId: session.id,
+      tokenHash: hashToken(generateToken()),
+      expiresAt: session.expiresAt,
+    });
     return session;
   }
 

@@ -5,7 +5,14 @@ import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import { ServiceUnavailableError } from '../../lib/errors.js';
-import { bullPrefix, defaultJobOptions, QUEUE_NAMES, type JobEnqueuer, type OwnedJobData, type QueueName } from './queues.js';
+import {
+  bullPrefix,
+  defaultJobOptions,
+  QUEUE_NAMES,
+  type JobEnqueuer,
+  type OwnedJobData,
+  type QueueName,
+} from './queues.js';
 
 /** Upper bound on one queue call when Redis accepts the connection but does not answer. */
 const QUEUE_CALL_TIMEOUT_MS = 2_000;
@@ -37,7 +44,12 @@ export interface JobRecord {
 /** What the jobs service reads; JobQueues implements it. */
 export interface JobLookup {
   find(id: string): Promise<JobRecord | null>;
-  list(queue: QueueName, states: readonly JobState[], skip: number, limit: number): Promise<{ jobs: JobRecord[]; total: number }>;
+  list(
+    queue: QueueName,
+    states: readonly JobState[],
+    skip: number,
+    limit: number,
+  ): Promise<{ jobs: JobRecord[]; total: number }>;
 }
 
 async function toRecord(queue: QueueName, job: Job<OwnedJobData>, knownState?: string): Promise<JobRecord> {
@@ -65,11 +77,18 @@ export class JobQueues implements JobEnqueuer, JobLookup {
     onError: (err: Error) => void,
   ) {
     const make = (name: QueueName) => {
-      const queue = new Queue<OwnedJobData>(name, { connection, prefix: bullPrefix(config), defaultJobOptions: defaultJobOptions(config, name) });
+      const queue = new Queue<OwnedJobData>(name, {
+        connection,
+        prefix: bullPrefix(config),
+        defaultJobOptions: defaultJobOptions(config, name),
+      });
       queue.on('error', onError);
       return queue;
     };
-    this.queues = Object.fromEntries(QUEUE_NAMES.map((name) => [name, make(name)])) as Record<QueueName, Queue<OwnedJobData>>;
+    this.queues = Object.fromEntries(QUEUE_NAMES.map((name) => [name, make(name)])) as Record<
+      QueueName,
+      Queue<OwnedJobData>
+    >;
   }
 
   isAvailable(): boolean {
@@ -77,7 +96,9 @@ export class JobQueues implements JobEnqueuer, JobLookup {
   }
 
   async enqueue(queue: QueueName, name: string, data: OwnedJobData, options: { jobId?: string } = {}): Promise<string> {
-    const job = await this.call(() => this.queues[queue].add(name, data, options.jobId ? { jobId: options.jobId } : {}));
+    const job = await this.call(() =>
+      this.queues[queue].add(name, data, options.jobId ? { jobId: options.jobId } : {}),
+    );
     // BullMQ always assigns an id when the job is added.
     return job.id as string;
   }
@@ -85,14 +106,17 @@ export class JobQueues implements JobEnqueuer, JobLookup {
   /** Looks a job up in every queue: job ids carry their queue's name, so at most one matches. */
   async find(id: string): Promise<JobRecord | null> {
     return this.call(async () => {
-      const found = await Promise.all(QUEUE_NAMES.map(async (queue) => ({ queue, job: await this.queues[queue].getJob(id) })));
+      const found = await Promise.all(
+        QUEUE_NAMES.map(async (queue) => ({ queue, job: await this.queues[queue].getJob(id) })),
+      );
       const match = found.find((entry) => entry.job);
       if (!match?.job) return null;
       // The state and the job's fields are two reads: a job that finished in between would show
       // the old attempt count with the new state. Once finished it no longer changes, so read
       // the fields again after a final state.
       const state = await match.job.getState();
-      const latest = state === 'completed' || state === 'failed' ? await this.queues[match.queue].getJob(id) : match.job;
+      const latest =
+        state === 'completed' || state === 'failed' ? await this.queues[match.queue].getJob(id) : match.job;
       return latest ? toRecord(match.queue, latest, state) : null;
     });
   }
@@ -104,12 +128,20 @@ export class JobQueues implements JobEnqueuer, JobLookup {
    * are read and ordered here. That costs one read per job of those states; completed and
    * failed jobs are bounded by their retention, so it stays small for an admin listing.
    */
-  async list(queue: QueueName, states: readonly JobState[], skip: number, limit: number): Promise<{ jobs: JobRecord[]; total: number }> {
+  async list(
+    queue: QueueName,
+    states: readonly JobState[],
+    skip: number,
+    limit: number,
+  ): Promise<{ jobs: JobRecord[]; total: number }> {
     const q = this.queues[queue];
     const [only] = states;
     if (states.length === 1 && only) {
       return this.call(async () => {
-        const [jobs, total] = await Promise.all([q.getJobs([only], skip, skip + limit - 1, false), q.getJobCountByTypes(only)]);
+        const [jobs, total] = await Promise.all([
+          q.getJobs([only], skip, skip + limit - 1, false),
+          q.getJobCountByTypes(only),
+        ]);
         // A job removed between the two calls comes back as undefined.
         const records = await Promise.all(jobs.filter(Boolean).map((job) => toRecord(queue, job, only)));
         return { jobs: records, total };
@@ -125,7 +157,9 @@ export class JobQueues implements JobEnqueuer, JobLookup {
         .filter((entry): entry is { id: string; timestamp: number } => entry.timestamp !== undefined)
         .sort((a, b) => b.timestamp - a.timestamp || compareIds(b.id, a.id));
       const page = await Promise.all(listed.slice(skip, skip + limit).map(({ id }) => q.getJob(id)));
-      const records = await Promise.all(page.filter((job): job is Job<OwnedJobData> => Boolean(job)).map((job) => toRecord(queue, job)));
+      const records = await Promise.all(
+        page.filter((job): job is Job<OwnedJobData> => Boolean(job)).map((job) => toRecord(queue, job)),
+      );
       return { jobs: records, total: listed.length };
     });
   }

@@ -23,7 +23,10 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         description: "The job's owner or an admin; anyone else gets 404.",
         security: authenticated,
         params: JobParams,
-        response: { 200: jsonResponse('The job: state, progress and, once finished, result or failure', JobOut), ...problems(401, 404, 422, 503) },
+        response: {
+          200: jsonResponse('The job: state, progress and, once finished, result or failure', JobOut),
+          ...problems(401, 404, 422, 503),
+        },
       },
     },
     async (request) => jobs.get(request.user, request.params.id),
@@ -39,7 +42,10 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         summary: 'List recent jobs of a queue (admin)',
         security: authenticated,
         querystring: ListJobsQuery,
-        response: { 200: jsonResponse('One page of jobs, with the total count', JobPage), ...problems(401, 403, 422, 503) },
+        response: {
+          200: jsonResponse('One page of jobs, with the total count', JobPage),
+          ...problems(401, 403, 422, 503),
+        },
       },
     },
     async (request) => {

@@ -32,7 +32,10 @@ export function bullPrefix(config: Pick<Config, 'redisPrefix'>): string {
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
-export function defaultJobOptions(config: Pick<Config, 'jobAttempts' | 'jobBackoffMs'>, queue: QueueName): DefaultJobOptions {
+export function defaultJobOptions(
+  config: Pick<Config, 'jobAttempts' | 'jobBackoffMs'>,
+  queue: QueueName,
+): DefaultJobOptions {
   return {
     attempts: config.jobAttempts,
     backoff: { type: 'exponential', delay: config.jobBackoffMs },

@@ -38,7 +38,12 @@ export async function startWorkerRuntime(config: Config, options: WorkerRuntimeO
   await context.ready();
 
   const log = context.log.child({ process: 'worker' });
-  const workers = await startWorkers({ config, processors: buildProcessors(context.deps), log, queues: options.queues });
+  const workers = await startWorkers({
+    config,
+    processors: buildProcessors(context.deps),
+    log,
+    queues: options.queues,
+  });
   log.info({ queues: options.queues ?? 'all', concurrency: config.workerConcurrency }, 'worker started');
   return {
     workers,

@@ -67,7 +67,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
       stalledInterval: config.jobStalledInterval * 1000,
     });
     worker.on('progress', (job, progress) =>
-      notify(job, { type: 'job.progress', jobId: String(job.id), queue, progress: typeof progress === 'number' || typeof progress === 'object' ? progress : { value: progress } }),
+      notify(job, {
+        type: 'job.progress',
+        jobId: String(job.id),
+        queue,
+        progress: typeof progress === 'number' || typeof progress === 'object' ? progress : { value: progress },
+      }),
     );
     worker.on('completed', (job, result) => {
       log.info({ queue, jobId: job.id, attempts: job.attemptsMade }, 'job completed');
@@ -75,7 +80,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
     });
     worker.on('failed', (job, err) => {
       const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
-      log.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, final, err }, final ? 'job failed' : 'job attempt failed, will retry');
+      log.warn(
+        { queue, jobId: job?.id, attempt: job?.attemptsMade, final, err },
+        final ? 'job failed' : 'job attempt failed, will retry',
+      );
       if (final) notify(job, { type: 'job.failed', jobId: String(job?.id), queue, error: err.message });
     });
     worker.on('error', (err) => log.error({ err, queue }, 'worker error'));
@@ -87,7 +95,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
     workers,
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
-      await Promise.all([connection.quit().catch(() => connection.disconnect()), publisher.quit().catch(() => publisher.disconnect())]);
+      await Promise.all([
+        connection.quit().catch(() => connection.disconnect()),
+        publisher.quit().catch(() => publisher.disconnect()),
+      ]);
     },
   };
 }

@@ -42,7 +42,8 @@ export class ChatService {
   async join(room: string, user: ChatUser, deliver: (frame: Buffer) => void): Promise<ChatMembership> {
     const channel = this.roomChannel(room);
     const unsubscribe = await this.pubsub.subscribe(channel, deliver);
-    const announce = (type: ChatOut['type'], text: string) => this.pubsub.publish(channel, this.frame(type, room, user, text));
+    const announce = (type: ChatOut['type'], text: string) =>
+      this.pubsub.publish(channel, this.frame(type, room, user, text));
     try {
       await announce('join', `${user.name} joined`);
     } catch (err) {

@@ -30,7 +30,10 @@ function eventName(message: string): string {
   }
 }
 
-export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (app, { notifications, streams, sessions = app.realtime.sessions }) => {
+export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
+  app,
+  { notifications, streams, sessions = app.realtime.sessions },
+) => {
   app.get(
     '/events',
     {
@@ -52,7 +55,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
             description: 'The event stream',
             content: {
               'text/event-stream': {
-                schema: Type.String({ description: 'event: job.progress\\ndata: {"type":"job.progress","jobId":"42","queue":"emails","progress":50}' }),
+                schema: Type.String({
+                  description:
+                    'event: job.progress\\ndata: {"type":"job.progress","jobId":"42","queue":"emails","progress":50}',
+                }),
               },
             },
           },

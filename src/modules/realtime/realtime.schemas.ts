@@ -6,15 +6,24 @@ import { Type, type Static } from 'typebox';
 export const MAX_CHAT_TEXT = 4000;
 
 export const RoomParams = Type.Object({
-  room: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Room name: 1-64 letters, digits, `_`, `.`, `-`' }),
+  room: Type.String({
+    pattern: '^[A-Za-z0-9_.-]{1,64}$',
+    description: 'Room name: 1-64 letters, digits, `_`, `.`, `-`',
+  }),
 });
 
 export const TokenQuery = Type.Object({
   ticket: Type.Optional(
-    Type.String({ description: 'Single-use ticket from `POST /api/v1/ws-ticket` (valid about 30 s): the recommended way for browsers, which cannot set headers' }),
+    Type.String({
+      description:
+        'Single-use ticket from `POST /api/v1/ws-ticket` (valid about 30 s): the recommended way for browsers, which cannot set headers',
+    }),
   ),
   token: Type.Optional(
-    Type.String({ description: 'Access token (kept for compatibility; prefer `ticket`: a token in a URL ends up in access logs), or send `Authorization: Bearer`' }),
+    Type.String({
+      description:
+        'Access token (kept for compatibility; prefer `ticket`: a token in a URL ends up in access logs), or send `Authorization: Bearer`',
+    }),
   ),
 });
 
@@ -68,5 +77,12 @@ export const NotificationOut = Type.Object(
 
 /** The `x-websocket` extension of a WebSocket route in the OpenAPI document. */
 export function websocketDoc(doc: { client?: unknown; server: unknown; closeCodes: Record<string, string> }) {
-  return { 'x-websocket': { protocol: 'RFC 6455, JSON text frames', clientMessages: doc.client ?? null, serverMessages: doc.server, closeCodes: doc.closeCodes } };
+  return {
+    'x-websocket': {
+      protocol: 'RFC 6455, JSON text frames',
+      clientMessages: doc.client ?? null,
+      serverMessages: doc.server,
+      closeCodes: doc.closeCodes,
+    },
+  };
 }

@@ -19,7 +19,11 @@ export interface RevocationPublisher {
   publish(channel: string, message: string): Promise<number>;
 }
 
-export async function publishRevocation(redis: RevocationPublisher, redisPrefix: string, revocation: Revocation): Promise<void> {
+export async function publishRevocation(
+  redis: RevocationPublisher,
+  redisPrefix: string,
+  revocation: Revocation,
+): Promise<void> {
   await redis.publish(revocationChannel(redisPrefix), JSON.stringify(revocation));
 }
 

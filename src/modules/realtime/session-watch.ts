@@ -50,7 +50,10 @@ export class SessionWatch {
    */
   async guard(connection: WatchedConnection, expiresAt: number): Promise<() => void> {
     let stopped = false;
-    const timer = setTimeout(() => connection.end('expired'), Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
+    const timer = setTimeout(
+      () => connection.end('expired'),
+      Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())),
+    );
     timer.unref();
     this.add(connection);
     const stop = () => {

@@ -43,7 +43,10 @@ export function authenticateUpgrade(app: FastifyInstance) {
       return;
     }
     const token = tokenFromUpgrade(request);
-    if (!token) throw new UnauthorizedError('A credential is required: `?ticket=<ticket>` (see POST /api/v1/ws-ticket) or `Authorization: Bearer <token>`');
+    if (!token)
+      throw new UnauthorizedError(
+        'A credential is required: `?ticket=<ticket>` (see POST /api/v1/ws-ticket) or `Authorization: Bearer <token>`',
+      );
     const { user, claims } = await app.verifyAccessToken(token);
     request.user = user;
     request.accessClaims = claims;
@@ -71,7 +74,8 @@ export function liveCredential(
       userId,
       sessionId: claims.sid,
       expiresAt: claims.exp * 1000,
-      stillValid: async () => claims.exp * 1000 > Date.now() && (await app.deps.authService.resolveAccessToken(claims)).id === userId,
+      stillValid: async () =>
+        claims.exp * 1000 > Date.now() && (await app.deps.authService.resolveAccessToken(claims)).id === userId,
     };
   }
   const apiKey = request.headers['x-api-key'];
@@ -79,6 +83,7 @@ export function liveCredential(
   return {
     userId,
     expiresAt: Date.now() + apiKeyLifetimeSeconds * 1000,
-    stillValid: async () => typeof apiKey === 'string' && (await app.deps.apiKeysService.authenticate(apiKey)).apiKeyId === apiKeyId,
+    stillValid: async () =>
+      typeof apiKey === 'string' && (await app.deps.apiKeysService.authenticate(apiKey)).apiKeyId === apiKeyId,
   };
 }

@@ -12,7 +12,15 @@ import type { AuthUser } from '../../plugins/auth.js';
 import type { ChatMembership, ChatService } from './chat.service.js';
 import type { NotificationFeed } from './notifications.service.js';
 import { TokenBucket } from './rate-limiter.js';
-import { ChatIn, ChatOut, MAX_CHAT_TEXT, NotificationOut, RoomParams, TokenQuery, websocketDoc } from './realtime.schemas.js';
+import {
+  ChatIn,
+  ChatOut,
+  MAX_CHAT_TEXT,
+  NotificationOut,
+  RoomParams,
+  TokenQuery,
+  websocketDoc,
+} from './realtime.schemas.js';
 import type { EndReason } from './session-watch.js';
 import { authenticateUpgrade, CLOSE_POLICY, liveCredential } from './websocket-auth.js';
 import { sendOrDrop } from './websocket-send.js';
@@ -29,7 +37,10 @@ const CLOSE_UNAVAILABLE = 1011;
 
 class UpgradeRequiredError extends AppError {
   constructor() {
-    super(426, 'upgrade-required', 'Upgrade Required', { detail: 'This endpoint speaks WebSocket only', headers: { upgrade: 'websocket' } });
+    super(426, 'upgrade-required', 'Upgrade Required', {
+      detail: 'This endpoint speaks WebSocket only',
+      headers: { upgrade: 'websocket' },
+    });
   }
 }
 
@@ -45,7 +56,8 @@ const closeCodes = {
     'reason "access token expired": the access token the socket was opened with expired, reconnect with a fresh one; ' +
     'reason "session revoked": the session was logged out or revoked, or the account deactivated (sign in again)',
   '1009': 'a frame was larger than WS_MAX_PAYLOAD (64 KiB by default)',
-  '1011': 'the server could not subscribe to the room, the notifications or the revocations (Redis unavailable): retry later',
+  '1011':
+    'the server could not subscribe to the room, the notifications or the revocations (Redis unavailable): retry later',
 };
 const validChatFrame = Compile(ChatIn);
 
@@ -65,7 +77,10 @@ function parseChatFrame(data: Buffer, isBinary: boolean): { text: string } | { e
 
 const CLOSE_REASONS: Record<EndReason, string> = { expired: 'access token expired', revoked: 'session revoked' };
 
-export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> = async (app, { chat, notifications, messageRate }) => {
+export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> = async (
+  app,
+  { chat, notifications, messageRate },
+) => {
   const authenticate = authenticateUpgrade(app);
   await app.register(wsTicketRoutes, { prefix: '/api/v1', tickets: app.realtime.tickets });
 
@@ -142,18 +157,20 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> 
       const replyError = (text: string) => sendOrDrop(socket, chat.frame('error', room, user, text));
       let closed = false;
 
-      const membership: Promise<ChatMembership | undefined> = chat.join(room, user, (frame) => sendOrDrop(socket, frame)).then(
-        async (joined) => {
-          // The client may have gone while we were subscribing: leave at once.
-          if (closed) await joined.leave();
-          return joined;
-        },
-        (err: unknown) => {
-          request.log.warn({ err, room }, 'chat join failed');
-          socket.close(CLOSE_UNAVAILABLE, 'chat unavailable, retry later');
-          return undefined;
-        },
-      );
+      const membership: Promise<ChatMembership | undefined> = chat
+        .join(room, user, (frame) => sendOrDrop(socket, frame))
+        .then(
+          async (joined) => {
+            // The client may have gone while we were subscribing: leave at once.
+            if (closed) await joined.leave();
+            return joined;
+          },
+          (err: unknown) => {
+            request.log.warn({ err, room }, 'chat join failed');
+            socket.close(CLOSE_UNAVAILABLE, 'chat unavailable, retry later');
+            return undefined;
+          },
+        );
 
       // Attached synchronously: frames sent right after the handshake are not lost; they wait
       // for the join (promise callbacks keep their order).
@@ -200,17 +217,19 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> 
       const user = request.user as AuthUser;
       void guard(socket, request);
       let closed = false;
-      const following = notifications.follow(user.id, (message) => sendOrDrop(socket, message)).then(
-        (stop) => {
-          if (closed) stop();
-          return stop;
-        },
-        (err: unknown) => {
-          request.log.warn({ err }, 'notification feed unavailable');
-          socket.close(CLOSE_UNAVAILABLE, 'notifications unavailable, retry later');
-          return undefined;
-        },
-      );
+      const following = notifications
+        .follow(user.id, (message) => sendOrDrop(socket, message))
+        .then(
+          (stop) => {
+            if (closed) stop();
+            return stop;
+          },
+          (err: unknown) => {
+            request.log.warn({ err }, 'notification feed unavailable');
+            socket.close(CLOSE_UNAVAILABLE, 'notifications unavailable, retry later');
+            return undefined;
+          },
+        );
       socket.on('close', () => {
         closed = true;
         void following.then((stop) => stop?.());

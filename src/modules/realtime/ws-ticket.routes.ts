@@ -25,17 +25,22 @@ export const wsTicketRoutes: FastifyPluginAsyncTypebox<WsTicketRoutesOptions> = 
           'access token expires or the session is revoked. Needs a bearer access token (an API key is refused with 403: ' +
           'WebSockets are tied to a session). Use it instead of `?token=`, which puts a long-lived credential in URLs and logs.',
         security: [{ OAuth2PasswordBearer: [] }],
-        response: { 200: jsonResponse('A ticket for one WebSocket upgrade', WsTicket, responseHeaders.cacheControl), ...problems(401, 403, 503) },
+        response: {
+          200: jsonResponse('A ticket for one WebSocket upgrade', WsTicket, responseHeaders.cacheControl),
+          ...problems(401, 403, 503),
+        },
       },
     },
     async (request, reply) => {
       const claims = request.accessClaims;
-      if (!claims) throw new ForbiddenError('A WebSocket ticket needs a bearer access token: WebSockets are tied to a session');
+      if (!claims)
+        throw new ForbiddenError('A WebSocket ticket needs a bearer access token: WebSockets are tied to a session');
       let issued;
       try {
         issued = await tickets.issue(claims);
       } catch (err) {
-        if (err instanceof RangeError) throw new UnauthorizedError('The access token is about to expire: refresh it first');
+        if (err instanceof RangeError)
+          throw new UnauthorizedError('The access token is about to expire: refresh it first');
         request.log.warn({ err }, 'ticket store unavailable');
         throw new ServiceUnavailableError('WebSocket tickets are unavailable, try again later');
       }

@@ -41,7 +41,10 @@ export class WsTicketService {
     if (expiresIn < 1) throw new RangeError('the access token expires too soon to issue a ticket');
     const ticket = randomBytes(32).toString('base64url');
     const { sub, role, typ, jti, sid, iat, exp } = claims;
-    await withTimeout(this.redis.set(keyOf(ticket), JSON.stringify({ sub, role, typ, jti, sid, iat, exp }), 'EX', expiresIn), REDIS_BUDGET_MS);
+    await withTimeout(
+      this.redis.set(keyOf(ticket), JSON.stringify({ sub, role, typ, jti, sid, iat, exp }), 'EX', expiresIn),
+      REDIS_BUDGET_MS,
+    );
     return { ticket, expiresIn };
   }
 

@@ -21,7 +21,14 @@ export const reportsRoutes: FastifyPluginAsyncTypebox<ReportsRoutesOptions> = as
           'Queues a job that writes a CSV (`tag,count,average_price`) as a file owned by you. Follow the job at the ' +
           'Location; its result is `{ fileId }`, downloadable at `/api/v1/files/{fileId}/content`.',
         security: authenticated,
-        response: { 202: jsonResponse('The report job was queued; `Location` is the job to follow', JobAccepted, responseHeaders.location), ...problems(401, 403, 503) },
+        response: {
+          202: jsonResponse(
+            'The report job was queued; `Location` is the job to follow',
+            JobAccepted,
+            responseHeaders.location,
+          ),
+          ...problems(401, 403, 503),
+        },
       },
     },
     async (request, reply) => {

@@ -6,7 +6,13 @@ import { appInfo } from '../../plugins/docs.js';
 import { faviconRoutes } from './favicon.js';
 
 const InfoOut = Type.Object(
-  { name: Type.String(), version: Type.String(), environment: Type.String(), docs: Type.String(), openapi: Type.String() },
+  {
+    name: Type.String(),
+    version: Type.String(),
+    environment: Type.String(),
+    docs: Type.String(),
+    openapi: Type.String(),
+  },
   { title: 'Info' },
 );
 
@@ -30,7 +36,9 @@ const landingPage = `<!doctype html>
 </html>`;
 
 export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(landingPage));
+  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(landingPage),
+  );
 
   await app.register(faviconRoutes);
 

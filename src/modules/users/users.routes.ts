@@ -2,7 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticated, emptyResponse, jsonResponse, problems } from '../../lib/openapi.js';
 import { PaginationQuery } from '../../lib/pagination.js';
 import type { UsersService } from './users.service.js';
-import { AdminUpdateBody, ListUsersQuery, RoleParams, UpdateMeBody, UserId, UserOut, UserPage } from './users.schemas.js';
+import {
+  AdminUpdateBody,
+  ListUsersQuery,
+  RoleParams,
+  UpdateMeBody,
+  UserId,
+  UserOut,
+  UserPage,
+} from './users.schemas.js';
 
 export interface UsersRoutesOptions {
   users: UsersService;
@@ -15,7 +23,15 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
 
   app.get(
     '/me',
-    { schema: { tags, operationId: 'getMe', summary: 'Your profile', security: authenticated, response: { 200: jsonResponse('Your profile', UserOut), ...problems(401) } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getMe',
+        summary: 'Your profile',
+        security: authenticated,
+        response: { 200: jsonResponse('Your profile', UserOut), ...problems(401) },
+      },
+    },
     async (request) => users.get(request.user.id),
   );
 
@@ -38,7 +54,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       const { body } = request;
       if (body.password === undefined && body.email === undefined) return users.updateProfile(request.user.id, body);
       // The current password is checked: a stolen access token must not buy unlimited guesses.
-      return app.credentialRateLimit.check(request, { scope: 'current-password', subject: request.user.id }, () => users.updateProfile(request.user.id, body));
+      return app.credentialRateLimit.check(request, { scope: 'current-password', subject: request.user.id }, () =>
+        users.updateProfile(request.user.id, body),
+      );
     },
   );
 
@@ -55,7 +73,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         summary: 'List users (admin)',
         security: authenticated,
         querystring: ListUsersQuery,
-        response: { 200: jsonResponse('One page of users, with the total count', UserPage), ...problems(401, 403, 422) },
+        response: {
+          200: jsonResponse('One page of users, with the total count', UserPage),
+          ...problems(401, 403, 422),
+        },
       },
     },
     async (request) => {
@@ -76,7 +97,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         security: authenticated,
         params: RoleParams,
         querystring: PaginationQuery,
-        response: { 200: jsonResponse('One page of the users of that role, with the total count', UserPage), ...problems(401, 403, 422) },
+        response: {
+          200: jsonResponse('One page of the users of that role, with the total count', UserPage),
+          ...problems(401, 403, 422),
+        },
       },
     },
     async (request) => users.list({ role: request.params.role }, request.query),

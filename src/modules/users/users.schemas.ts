@@ -29,7 +29,9 @@ export const UpdateMeBody = Type.Object(
     name: Type.Optional(Name),
     email: Type.Optional(Email),
     password: Type.Optional(Password),
-    currentPassword: Type.Optional(Type.String({ maxLength: 256, description: 'Required to change email or password' })),
+    currentPassword: Type.Optional(
+      Type.String({ maxLength: 256, description: 'Required to change email or password' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1, title: 'UpdateMe', examples: [{ name: 'Ada Lovelace' }] },
 );
@@ -37,10 +39,18 @@ export type UpdateMeBody = Static<typeof UpdateMeBody>;
 
 export const AdminUpdateBody = Type.Object(
   { name: Type.Optional(Name), role: Type.Optional(RoleSchema), isActive: Type.Optional(Type.Boolean()) },
-  { additionalProperties: false, minProperties: 1, title: 'AdminUpdateUser', examples: [{ role: 'USER', isActive: true }] },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    title: 'AdminUpdateUser',
+    examples: [{ role: 'USER', isActive: true }],
+  },
 );
 
-export const ListUsersQuery = Type.Object({ ...paginationProperties, role: Type.Optional(RoleSchema) }, { additionalProperties: false });
+export const ListUsersQuery = Type.Object(
+  { ...paginationProperties, role: Type.Optional(RoleSchema) },
+  { additionalProperties: false },
+);
 
 /** The enum path parameter of the notes: `/users/role/{role}`. */
 export const RoleParams = Type.Object({ role: RoleSchema });

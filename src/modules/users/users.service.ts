@@ -92,7 +92,10 @@ export class UsersService {
         await this.cleanup.storage.delete(key);
       } catch (err) {
         // The user is gone either way; leftover bytes only cost disk space.
-        this.cleanup.log.warn({ err, storageKey: key, userId: id }, 'could not remove stored content of a deleted user');
+        this.cleanup.log.warn(
+          { err, storageKey: key, userId: id },
+          'could not remove stored content of a deleted user',
+        );
       }
     }
   }

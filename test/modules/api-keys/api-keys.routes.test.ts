@@ -22,12 +22,18 @@ async function createKey(user: TestUser, name = 'ci') {
   return response.json<{ id: number; key: string; prefix: string; name: string; lastUsedAt: string | null }>();
 }
 
-const meWithKey = (target: App, key: string) => target.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } });
+const meWithKey = (target: App, key: string) =>
+  target.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } });
 
 describe('API keys', () => {
   it('creates a key shown once: recognizable prefix + 32 random bytes, stored as SHA-256', async () => {
     const user = await createUser(app);
-    const response = await app.inject({ method: 'POST', url: URL, headers: user.headers, payload: { name: 'deploys' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: URL,
+      headers: user.headers,
+      payload: { name: 'deploys' },
+    });
     expect(response.statusCode).toBe(201);
     expect(response.headers['cache-control']).toBe('no-store');
     const created = response.json();
@@ -74,7 +80,8 @@ describe('API keys', () => {
     const owner = await createUser(app);
     const stranger = await createUser(app);
     const { id } = await createKey(owner);
-    const get = (user: TestUser, keyId: string | number) => app.inject({ method: 'GET', url: `${URL}/${keyId}`, headers: user.headers });
+    const get = (user: TestUser, keyId: string | number) =>
+      app.inject({ method: 'GET', url: `${URL}/${keyId}`, headers: user.headers });
 
     const foreign = await get(stranger, id);
     expect(foreign.statusCode).toBe(404);
@@ -94,7 +101,9 @@ describe('API keys', () => {
     const user = await createUser(app);
     const { id, key } = await createKey(user);
     expect((await app.inject({ method: 'GET', url: `${URL}/${id}` })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'GET', url: `${URL}/${id}`, headers: { 'x-api-key': key } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: `${URL}/${id}`, headers: { 'x-api-key': key } })).statusCode).toBe(
+      403,
+    );
   });
 
   it('GET /:id is in the OpenAPI document with its response schema', async () => {
@@ -115,7 +124,12 @@ describe('API keys', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json().email).toBe(user.email);
 
-    const item = await app.inject({ method: 'POST', url: '/api/v1/items', headers: { 'x-api-key': key }, payload: { name: 'via key', price: 3 } });
+    const item = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: { 'x-api-key': key },
+      payload: { name: 'via key', price: 3 },
+    });
     expect(item.statusCode).toBe(201);
     expect(item.json().ownerId).toBe(user.id);
 
@@ -136,11 +150,14 @@ describe('API keys', () => {
     expect((await app.inject({ method: 'GET', url: URL, headers: user.headers })).json().total).toBe(0);
   });
 
-  it.each([['ftk_' + 'A'.repeat(43)], ['not-a-key'], [''], ['ftk_' + 'A'.repeat(5000)]])('refuses a made-up key %#', async (key) => {
-    const response = await meWithKey(app, key);
-    expect(response.statusCode).toBe(401);
-    problemOf(response);
-  });
+  it.each([['ftk_' + 'A'.repeat(43)], ['not-a-key'], [''], ['ftk_' + 'A'.repeat(5000)]])(
+    'refuses a made-up key %#',
+    async (key) => {
+      const response = await meWithKey(app, key);
+      expect(response.statusCode).toBe(401);
+      problemOf(response);
+    },
+  );
 
   it('a key of a deactivated user stops working', async () => {
     const user = await createUser(app);
@@ -153,7 +170,9 @@ describe('API keys', () => {
     const owner = await createUser(app);
     const stranger = await createUser(app);
     const { id, key } = await createKey(owner);
-    expect((await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: stranger.headers })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: stranger.headers })).statusCode).toBe(
+      404,
+    );
     expect((await app.inject({ method: 'GET', url: URL, headers: stranger.headers })).json().total).toBe(0);
     expect((await meWithKey(app, key)).statusCode).toBe(200);
   });
@@ -161,9 +180,16 @@ describe('API keys', () => {
   it('keys are managed with a bearer token only: an API key cannot mint or delete keys (403)', async () => {
     const user = await createUser(app);
     const { id, key } = await createKey(user);
-    const mint = await app.inject({ method: 'POST', url: URL, headers: { 'x-api-key': key }, payload: { name: 'persistence' } });
+    const mint = await app.inject({
+      method: 'POST',
+      url: URL,
+      headers: { 'x-api-key': key },
+      payload: { name: 'persistence' },
+    });
     expect(mint.statusCode).toBe(403);
-    expect((await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: { 'x-api-key': key } })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: { 'x-api-key': key } })).statusCode,
+    ).toBe(403);
     expect(await app.prisma.apiKey.count({ where: { userId: user.id } })).toBe(1);
   });
 
@@ -180,9 +206,19 @@ describe('API keys', () => {
   it('caps the number of live keys per user (409)', async () => {
     const user = await createUser(app);
     await app.prisma.apiKey.createMany({
-      data: Array.from({ length: 25 }, (_, i) => ({ userId: user.id, name: `k${i}`, prefix: 'ftk_x', keyHash: hashToken(`${user.id}-${i}`) })),
+      data: Array.from({ length: 25 }, (_, i) => ({
+        userId: user.id,
+        name: `k${i}`,
+        prefix: 'ftk_x',
+        keyHash: hashToken(`${user.id}-${i}`),
+      })),
     });
-    const response = await app.inject({ method: 'POST', url: URL, headers: user.headers, payload: { name: 'one too many' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: URL,
+      headers: user.headers,
+      payload: { name: 'one too many' },
+    });
     expect(response.statusCode).toBe(409);
     expect(await app.prisma.apiKey.count({ where: { userId: user.id } })).toBe(25);
   });
@@ -190,7 +226,11 @@ describe('API keys', () => {
   it('a bearer token wins over X-API-Key; a bad bearer is not rescued by a good key', async () => {
     const user = await createUser(app);
     const { key } = await createKey(user);
-    const response = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: 'Bearer nonsense', 'x-api-key': key } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/api/v1/users/me',
+      headers: { authorization: 'Bearer nonsense', 'x-api-key': key },
+    });
     expect(response.statusCode).toBe(401);
   });
 });
@@ -235,7 +275,8 @@ describe('failed key lookups (the credential rate limit, per client and key pref
     const client = randomIp();
     for (let i = 0; i < 8; i++) expect((await me(limited, key, client)).statusCode).toBe(200);
     // A neighbour behind the same address uses a revoked or mistyped key, over and over.
-    for (let i = 0; i < 5; i++) expect((await me(limited, guess('ftk_mistyped'), client)).statusCode).toBe(i < 3 ? 401 : 429);
+    for (let i = 0; i < 5; i++)
+      expect((await me(limited, guess('ftk_mistyped'), client)).statusCode).toBe(i < 3 ? 401 : 429);
     expect((await me(limited, key, client)).statusCode).toBe(200);
   });
 

@@ -12,7 +12,11 @@ afterAll(() => app.close());
 describe('POST /api/v1/auth/register', () => {
   it('creates a user (202 with a generic body, no user data) and stores only a hash', async () => {
     const email = uniqueEmail();
-    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: 'correct horse battery', name: 'Ann' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email, password: 'correct horse battery', name: 'Ann' },
+    });
     expect(response.statusCode).toBe(202);
     expect(response.json()).toEqual({ detail: 'Check your inbox: we sent an email to this address' });
     expect(response.headers.location).toBeUndefined();
@@ -20,20 +24,33 @@ describe('POST /api/v1/auth/register', () => {
     expect(stored).toMatchObject({ name: 'Ann', role: 'USER', isActive: true });
     expect(stored.passwordHash).toMatch(/^v2\$\$2b\$04\$/);
     // The account works: log in with it.
-    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password: 'correct horse battery' } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: email, password: 'correct horse battery' },
+    });
     expect(login.statusCode).toBe(200);
   });
 
   it('answers a taken email exactly like a new one, whatever its case, and changes nothing', async () => {
     const email = uniqueEmail();
-    const first = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: 'password-1', name: 'A' } });
-    const again = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: email.toUpperCase(), password: 'password-2', name: 'B' } });
+    const first = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email, password: 'password-1', name: 'A' },
+    });
+    const again = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: email.toUpperCase(), password: 'password-2', name: 'B' },
+    });
     expect(again.statusCode).toBe(202);
     expect(again.body).toBe(first.body);
     expect(again.headers['content-type']).toBe(first.headers['content-type']);
     // The owner's account is untouched: same name, the first password still logs in, the second does not.
     expect(await app.prisma.user.findUniqueOrThrow({ where: { email } })).toMatchObject({ name: 'A' });
-    const login = (password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password } });
+    const login = (password: string) =>
+      app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password } });
     expect((await login('password-1')).statusCode).toBe(200);
     expect((await login('password-2')).statusCode).toBe(401);
   });
@@ -58,7 +75,11 @@ describe('POST /api/v1/auth/token', () => {
       method: 'POST',
       url: '/api/v1/auth/token',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'password', username: user.email, password: user.password }).toString(),
+      payload: new URLSearchParams({
+        grant_type: 'password',
+        username: user.email,
+        password: user.password,
+      }).toString(),
     });
     expect(response.statusCode).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
@@ -66,7 +87,10 @@ describe('POST /api/v1/auth/token', () => {
     expect(body).toMatchObject({ token_type: 'bearer', expires_in: 900 });
     expect(body.access_token.split('.')).toHaveLength(3);
     expect(body.refresh_token.length).toBeGreaterThanOrEqual(43);
-    const [header, payload] = body.access_token.split('.').slice(0, 2).map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    const [header, payload] = body.access_token
+      .split('.')
+      .slice(0, 2)
+      .map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
     expect(header).toMatchObject({ alg: 'HS256', typ: 'JWT' });
     expect(payload).toMatchObject({ sub: String(user.id), role: 'USER', typ: 'access' });
     expect(payload.exp - payload.iat).toBe(900);
@@ -75,7 +99,11 @@ describe('POST /api/v1/auth/token', () => {
 
   it('accepts JSON too, and the email is case-insensitive', async () => {
     const user = await createUser(app);
-    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email.toUpperCase(), password: user.password } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: user.email.toUpperCase(), password: user.password },
+    });
     expect(response.statusCode).toBe(200);
   });
 
@@ -90,8 +118,16 @@ describe('POST /api/v1/auth/token', () => {
 
   it('answers an unknown email and a wrong password identically', async () => {
     const user = await createUser(app);
-    const wrong = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: 'wrong-password' } });
-    const unknown = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: uniqueEmail('ghost'), password: 'wrong-password' } });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: user.email, password: 'wrong-password' },
+    });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: uniqueEmail('ghost'), password: 'wrong-password' },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
     const strip = (p: Record<string, unknown>) => ({ ...p, requestId: undefined });
@@ -108,7 +144,11 @@ describe('POST /api/v1/auth/token', () => {
       return original(password, stored);
     };
     try {
-      await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: uniqueEmail('ghost'), password: 'whatever-pass' } });
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/token',
+        payload: { username: uniqueEmail('ghost'), password: 'whatever-pass' },
+      });
     } finally {
       hasher.verify = original;
     }
@@ -118,7 +158,11 @@ describe('POST /api/v1/auth/token', () => {
   it('refuses a deactivated account', async () => {
     const user = await createUser(app);
     await app.prisma.user.update({ where: { id: user.id }, data: { isActive: false } });
-    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: user.email, password: user.password },
+    });
     expect(response.statusCode).toBe(401);
   });
 });
@@ -149,7 +193,12 @@ describe('POST /api/v1/auth/logout is bearer-only', () => {
 
   it('refuses an API key alone with 401 (WWW-Authenticate: Bearer) and revokes nothing, not even the cookie session', async () => {
     const user = await createUser(app);
-    const created = await app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: user.headers, payload: { name: 'ci' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/users/me/api-keys',
+      headers: user.headers,
+      payload: { name: 'ci' },
+    });
     const { key } = created.json<{ key: string }>();
 
     // The refresh cookie a browser would send along must not be revoked on an API key's say-so.
@@ -161,18 +210,33 @@ describe('POST /api/v1/auth/logout is bearer-only', () => {
 
     expect(await app.prisma.refreshToken.count({ where: { userId: user.id, revokedAt: { not: null } } })).toBe(0);
     expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } })).statusCode).toBe(200);
-    const refreshed = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: user.refreshToken } });
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } })).statusCode,
+    ).toBe(200);
+    const refreshed = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refresh_token: user.refreshToken },
+    });
     expect(refreshed.statusCode).toBe(200);
   });
 
   it('still logs out with a bearer token, with or without an API key alongside', async () => {
     const user = await createUser(app);
-    const { key } = (await app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: user.headers, payload: { name: 'ci' } })).json<{ key: string }>();
+    const { key } = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/users/me/api-keys',
+        headers: user.headers,
+        payload: { name: 'ci' },
+      })
+    ).json<{ key: string }>();
     expect((await logout({ ...user.headers, 'x-api-key': key })).statusCode).toBe(204);
     expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(401);
     // The key is not a session: logging out leaves it working.
-    expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } })).statusCode,
+    ).toBe(200);
   });
 
   it('documents itself as bearer-only', async () => {

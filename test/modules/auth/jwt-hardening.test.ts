@@ -21,7 +21,8 @@ function sign(payload: Record<string, unknown>, { alg = 'HS256', secret = TEST_J
 }
 
 const now = () => Math.floor(Date.now() / 1000);
-const me = (token: string) => app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } });
+const me = (token: string) =>
+  app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } });
 
 beforeAll(async () => {
   app = await buildTestApp();
@@ -39,26 +40,47 @@ describe('JWT hardening', () => {
 
   it.each([
     ['alg none, no signature', () => sign(claims, { alg: 'none' })],
-    ['alg none with a stray signature', () => `${sign(claims, { alg: 'none' })}${createHmac('sha256', TEST_JWT_SECRET).update('x').digest('base64url')}`],
+    [
+      'alg none with a stray signature',
+      () => `${sign(claims, { alg: 'none' })}${createHmac('sha256', TEST_JWT_SECRET).update('x').digest('base64url')}`,
+    ],
     ['HS512 with the right key', () => sign(claims, { alg: 'HS512' })],
     ['HS384 with the right key', () => sign(claims, { alg: 'HS384' })],
-    ['RS256 header over an HMAC signature (algorithm confusion)', () => sign(claims, { alg: 'RS256' }).replace(/\.[^.]*$/, `.${createHmac('sha256', TEST_JWT_SECRET).update(sign(claims, { alg: 'RS256' }).split('.').slice(0, 2).join('.')).digest('base64url')}`)],
+    [
+      'RS256 header over an HMAC signature (algorithm confusion)',
+      () =>
+        sign(claims, { alg: 'RS256' }).replace(
+          /\.[^.]*$/,
+          `.${createHmac('sha256', TEST_JWT_SECRET)
+            .update(sign(claims, { alg: 'RS256' }).split('.').slice(0, 2).join('.'))
+            .digest('base64url')}`,
+        ),
+    ],
     ['HS256 with a wrong key', () => sign(claims, { secret: 'not-the-secret-not-the-secret-not-the-secret' })],
-    ['a tampered payload (role raised)', () => {
-      const [h, , s] = user.accessToken.split('.');
-      return `${h}.${b64({ ...claims, role: 'ADMIN' })}.${s}`;
-    }],
+    [
+      'a tampered payload (role raised)',
+      () => {
+        const [h, , s] = user.accessToken.split('.');
+        return `${h}.${b64({ ...claims, role: 'ADMIN' })}.${s}`;
+      },
+    ],
     ['an expired token', () => sign({ ...claims, iat: now() - 3600, exp: now() - 60 })],
     ['a token not valid before the future (nbf)', () => sign({ ...claims, nbf: now() + 3600 })],
-    ['a token without exp', () => {
-      const { exp: _exp, ...rest } = claims;
-      return sign(rest);
-    }],
+    [
+      'a token without exp',
+      () => {
+        const { exp: _exp, ...rest } = claims;
+        return sign(rest);
+      },
+    ],
     ['a token of another type (typ: refresh)', () => sign({ ...claims, typ: 'refresh' })],
-    ['a token without a session id', () => {
-      const { sid: _sid, ...rest } = claims;
-      return sign(rest);
-    }],
+    [
+      'a token without a session id',
+      () => {
+        const { sid: _sid, ...rest } = claims;
+        return sign(rest);
+      },
+    ],
     ['a non-numeric subject', () => sign({ ...claims, sub: '1 OR 1=1' })],
     ['three empty segments', () => '..'],
   ])('refuses %s', async (_label, token) => {

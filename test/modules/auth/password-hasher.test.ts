@@ -44,9 +44,14 @@ describe('login with long passwords', () => {
     const email = uniqueEmail();
     const password = `${prefix}${'x'.repeat(184)}`;
     expect(password).toHaveLength(256);
-    const registered = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password, name: 'Long' } });
+    const registered = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email, password, name: 'Long' },
+    });
     expect(registered.statusCode).toBe(202);
-    const login = (pw: string) => app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password: pw } });
+    const login = (pw: string) =>
+      app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password: pw } });
     expect((await login(password)).statusCode).toBe(200);
     expect((await login(`${prefix}${'y'.repeat(184)}`)).statusCode).toBe(401);
     expect((await login(prefix)).statusCode).toBe(401);
@@ -54,8 +59,14 @@ describe('login with long passwords', () => {
 
   it('a legacy plain-bcrypt account can still log in', async () => {
     const email = uniqueEmail('legacy');
-    await app.prisma.user.create({ data: { email, name: 'Legacy', passwordHash: await bcrypt.hash('legacy-password-1', 4) } });
-    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password: 'legacy-password-1' } });
+    await app.prisma.user.create({
+      data: { email, name: 'Legacy', passwordHash: await bcrypt.hash('legacy-password-1', 4) },
+    });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: email, password: 'legacy-password-1' },
+    });
     expect(response.statusCode).toBe(200);
   });
 });

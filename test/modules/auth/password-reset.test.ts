@@ -19,12 +19,18 @@ const logLines: string[] = [];
 let app: App;
 
 beforeAll(async () => {
-  app = await buildTestApp({ overrides: { mailer }, env: { LOG_LEVEL: 'info' }, logStream: { write: (line) => void logLines.push(line) } });
+  app = await buildTestApp({
+    overrides: { mailer },
+    env: { LOG_LEVEL: 'info' },
+    logStream: { write: (line) => void logLines.push(line) },
+  });
 });
 afterAll(() => app.close());
 
-const requestReset = (email: string) => app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/request', payload: { email } });
-const confirm = (token: string, password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', payload: { token, password } });
+const requestReset = (email: string) =>
+  app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/request', payload: { email } });
+const confirm = (token: string, password: string) =>
+  app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', payload: { token, password } });
 
 /** Waits for the background email to the address and returns the token of its link. */
 async function tokenMailedTo(email: string): Promise<string> {
@@ -72,10 +78,21 @@ describe('password reset', () => {
     expect(done.statusCode).toBe(204);
 
     expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: user.refreshToken } })).statusCode).toBe(401);
-    const oldLogin = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: user.refreshToken } }))
+        .statusCode,
+    ).toBe(401);
+    const oldLogin = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: user.email, password: user.password },
+    });
     expect(oldLogin.statusCode).toBe(401);
-    const newLogin = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: 'the-new-password-1' } });
+    const newLogin = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: user.email, password: 'the-new-password-1' },
+    });
     expect(newLogin.statusCode).toBe(200);
 
     const again = await confirm(token, 'another-password-2');
@@ -87,7 +104,10 @@ describe('password reset', () => {
     const user = await createUser(app);
     await requestReset(user.email);
     const token = await tokenMailedTo(user.email);
-    await app.prisma.passwordResetToken.update({ where: { tokenHash: hashToken(token) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await app.prisma.passwordResetToken.update({
+      where: { tokenHash: hashToken(token) },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     const before = await app.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
 
     expect((await confirm(token, 'the-new-password-1')).statusCode).toBe(400);
@@ -128,11 +148,17 @@ describe('password reset', () => {
 
 describe('account recovery closes every door', () => {
   const createKey = async (headers: Record<string, string>) => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers, payload: { name: 'ci' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/users/me/api-keys',
+      headers,
+      payload: { name: 'ci' },
+    });
     expect(response.statusCode).toBe(201);
     return response.json<{ id: number; key: string }>().key;
   };
-  const meWithKey = (key: string) => app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } });
+  const meWithKey = (key: string) =>
+    app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } });
 
   it('a confirmed reset revokes every API key of the account (and only of that account)', async () => {
     const [user, bystander] = await Promise.all([createUser(app), createUser(app)]);
@@ -156,18 +182,33 @@ describe('account recovery closes every door', () => {
   });
 
   it.each([
-    ['a password change', (user: { password: string }) => ({ password: 'changed-password-1', currentPassword: user.password })],
-    ['an email change', (user: { password: string }) => ({ email: uniqueEmail('moved'), currentPassword: user.password })],
+    [
+      'a password change',
+      (user: { password: string }) => ({ password: 'changed-password-1', currentPassword: user.password }),
+    ],
+    [
+      'an email change',
+      (user: { password: string }) => ({ email: uniqueEmail('moved'), currentPassword: user.password }),
+    ],
   ])('%s voids an outstanding reset link', async (_label, changes) => {
     const user = await createUser(app);
     await requestReset(user.email);
     const token = await tokenMailedTo(user.email);
-    const changed = await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: user.headers, payload: changes(user) });
+    const changed = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/me',
+      headers: user.headers,
+      payload: changes(user),
+    });
     expect(changed.statusCode).toBe(200);
 
     const late = await confirm(token, 'the-attackers-password');
     expect(late.statusCode).toBe(400);
-    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: changed.json<{ email: string }>().email, password: 'the-attackers-password' } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: changed.json<{ email: string }>().email, password: 'the-attackers-password' },
+    });
     expect(login.statusCode).toBe(401);
   });
 
@@ -175,7 +216,16 @@ describe('account recovery closes every door', () => {
     const user = await createUser(app);
     await requestReset(user.email);
     const token = await tokenMailedTo(user.email);
-    expect((await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: user.headers, payload: { name: 'Renamed' } })).statusCode).toBe(200);
+    expect(
+      (
+        await app.inject({
+          method: 'PATCH',
+          url: '/api/v1/users/me',
+          headers: user.headers,
+          payload: { name: 'Renamed' },
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await confirm(token, 'the-new-password-1')).statusCode).toBe(204);
   });
 });
@@ -189,7 +239,12 @@ describe('guessing reset tokens (the credential rate limit, per client)', () => 
 
   const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
   const confirmFrom = (remoteAddress: string, token: string) =>
-    limited.inject({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', remoteAddress, payload: { token, password: 'the-new-password-1' } });
+    limited.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password-reset/confirm',
+      remoteAddress,
+      payload: { token, password: 'the-new-password-1' },
+    });
 
   it('answers 429 with Retry-After after LOGIN_RATE_LIMIT_MAX wrong tokens; other clients are not affected', async () => {
     const user = await createUser(app);
@@ -207,10 +262,18 @@ describe('guessing reset tokens (the credential rate limit, per client)', () => 
 });
 
 describe('LogMailer (the adapter used without SMTP)', () => {
-  const message: MailMessage = { to: 'a@example.com', subject: 'Reset your password', text: 'open https://x/reset?token=s3cret', idempotencyKey: 'k-1' };
+  const message: MailMessage = {
+    to: 'a@example.com',
+    subject: 'Reset your password',
+    text: 'open https://x/reset?token=s3cret',
+    idempotencyKey: 'k-1',
+  };
   const capture = () => {
     const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
-    return { lines, log: { info: (obj: object, msg: string) => void lines.push({ obj: obj as Record<string, unknown>, msg }) } };
+    return {
+      lines,
+      log: { info: (obj: object, msg: string) => void lines.push({ obj: obj as Record<string, unknown>, msg }) },
+    };
   };
 
   it('logs the envelope but never the body outside development', async () => {

@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([app.close(), other.close()]));
 
-const refresh = (target: App, refresh_token: string) => target.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token } });
+const refresh = (target: App, refresh_token: string) =>
+  target.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token } });
 
 function cookieOf(response: { cookies: Array<{ name: string; value: string; expires?: Date }> }) {
   return response.cookies.find((c) => c.name === 'refresh_token');
@@ -27,7 +28,15 @@ describe('POST /api/v1/auth/refresh', () => {
     expect(first.headers['cache-control']).toBe('no-store');
     const pair = first.json<{ access_token: string; refresh_token: string }>();
     expect(pair.refresh_token).not.toBe(user.refreshToken);
-    expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${pair.access_token}` } })).statusCode).toBe(200);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/v1/users/me',
+          headers: { authorization: `Bearer ${pair.access_token}` },
+        })
+      ).statusCode,
+    ).toBe(200);
 
     const rows = await app.prisma.refreshToken.findMany({ where: { userId: user.id }, orderBy: { createdAt: 'asc' } });
     expect(rows).toHaveLength(2);
@@ -46,7 +55,11 @@ describe('POST /api/v1/auth/refresh', () => {
 
     // The legitimate holder of the newest tokens is logged out too.
     expect((await refresh(app, rotated.refresh_token)).statusCode).toBe(401);
-    const me = await other.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${rotated.access_token}` } });
+    const me = await other.inject({
+      method: 'GET',
+      url: '/api/v1/users/me',
+      headers: { authorization: `Bearer ${rotated.access_token}` },
+    });
     expect(me.statusCode).toBe(401);
     const live = await app.prisma.refreshToken.count({ where: { userId: user.id, revokedAt: null } });
     expect(live).toBe(0);
@@ -54,7 +67,9 @@ describe('POST /api/v1/auth/refresh', () => {
 
   it('two concurrent refreshes of one token on two instances: exactly one wins', async () => {
     const user = await createUser(app);
-    const attempts = await Promise.all([app, other, app, other, app, other].map((target) => refresh(target, user.refreshToken)));
+    const attempts = await Promise.all(
+      [app, other, app, other, app, other].map((target) => refresh(target, user.refreshToken)),
+    );
     const statuses = attempts.map((r) => r.statusCode).sort();
     expect(statuses).toEqual([200, 401, 401, 401, 401, 401]);
     // Exactly one successor was ever written: the losers wrote nothing.
@@ -65,22 +80,46 @@ describe('POST /api/v1/auth/refresh', () => {
 
   it('sets the refresh token as an httpOnly SameSite=Strict cookie scoped to the auth path, and accepts it back', async () => {
     const user = await createUser(app);
-    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: user.email, password: user.password },
+    });
     const cookie = cookieOf(login);
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth', value: login.json().refresh_token });
+    expect(cookie).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/api/v1/auth',
+      value: login.json().refresh_token,
+    });
     expect(cookie).not.toHaveProperty('secure'); // Secure only in production
     expect(cookie!.expires!.getTime()).toBeGreaterThan(Date.now() + 6 * 24 * 3600 * 1000);
 
-    const viaCookie = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', cookies: { refresh_token: cookie!.value } });
+    const viaCookie = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      cookies: { refresh_token: cookie!.value },
+    });
     expect(viaCookie.statusCode).toBe(200);
     expect(cookieOf(viaCookie)?.value).toBe(viaCookie.json().refresh_token);
   });
 
   it('marks the cookie Secure in production mode', async () => {
-    const prod = await buildTestApp({ env: { NODE_ENV: 'production', METRICS_PASSWORD: 'a-real-metrics-password', ADMIN_PASSWORD: 'a-real-admin-password', LOG_LEVEL: 'silent' } });
+    const prod = await buildTestApp({
+      env: {
+        NODE_ENV: 'production',
+        METRICS_PASSWORD: 'a-real-metrics-password',
+        ADMIN_PASSWORD: 'a-real-admin-password',
+        LOG_LEVEL: 'silent',
+      },
+    });
     try {
       const user = await createUser(prod);
-      const login = await prod.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
+      const login = await prod.inject({
+        method: 'POST',
+        url: '/api/v1/auth/token',
+        payload: { username: user.email, password: user.password },
+      });
       expect(cookieOf(login)).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Strict' });
     } finally {
       await prod.close();
@@ -91,7 +130,9 @@ describe('POST /api/v1/auth/refresh', () => {
     const user = await createUser(app);
     const [original] = await app.prisma.refreshToken.findMany({ where: { userId: user.id } });
     const next = (await refresh(app, user.refreshToken)).json<{ refresh_token: string }>();
-    const successor = await app.prisma.refreshToken.findUniqueOrThrow({ where: { tokenHash: hashToken(next.refresh_token) } });
+    const successor = await app.prisma.refreshToken.findUniqueOrThrow({
+      where: { tokenHash: hashToken(next.refresh_token) },
+    });
     expect(successor.expiresAt.getTime()).toBe(original!.expiresAt.getTime());
   });
 
@@ -99,7 +140,11 @@ describe('POST /api/v1/auth/refresh', () => {
     const user = await createUser(app);
     // A second, live session of the same user, which must survive.
     const second = (
-      await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } })
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/token',
+        payload: { username: user.email, password: user.password },
+      })
     ).json<{ access_token: string; refresh_token: string }>();
     const expired = await app.prisma.refreshToken.update({
       where: { tokenHash: hashToken(user.refreshToken) },
@@ -121,7 +166,9 @@ describe('POST /api/v1/auth/refresh', () => {
     expect((await me(app, second.access_token)).statusCode).toBe(200);
     // The other session still rotates.
     expect((await refresh(other, second.refresh_token)).statusCode).toBe(200);
-    expect(await app.prisma.refreshToken.count({ where: { familyId: expired.familyId, revokedAt: { not: null } } })).toBe(0);
+    expect(
+      await app.prisma.refreshToken.count({ where: { familyId: expired.familyId, revokedAt: { not: null } } }),
+    ).toBe(0);
   });
 
   it('honours REFRESH_TOKEN_TTL', async () => {
@@ -147,7 +194,11 @@ describe('POST /api/v1/auth/refresh', () => {
     const none = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh' });
     expect(none.statusCode).toBe(401);
     expect(problemOf(none).detail).toMatch(/refresh token is required/);
-    const bad = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: 42, extra: true } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refresh_token: 42, extra: true },
+    });
     expect(bad.statusCode).toBe(422);
   });
 

@@ -33,7 +33,8 @@ afterAll(async () => {
   await app?.close();
 });
 
-const register = (payload: { email: string; password: string; name: string }) => app.inject({ method: 'POST', url: '/api/v1/auth/register', payload });
+const register = (payload: { email: string; password: string; name: string }) =>
+  app.inject({ method: 'POST', url: '/api/v1/auth/register', payload });
 const mailTo = (address: string, count = 1) =>
   vi.waitFor(
     () => {
@@ -62,7 +63,10 @@ describe('sign-up with an email that already has an account', () => {
     expect(notice!.text).toContain('/reset-password');
     expect(notice!.text).not.toContain('Intruder');
     // Nothing about the account changed.
-    expect(await app.prisma.user.findUniqueOrThrow({ where: { id: owner.id } })).toMatchObject({ name: owner.name, email: owner.email });
+    expect(await app.prisma.user.findUniqueOrThrow({ where: { id: owner.id } })).toMatchObject({
+      name: owner.name,
+      email: owner.email,
+    });
   });
 
   it('emails the owner at most once an hour, however often someone tries', async () => {
@@ -70,7 +74,10 @@ describe('sign-up with an email that already has an account', () => {
     await mailTo(owner.email);
     const hour = () => Math.floor(Date.now() / 3_600_000);
     const firstHour = hour();
-    for (let i = 0; i < 3; i++) expect((await register({ email: owner.email, password: 'a-long-password-1', name: 'Again' })).statusCode).toBe(202);
+    for (let i = 0; i < 3; i++)
+      expect((await register({ email: owner.email, password: 'a-long-password-1', name: 'Again' })).statusCode).toBe(
+        202,
+      );
     // One notice per hour; two only if the clock crossed an hour during the test.
     const expected = hour() - firstHour + 1;
     await mailTo(owner.email, 1 + expected);

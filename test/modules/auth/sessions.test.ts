@@ -14,11 +14,17 @@ afterAll(() => Promise.all([app.close(), other.close()]));
 
 const me = (target: App, accessToken: string) =>
   target.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${accessToken}` } });
-const refresh = (target: App, refresh_token: string) => target.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token } });
-const logout = (target: App, user: Pick<TestUser, 'headers'>) => target.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: user.headers });
+const refresh = (target: App, refresh_token: string) =>
+  target.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token } });
+const logout = (target: App, user: Pick<TestUser, 'headers'>) =>
+  target.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: user.headers });
 
 async function login(target: App, user: TestUser) {
-  const response = await target.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
+  const response = await target.inject({
+    method: 'POST',
+    url: '/api/v1/auth/token',
+    payload: { username: user.email, password: user.password },
+  });
   expect(response.statusCode).toBe(200);
   return response.json<{ access_token: string; refresh_token: string }>();
 }
@@ -86,12 +92,22 @@ describe('revoking every session of a user', () => {
   it('deactivation by an admin ends every session; reactivation does not revive them', async () => {
     const admin = await createUser(app, { role: 'ADMIN' });
     const user = await createUser(app);
-    const off = await app.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: admin.headers, payload: { isActive: false } });
+    const off = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      headers: admin.headers,
+      payload: { isActive: false },
+    });
     expect(off.statusCode).toBe(200);
     expect((await me(other, user.accessToken)).statusCode).toBe(401);
     expect((await refresh(other, user.refreshToken)).statusCode).toBe(401);
 
-    const on = await other.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: admin.headers, payload: { isActive: true } });
+    const on = await other.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      headers: admin.headers,
+      payload: { isActive: true },
+    });
     expect(on.statusCode).toBe(200);
     expect((await me(app, user.accessToken)).statusCode).toBe(401);
     expect((await refresh(app, user.refreshToken)).statusCode).toBe(401);
@@ -103,10 +119,20 @@ describe('revoking every session of a user', () => {
     const listUsers = (target: App) => target.inject({ method: 'GET', url: '/api/v1/users', headers: user.headers });
     expect((await listUsers(other)).statusCode).toBe(403);
 
-    await app.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: admin.headers, payload: { role: 'ADMIN' } });
+    await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      headers: admin.headers,
+      payload: { role: 'ADMIN' },
+    });
     expect((await listUsers(other)).statusCode).toBe(200);
 
-    await app.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: admin.headers, payload: { role: 'USER' } });
+    await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      headers: admin.headers,
+      payload: { role: 'USER' },
+    });
     expect((await listUsers(other)).statusCode).toBe(403);
   });
 });
@@ -148,7 +174,11 @@ describe('when Redis is unreachable', () => {
 
   it('login fails closed with 503 and Retry-After instead of going unthrottled', async () => {
     const user = await createUser(app);
-    const response = await down.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
+    const response = await down.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: user.email, password: user.password },
+    });
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
     problemOf(response);

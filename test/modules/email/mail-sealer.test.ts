@@ -19,7 +19,9 @@ describe('MailSealer', () => {
   it('refuses another key, a changed envelope and altered bytes', () => {
     const sealer = new MailSealer('secret-one-that-is-long-enough-0123456789');
     const sealed = sealer.seal(body, envelope);
-    expect(() => new MailSealer('secret-two-that-is-long-enough-0123456789').open(sealed, envelope)).toThrow(MailSealError);
+    expect(() => new MailSealer('secret-two-that-is-long-enough-0123456789').open(sealed, envelope)).toThrow(
+      MailSealError,
+    );
     for (const changed of [{ to: 'eve@example.com' }, { subject: 'Hi' }, { idempotencyKey: 'password-reset:2' }]) {
       expect(() => sealer.open(sealed, { ...envelope, ...changed })).toThrow(MailSealError);
     }

@@ -47,10 +47,17 @@ async function startWorker(): Promise<void> {
 
 /** Asks for a reset and returns the id of the job that carries the email. */
 async function requestReset(user: TestUser): Promise<string> {
-  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/request', payload: { email: user.email } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password-reset/request',
+    payload: { email: user.email },
+  });
   expect(response.statusCode).toBe(202);
   await app.deps.passwordResetService.idle();
-  const row = await app.prisma.passwordResetToken.findFirstOrThrow({ where: { userId: user.id }, orderBy: { createdAt: 'desc' } });
+  const row = await app.prisma.passwordResetToken.findFirstOrThrow({
+    where: { userId: user.id },
+    orderBy: { createdAt: 'desc' },
+  });
   return emailJobId(`password-reset:${row.id}`);
 }
 
@@ -88,7 +95,10 @@ describe('the password-reset email job', () => {
     await job.updateData({ ...(job.data as EmailJobData), to: 'attacker@evil.example' });
 
     await startWorker();
-    await vi.waitFor(async () => expect(await (await queue.getJob(jobId))!.getState()).toBe('failed'), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect(await (await queue.getJob(jobId))!.getState()).toBe('failed'), {
+      timeout: 15_000,
+      interval: 50,
+    });
     const failed = (await queue.getJob(jobId))!;
     expect(failed.attemptsMade).toBe(1); // unrecoverable: no retry
     expect(failed.failedReason).toMatch(/cannot be opened/);
@@ -104,13 +114,24 @@ describe('the password-reset email job', () => {
     expect(token).toMatch(/^[\w-]{40,}$/);
 
     // Job data as BullMQ (and the dashboard) reads it: the envelope in clear, the body sealed.
-    await vi.waitFor(async () => expect(await (await queue.getJob(jobId))!.getState()).toBe('completed'), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect(await (await queue.getJob(jobId))!.getState()).toBe('completed'), {
+      timeout: 15_000,
+      interval: 50,
+    });
     const job = (await queue.getJob(jobId))!;
     const data = job.data as EmailJobData & { text?: unknown };
-    expect(data).toMatchObject({ ownerId: null, to: user.email, subject: 'Reset your password', idempotencyKey: expect.stringMatching(/^password-reset:/) });
+    expect(data).toMatchObject({
+      ownerId: null,
+      to: user.email,
+      subject: 'Reset your password',
+      idempotencyKey: expect.stringMatching(/^password-reset:/),
+    });
     expect(data.text).toBeUndefined();
     expect(data.sealedText).toMatch(/^v1\.[\w-]+$/);
-    for (const stored of [JSON.stringify(job.data), JSON.stringify(await redis.hgetall(`${bullPrefix(testConfig(env))}:email:${jobId}`))]) {
+    for (const stored of [
+      JSON.stringify(job.data),
+      JSON.stringify(await redis.hgetall(`${bullPrefix(testConfig(env))}:email:${jobId}`)),
+    ]) {
       expect(stored).not.toContain(token);
       expect(stored).not.toContain('token=');
       expect(stored).not.toContain('reset-password');
@@ -119,9 +140,17 @@ describe('the password-reset email job', () => {
     expect(await everythingInRedis()).not.toContain(token);
 
     // The link works: the token resets the password, and the new one logs in.
-    const confirm = await app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', payload: { token, password: 'the-new-password-1' } });
+    const confirm = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password-reset/confirm',
+      payload: { token, password: 'the-new-password-1' },
+    });
     expect(confirm.statusCode).toBe(204);
-    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: 'the-new-password-1' } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { username: user.email, password: 'the-new-password-1' },
+    });
     expect(login.statusCode).toBe(200);
   });
 });

@@ -39,7 +39,9 @@ function upload(user: TestUser | undefined, parts: FormPart[]) {
 }
 
 async function uploadOne(user: TestUser, part: Partial<FormPart> = {}): Promise<FileInfo> {
-  const response = await upload(user, [{ name: 'file', filename: 'hello.txt', contentType: 'text/plain', content: 'hello world', ...part }]);
+  const response = await upload(user, [
+    { name: 'file', filename: 'hello.txt', contentType: 'text/plain', content: 'hello world', ...part },
+  ]);
   expect(response.statusCode, response.body).toBe(201);
   return response.json<FileInfo[]>()[0]!;
 }
@@ -67,10 +69,18 @@ afterAll(async () => {
 
 describe('POST /api/v1/files', () => {
   it('stores one file: 201 with metadata, size and sha256; the row points at the bytes', async () => {
-    const response = await upload(owner, [{ name: 'file', filename: 'notes.txt', contentType: 'text/plain', content: 'hello world' }]);
+    const response = await upload(owner, [
+      { name: 'file', filename: 'notes.txt', contentType: 'text/plain', content: 'hello world' },
+    ]);
     expect(response.statusCode).toBe(201);
     const [file] = response.json<FileInfo[]>();
-    expect(file).toMatchObject({ ownerId: owner.id, filename: 'notes.txt', contentType: 'text/plain', size: 11, sha256: sha256('hello world') });
+    expect(file).toMatchObject({
+      ownerId: owner.id,
+      filename: 'notes.txt',
+      contentType: 'text/plain',
+      size: 11,
+      sha256: sha256('hello world'),
+    });
     expect(file!.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(file).not.toHaveProperty('storageKey');
     const row = await app.prisma.file.findUniqueOrThrow({ where: { id: file!.id } });
@@ -121,16 +131,36 @@ describe('POST /api/v1/files', () => {
       () =>
         upload(owner, [
           { name: 'file', filename: 'ok.txt', contentType: 'text/plain', content: 'fine' },
-          { name: 'file', filename: 'big.bin', contentType: 'application/octet-stream', content: Buffer.alloc(MAX + 1) },
+          {
+            name: 'file',
+            filename: 'big.bin',
+            contentType: 'application/octet-stream',
+            content: Buffer.alloc(MAX + 1),
+          },
         ]),
       413,
       owner,
     );
-    expect(problemOf(response as never)).toMatchObject({ status: 413, detail: `Each file may be at most ${MAX} bytes` });
+    expect(problemOf(response as never)).toMatchObject({
+      status: 413,
+      detail: `Each file may be at most ${MAX} bytes`,
+    });
   });
 
   it('refuses a much larger file the same way', async () => {
-    await expectNothingKept(() => upload(owner, [{ name: 'file', filename: 'big.bin', contentType: 'application/octet-stream', content: Buffer.alloc(MAX * 50) }]), 413, owner);
+    await expectNothingKept(
+      () =>
+        upload(owner, [
+          {
+            name: 'file',
+            filename: 'big.bin',
+            contentType: 'application/octet-stream',
+            content: Buffer.alloc(MAX * 50),
+          },
+        ]),
+      413,
+      owner,
+    );
   });
 
   it.each([
@@ -140,20 +170,34 @@ describe('POST /api/v1/files', () => {
     ['image/gif', Buffer.alloc(0)],
     ['text/plain', PNG],
     ['application/json', ZIP],
-  ])('refuses content that is not the declared %s (magic bytes) with 415, keeping nothing', async (contentType, content) => {
-    const response = await expectNothingKept(() => upload(owner, [{ name: 'file', filename: 'x', contentType, content }]), 415, owner);
-    expect(problemOf(response as never).detail).toContain(contentType);
-  });
+  ])(
+    'refuses content that is not the declared %s (magic bytes) with 415, keeping nothing',
+    async (contentType, content) => {
+      const response = await expectNothingKept(
+        () => upload(owner, [{ name: 'file', filename: 'x', contentType, content }]),
+        415,
+        owner,
+      );
+      expect(problemOf(response as never).detail).toContain(contentType);
+    },
+  );
 
   it('accepts any bytes as application/octet-stream and matching signatures for the rest', async () => {
-    expect((await uploadOne(owner, { contentType: 'application/octet-stream', content: PNG })).contentType).toBe('application/octet-stream');
-    expect((await uploadOne(owner, { contentType: 'IMAGE/PNG; charset=binary', content: PNG })).contentType).toBe('image/png');
+    expect((await uploadOne(owner, { contentType: 'application/octet-stream', content: PNG })).contentType).toBe(
+      'application/octet-stream',
+    );
+    expect((await uploadOne(owner, { contentType: 'IMAGE/PNG; charset=binary', content: PNG })).contentType).toBe(
+      'image/png',
+    );
     expect((await uploadOne(owner, { contentType: 'text/plain', content: Buffer.alloc(0) })).size).toBe(0);
   });
 
   it('refuses a type outside ALLOWED_UPLOAD_TYPES with 415', async () => {
     const response = await expectNothingKept(
-      () => upload(owner, [{ name: 'file', filename: 'x.html', contentType: 'text/html', content: '<script>alert(1)</script>' }]),
+      () =>
+        upload(owner, [
+          { name: 'file', filename: 'x.html', contentType: 'text/html', content: '<script>alert(1)</script>' },
+        ]),
       415,
       owner,
     );
@@ -161,8 +205,14 @@ describe('POST /api/v1/files', () => {
   });
 
   it('answers 422 when no file part is sent', async () => {
-    const response = await expectNothingKept(() => upload(owner, [{ name: 'file', content: 'a field, not a file' }]), 422, owner);
-    expect(problemOf(response as never).errors).toEqual([{ path: '/body/file', message: 'must contain at least one file part' }]);
+    const response = await expectNothingKept(
+      () => upload(owner, [{ name: 'file', content: 'a field, not a file' }]),
+      422,
+      owner,
+    );
+    expect(problemOf(response as never).errors).toEqual([
+      { path: '/body/file', message: 'must contain at least one file part' },
+    ]);
     expect((await expectNothingKept(() => upload(owner, []), 422, owner)).statusCode).toBe(422);
   });
 
@@ -180,13 +230,20 @@ describe('POST /api/v1/files', () => {
   });
 
   it('answers 415 to a JSON body', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/files', headers: owner.headers, payload: { file: 'x' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/files',
+      headers: owner.headers,
+      payload: { file: 'x' },
+    });
     expect(response.statusCode).toBe(415);
     expect(problemOf(response).status).toBe(415);
   });
 
   it('needs authentication', async () => {
-    const response = await upload(undefined, [{ name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'a' }]);
+    const response = await upload(undefined, [
+      { name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'a' },
+    ]);
     expect(response.statusCode).toBe(401);
     expect(problemOf(response).status).toBe(401);
   });
@@ -207,7 +264,10 @@ describe('POST /api/v1/files over a real socket', () => {
         `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000\r\n\r\n${head}${'x'.repeat(500)}`,
     );
     // The part has reached storage once a temporary file exists; then the client vanishes.
-    await vi.waitFor(async () => expect((await storedFiles()).length).toBeGreaterThan(before.length), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(async () => expect((await storedFiles()).length).toBeGreaterThan(before.length), {
+      timeout: 10_000,
+      interval: 20,
+    });
     socket.destroy();
     await vi.waitFor(async () => expect(await storedFiles()).toEqual(before), { timeout: 10_000, interval: 50 });
     expect(await app.prisma.file.count({ where: { ownerId: uploader.id } })).toBe(0);
@@ -231,7 +291,9 @@ describe('GET /api/v1/files and /api/v1/files/:id', () => {
     expect(all.json().total).toBeGreaterThanOrEqual(3);
     const ownersSeen = new Set(all.json().items.map((f: FileInfo) => f.ownerId));
     expect(ownersSeen.size).toBeGreaterThan(1);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/files/${theirs.id}`, headers: admin.headers })).json()).toMatchObject({ id: theirs.id, ownerId: other.id });
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/v1/files/${theirs.id}`, headers: admin.headers })).json(),
+    ).toMatchObject({ id: theirs.id, ownerId: other.id });
   });
 
   it('reads one file’s metadata', async () => {
@@ -243,7 +305,12 @@ describe('GET /api/v1/files and /api/v1/files/:id', () => {
 
   it('answers 404 for another user’s file and for an unknown id alike (no enumeration)', async () => {
     const file = await uploadOne(owner);
-    for (const url of [`/api/v1/files/${file.id}`, `/api/v1/files/${file.id}/content`, `/api/v1/files/${randomUUID()}`, `/api/v1/files/${randomUUID()}/content`]) {
+    for (const url of [
+      `/api/v1/files/${file.id}`,
+      `/api/v1/files/${file.id}/content`,
+      `/api/v1/files/${randomUUID()}`,
+      `/api/v1/files/${randomUUID()}/content`,
+    ]) {
       const response = await app.inject({ method: 'GET', url, headers: other.headers });
       expect(response.statusCode, url).toBe(404);
       expect(problemOf(response).detail).toBe('File not found');
@@ -284,7 +351,8 @@ describe('GET /api/v1/files/:id/content', () => {
     url = `/api/v1/files/${file.id}/content`;
   });
 
-  const get = (headers: Record<string, string> = {}, user: TestUser = owner) => app.inject({ method: 'GET', url, headers: { ...user.headers, ...headers } });
+  const get = (headers: Record<string, string> = {}, user: TestUser = owner) =>
+    app.inject({ method: 'GET', url, headers: { ...user.headers, ...headers } });
 
   it('streams the whole file with type, length, attachment disposition and a strong ETag', async () => {
     const response = await get({ 'accept-encoding': 'gzip' });
@@ -295,7 +363,9 @@ describe('GET /api/v1/files/:id/content', () => {
     expect(response.headers['content-encoding']).toBeUndefined();
     expect(response.headers['accept-ranges']).toBe('bytes');
     expect(response.headers.etag).toBe(`"${sha256(content)}"`);
-    expect(response.headers['content-disposition']).toBe(`attachment; filename="Resume final.txt"; filename*=UTF-8''R%C3%A9sum%C3%A9%20final.txt`);
+    expect(response.headers['content-disposition']).toBe(
+      `attachment; filename="Resume final.txt"; filename*=UTF-8''R%C3%A9sum%C3%A9%20final.txt`,
+    );
     expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 
@@ -333,18 +403,24 @@ describe('GET /api/v1/files/:id/content', () => {
     expect(response.headers['content-length']).toBe(String(body.length));
   });
 
-  it.each(['bytes=20-', 'bytes=20-25', 'bytes=-0'])('answers %s (beyond the end) with 416 and the size', async (range) => {
-    const response = await get({ range });
-    expect(response.statusCode).toBe(416);
-    expect(response.headers['content-range']).toBe('bytes */20');
-    expect(problemOf(response).status).toBe(416);
-  });
+  it.each(['bytes=20-', 'bytes=20-25', 'bytes=-0'])(
+    'answers %s (beyond the end) with 416 and the size',
+    async (range) => {
+      const response = await get({ range });
+      expect(response.statusCode).toBe(416);
+      expect(response.headers['content-range']).toBe('bytes */20');
+      expect(problemOf(response).status).toBe(416);
+    },
+  );
 
-  it.each(['bytes=0-1,5-6', 'bytes=5-2', 'lines=1-2', 'garbage'])('ignores the Range %s and sends the whole file', async (range) => {
-    const response = await get({ range });
-    expect(response.statusCode).toBe(200);
-    expect(response.rawPayload).toEqual(content);
-  });
+  it.each(['bytes=0-1,5-6', 'bytes=5-2', 'lines=1-2', 'garbage'])(
+    'ignores the Range %s and sends the whole file',
+    async (range) => {
+      const response = await get({ range });
+      expect(response.statusCode).toBe(200);
+      expect(response.rawPayload).toEqual(content);
+    },
+  );
 
   it('honours a range only while If-Range still matches', async () => {
     expect((await get({ range: 'bytes=0-1', 'if-range': `"${sha256(content)}"` })).statusCode).toBe(206);
@@ -375,7 +451,11 @@ describe('GET /api/v1/files/:id/content', () => {
     const whole = await app.inject({ method: 'GET', url: `/api/v1/files/${empty.id}/content`, headers: owner.headers });
     expect(whole.statusCode).toBe(200);
     expect(whole.headers['content-length']).toBe('0');
-    const ranged = await app.inject({ method: 'GET', url: `/api/v1/files/${empty.id}/content`, headers: { ...owner.headers, range: 'bytes=0-' } });
+    const ranged = await app.inject({
+      method: 'GET',
+      url: `/api/v1/files/${empty.id}/content`,
+      headers: { ...owner.headers, range: 'bytes=0-' },
+    });
     expect(ranged.statusCode).toBe(416);
   });
 
@@ -383,7 +463,11 @@ describe('GET /api/v1/files/:id/content', () => {
     const lost = await uploadOne(owner);
     const row = await app.prisma.file.findUniqueOrThrow({ where: { id: lost.id } });
     await app.deps.storage.delete(row.storageKey);
-    const response = await app.inject({ method: 'GET', url: `/api/v1/files/${lost.id}/content`, headers: owner.headers });
+    const response = await app.inject({
+      method: 'GET',
+      url: `/api/v1/files/${lost.id}/content`,
+      headers: owner.headers,
+    });
     expect(response.statusCode).toBe(404);
     expect(problemOf(response).detail).toBe('File not found');
   });
@@ -397,12 +481,18 @@ describe('DELETE /api/v1/files/:id', () => {
     expect(response.statusCode).toBe(204);
     expect(await app.prisma.file.count({ where: { id: file.id } })).toBe(0);
     expect(await app.deps.storage.stat(storageKey)).toBeNull();
-    expect((await app.inject({ method: 'GET', url: `/api/v1/files/${file.id}`, headers: owner.headers })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'DELETE', url: `/api/v1/files/${file.id}`, headers: owner.headers })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/v1/files/${file.id}`, headers: owner.headers })).statusCode,
+    ).toBe(404);
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/files/${file.id}`, headers: owner.headers })).statusCode,
+    ).toBe(404);
   });
 
   it('lets an ADMIN delete anybody’s file', async () => {
     const file = await uploadOne(other);
-    expect((await app.inject({ method: 'DELETE', url: `/api/v1/files/${file.id}`, headers: admin.headers })).statusCode).toBe(204);
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/files/${file.id}`, headers: admin.headers })).statusCode,
+    ).toBe(204);
   });
 });

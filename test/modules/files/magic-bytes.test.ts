@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { contentMatchesDeclaredType, detectType } from '../../../src/modules/files/magic-bytes.js';
 import { sanitizeFilename } from '../../../src/modules/files/filenames.js';
 
-const bytes = (...values: Array<number | string>) => Buffer.concat(values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'latin1') : Buffer.from([v]))));
+const bytes = (...values: Array<number | string>) =>
+  Buffer.concat(values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'latin1') : Buffer.from([v]))));
 
 describe('magic bytes', () => {
   it.each([

@@ -13,7 +13,9 @@ describe('test run teardown', () => {
   it('drops the database and the Redis keys and removes the upload directory', { timeout: 60_000 }, async () => {
     const provided = new Map<string, string>();
     // setup() only calls provide(); a whole TestProject is not needed to run it.
-    const project = { provide: (key: string, value: string) => void provided.set(key, value) } as unknown as TestProject;
+    const project = {
+      provide: (key: string, value: string) => void provided.set(key, value),
+    } as unknown as TestProject;
     const teardown = await setup(project);
     const runId = provided.get('runId')!;
 

@@ -38,18 +38,32 @@ interface ImportJob {
   progress: unknown;
   attemptsMade: number;
   failedReason: string | null;
-  result: { inserted: number; failed: number; errors: { line: number; message: string }[]; errorsOmitted: number } | null;
+  result: {
+    inserted: number;
+    failed: number;
+    errors: { line: number; message: string }[];
+    errorsOmitted: number;
+  } | null;
 }
 
 function uploadCsv(as: TestUser, content: string | Buffer, part: { filename?: string; contentType?: string } = {}) {
-  const form = multipart([{ name: 'file', filename: part.filename ?? 'items.csv', contentType: part.contentType ?? 'text/csv', content }]);
-  return app.inject({ method: 'POST', url: '/api/v1/items/import', headers: { ...as.headers, ...form.headers }, payload: form.payload });
+  const form = multipart([
+    { name: 'file', filename: part.filename ?? 'items.csv', contentType: part.contentType ?? 'text/csv', content },
+  ]);
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/items/import',
+    headers: { ...as.headers, ...form.headers },
+    payload: form.payload,
+  });
 }
 
 async function finished(as: TestUser, jobId: string): Promise<ImportJob> {
   return vi.waitFor(
     async () => {
-      const job = (await app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: as.headers })).json<ImportJob>();
+      const job = (
+        await app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: as.headers })
+      ).json<ImportJob>();
       if (!['completed', 'failed'].includes(job.state)) throw new Error(`still ${job.state}`);
       return job;
     },
@@ -65,7 +79,8 @@ async function importCsv(as: TestUser, content: string): Promise<ImportJob> {
   return finished(as, jobId);
 }
 
-const rows = (count: number, make: (i: number) => string) => Array.from({ length: count }, (_, i) => make(i)).join('\n');
+const rows = (count: number, make: (i: number) => string) =>
+  Array.from({ length: count }, (_, i) => make(i)).join('\n');
 
 beforeAll(async () => {
   app = await buildTestApp({ env });
@@ -105,7 +120,13 @@ describe('ItemsImportRepository', () => {
     expect(await viaPrisma.insertBatch(user.id, prismaJob, rows)).toBe(2);
     expect(await viaPrisma.insertBatch(user.id, prismaJob, rows)).toBe(0);
     expect(await stored(sqlJob)).toEqual(await stored(prismaJob));
-    expect((await stored(sqlJob))[0]).toMatchObject({ name: 'Lamp, "big"', price: 12.5, tax: 1.25, tags: ['a', 'b'], utcSeconds: true });
+    expect((await stored(sqlJob))[0]).toMatchObject({
+      name: 'Lamp, "big"',
+      price: 12.5,
+      tax: 1.25,
+      tags: ['a', 'b'],
+      utcSeconds: true,
+    });
     expect(await viaSql.countImported(sqlJob)).toBe(2);
   });
 });
@@ -158,11 +179,15 @@ describe('POST /api/v1/items/import', () => {
     const owner = await createUser(app);
     const csv = [
       'name,description,price,tax,tags',
-      'Lamp,"two', 'lines",10,,',
-      '"Bad, multi","first', 'second', 'third",abc,,',
+      'Lamp,"two',
+      'lines",10,,',
+      '"Bad, multi","first',
+      'second',
+      'third",abc,,',
       '',
       'Good,,5,,',
-      '"No', 'price",,,,',
+      '"No',
+      'price",,,,',
     ].join('\r\n');
     const job = await importCsv(owner, csv);
     expect(job.result).toEqual({
@@ -181,14 +206,16 @@ describe('POST /api/v1/items/import', () => {
     ]);
   });
 
-  it('imports an export back: the read-only columns are ignored, the items become the importer\'s', async () => {
+  it("imports an export back: the read-only columns are ignored, the items become the importer's", async () => {
     const tag = `roundtrip-${Date.now().toString(36)}`;
     const originals = [
       { name: 'Round, trip "one"', description: 'line one\nline two', price: 12.5, tax: 1.25, tags: [tag, 'second'] },
       { name: 'Plain', price: 3, tags: [tag] },
     ];
     for (const payload of originals) {
-      expect((await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload })).statusCode).toBe(201);
+      expect(
+        (await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload })).statusCode,
+      ).toBe(201);
     }
     const exported = await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${tag}&sort=name` });
     expect(exported.statusCode).toBe(200);
@@ -198,8 +225,17 @@ describe('POST /api/v1/items/import', () => {
     const job = await importCsv(importer, exported.body);
     expect(job.result).toEqual({ inserted: 2, failed: 0, errors: [], errorsOmitted: 0 });
     const imported = await app.prisma.item.findMany({ where: { importJobId: job.id }, orderBy: { name: 'asc' } });
-    const source = await app.prisma.item.findMany({ where: { ownerId: user.id, tags: { has: tag } }, orderBy: { name: 'asc' } });
-    const fields = (item: (typeof imported)[number]) => [item.name, item.description, item.price.toFixed(2), item.tax?.toFixed(2) ?? null, item.tags];
+    const source = await app.prisma.item.findMany({
+      where: { ownerId: user.id, tags: { has: tag } },
+      orderBy: { name: 'asc' },
+    });
+    const fields = (item: (typeof imported)[number]) => [
+      item.name,
+      item.description,
+      item.price.toFixed(2),
+      item.tax?.toFixed(2) ?? null,
+      item.tags,
+    ];
     expect(imported.map(fields)).toEqual(source.map(fields));
     expect(imported.every((item) => item.ownerId === importer.id)).toBe(true);
     expect(source).toHaveLength(2);
@@ -236,10 +272,18 @@ describe('POST /api/v1/items/import', () => {
     const importer = await createUser(app);
     const job = await importCsv(importer, exported.body);
     expect(job.result).toEqual({ inserted: originals.length, failed: 0, errors: [], errorsOmitted: 0 });
-    const fields = (item: { name: string; description: string | null; price: { toFixed(n: number): string }; tax: { toFixed(n: number): string } | null; tags: string[] }) =>
-      [item.name, item.description, item.price.toFixed(2), item.tax?.toFixed(2) ?? null, [...item.tags].sort()];
+    const fields = (item: {
+      name: string;
+      description: string | null;
+      price: { toFixed(n: number): string };
+      tax: { toFixed(n: number): string } | null;
+      tags: string[];
+    }) => [item.name, item.description, item.price.toFixed(2), item.tax?.toFixed(2) ?? null, [...item.tags].sort()];
     const imported = await app.prisma.item.findMany({ where: { importJobId: job.id }, orderBy: { price: 'asc' } });
-    const source = await app.prisma.item.findMany({ where: { ownerId: user.id, tags: { has: tag } }, orderBy: { price: 'asc' } });
+    const source = await app.prisma.item.findMany({
+      where: { ownerId: user.id, tags: { has: tag } },
+      orderBy: { price: 'asc' },
+    });
     expect(imported.map(fields)).toEqual(source.map(fields));
     expect(imported.map((item) => item.name)).toEqual(originals.map((item) => item.name));
   });
@@ -265,7 +309,10 @@ describe('POST /api/v1/items/import', () => {
 
     const queued = await app.queues.queues.imports.getJob(job.id);
     await queued!.retry('completed');
-    await vi.waitFor(async () => expect((await finished(owner, job.id)).attemptsMade).toBeGreaterThan(2), { timeout: 20_000, interval: 50 });
+    await vi.waitFor(async () => expect((await finished(owner, job.id)).attemptsMade).toBeGreaterThan(2), {
+      timeout: 20_000,
+      interval: 50,
+    });
     expect((await finished(owner, job.id)).result).toMatchObject({ inserted: 1200 });
     expect(await app.prisma.item.count({ where: { importJobId: job.id } })).toBe(1200);
     expect(await app.prisma.item.count({ where: { ownerId: owner.id } })).toBe(1200);
@@ -282,27 +329,48 @@ describe('POST /api/v1/items/import', () => {
     const png = await uploadCsv(user, PNG, { filename: 'photo.png', contentType: 'image/png' });
     expect(png.statusCode).toBe(415);
     expect(problemOf(png).status).toBe(415);
-    const binary = await uploadCsv(user, Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x00, 0x01, 0x02]), { filename: 'fake.csv' });
+    const binary = await uploadCsv(user, Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x00, 0x01, 0x02]), {
+      filename: 'fake.csv',
+    });
     expect(binary.statusCode).toBe(415);
     const header = await uploadCsv(user, 'title,cost\nLamp,10\n');
     expect(header.statusCode).toBe(422);
-    expect(problemOf(header).errors).toEqual([{ path: '/body/file', message: expect.stringContaining('missing: name, price') }]);
+    expect(problemOf(header).errors).toEqual([
+      { path: '/body/file', message: expect.stringContaining('missing: name, price') },
+    ]);
     const unknown = await uploadCsv(user, 'name,price,colour\nLamp,10,red\n');
     expect(unknown.statusCode).toBe(422);
     expect(problemOf(unknown).errors?.[0]?.message).toMatch(/^unknown columns: colour /);
     const empty = await uploadCsv(user, '');
     expect(empty.statusCode).toBe(422);
-    const json = await app.inject({ method: 'POST', url: '/api/v1/items/import', headers: user.headers, payload: { name: 'x' } });
+    const json = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items/import',
+      headers: user.headers,
+      payload: { name: 'x' },
+    });
     expect(json.statusCode).toBe(415);
     const noFile = multipart([{ name: 'comment', content: 'no file here' }]);
-    const missing = await app.inject({ method: 'POST', url: '/api/v1/items/import', headers: { ...user.headers, ...noFile.headers }, payload: noFile.payload });
+    const missing = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items/import',
+      headers: { ...user.headers, ...noFile.headers },
+      payload: noFile.payload,
+    });
     expect(missing.statusCode).toBe(422);
     expect(await app.prisma.file.count({ where: { ownerId: user.id } })).toBe(before);
   });
 
   it('needs authentication', async () => {
-    const form = multipart([{ name: 'file', filename: 'items.csv', contentType: 'text/csv', content: 'name,price\nA,1\n' }]);
-    const response = await app.inject({ method: 'POST', url: '/api/v1/items/import', headers: form.headers, payload: form.payload });
+    const form = multipart([
+      { name: 'file', filename: 'items.csv', contentType: 'text/csv', content: 'name,price\nA,1\n' },
+    ]);
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items/import',
+      headers: form.headers,
+      payload: form.payload,
+    });
     expect(response.statusCode).toBe(401);
   });
 
@@ -310,8 +378,15 @@ describe('POST /api/v1/items/import', () => {
     const down = await buildTestApp({ env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } });
     try {
       const before = await app.prisma.file.count({ where: { ownerId: user.id } });
-      const form = multipart([{ name: 'file', filename: 'items.csv', contentType: 'text/csv', content: 'name,price\nA,1\n' }]);
-      const response = await down.inject({ method: 'POST', url: '/api/v1/items/import', headers: { ...user.headers, ...form.headers }, payload: form.payload });
+      const form = multipart([
+        { name: 'file', filename: 'items.csv', contentType: 'text/csv', content: 'name,price\nA,1\n' },
+      ]);
+      const response = await down.inject({
+        method: 'POST',
+        url: '/api/v1/items/import',
+        headers: { ...user.headers, ...form.headers },
+        payload: form.payload,
+      });
       expect(response.statusCode).toBe(503);
       expect(problemOf(response).detail).toBe('The job queue is unavailable, try again later');
       expect(await app.prisma.file.count({ where: { ownerId: user.id } })).toBe(before);

@@ -15,13 +15,18 @@ let appB: App;
 let owner: TestUser;
 let redis: Redis;
 
-async function createItem(app: App, user: TestUser, body: Record<string, unknown> = { name: 'Cached lamp', price: 10, tags: ['x'] }) {
+async function createItem(
+  app: App,
+  user: TestUser,
+  body: Record<string, unknown> = { name: 'Cached lamp', price: 10, tags: ['x'] },
+) {
   const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: body });
   expect(response.statusCode, response.body).toBe(201);
   return response.json<{ id: number; name: string }>();
 }
 
-const read = (app: App, id: number, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url: `/api/v1/items/${id}`, headers });
+const read = (app: App, id: number, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'GET', url: `/api/v1/items/${id}`, headers });
 
 beforeAll(async () => {
   [appA, appB] = await Promise.all([buildTestApp(), buildTestApp()]);
@@ -47,7 +52,13 @@ describe('GET /api/v1/items/:id cache', () => {
     expect(second.headers['x-cache']).toBe('HIT');
     expect(second.body).toBe(first.body);
     expect(second.headers.etag).toBe(etag);
-    expect(second.json()).toMatchObject({ id: item.id, name: 'Cached lamp', price: 10, tags: ['x'], ownerId: owner.id });
+    expect(second.json()).toMatchObject({
+      id: item.id,
+      name: 'Cached lamp',
+      price: 10,
+      tags: ['x'],
+      ownerId: owner.id,
+    });
 
     const notModified = await read(appA, item.id, { 'if-none-match': `"other", ${etag}` });
     expect(notModified.statusCode).toBe(304);
@@ -69,7 +80,12 @@ describe('GET /api/v1/items/:id cache', () => {
     const cachedOnB = await read(appB, item.id);
     expect(cachedOnB.headers['x-cache']).toBe('HIT');
 
-    const patched = await appB.inject({ method: 'PATCH', url: `/api/v1/items/${item.id}`, headers: owner.headers, payload: { name: 'Renamed' } });
+    const patched = await appB.inject({
+      method: 'PATCH',
+      url: `/api/v1/items/${item.id}`,
+      headers: owner.headers,
+      payload: { name: 'Renamed' },
+    });
     expect(patched.statusCode).toBe(200);
     const afterPatch = await read(appA, item.id, { 'if-none-match': cachedOnB.headers.etag as string });
     expect(afterPatch.statusCode).toBe(200);
@@ -78,7 +94,12 @@ describe('GET /api/v1/items/:id cache', () => {
     expect(afterPatch.headers.etag).not.toBe(cachedOnB.headers.etag);
     expect((await read(appB, item.id)).headers['x-cache']).toBe('HIT');
 
-    const replaced = await appA.inject({ method: 'PUT', url: `/api/v1/items/${item.id}`, headers: owner.headers, payload: { name: 'Replaced', price: 3 } });
+    const replaced = await appA.inject({
+      method: 'PUT',
+      url: `/api/v1/items/${item.id}`,
+      headers: owner.headers,
+      payload: { name: 'Replaced', price: 3 },
+    });
     expect(replaced.statusCode).toBe(200);
     const afterPut = await read(appB, item.id);
     expect(afterPut.headers['x-cache']).toBe('MISS');
@@ -105,7 +126,9 @@ describe('a burst of misses (stampede)', () => {
         return super.findById(id);
       }
     }
-    const app = await buildTestApp({ overrides: { itemsRepository: new CountingRepository(appA.prisma as PrismaClient) } });
+    const app = await buildTestApp({
+      overrides: { itemsRepository: new CountingRepository(appA.prisma as PrismaClient) },
+    });
     try {
       const item = await createItem(app, owner);
       reads = 0;
@@ -125,7 +148,10 @@ describe('Redis outage', () => {
   it('falls back to the database with one warning per outage, then uses the cache again', async () => {
     const server = await PrivateRedis.start();
     const logLines: string[] = [];
-    const app = await buildTestApp({ env: { REDIS_URL: server.url, LOG_LEVEL: 'info' }, logStream: { write: (line) => void logLines.push(line) } });
+    const app = await buildTestApp({
+      env: { REDIS_URL: server.url, LOG_LEVEL: 'info' },
+      logStream: { write: (line) => void logLines.push(line) },
+    });
     try {
       const item = await createItem(app, owner);
       expect((await read(app, item.id)).headers['x-cache']).toBe('MISS');
@@ -140,7 +166,12 @@ describe('Redis outage', () => {
         expect(response.json()).toMatchObject({ id: item.id, name: 'Cached lamp' });
       }
       // Writes keep working; their invalidation is remembered for when Redis is back.
-      const patched = await app.inject({ method: 'PATCH', url: `/api/v1/items/${item.id}`, headers: owner.headers, payload: { name: 'Changed offline' } });
+      const patched = await app.inject({
+        method: 'PATCH',
+        url: `/api/v1/items/${item.id}`,
+        headers: owner.headers,
+        payload: { name: 'Changed offline' },
+      });
       expect(patched.statusCode).toBe(200);
       expect((await read(app, item.id)).json()).toMatchObject({ name: 'Changed offline' });
       const warnings = logLines.filter((line) => line.includes('items cache: redis unavailable'));

@@ -17,7 +17,9 @@ const tag = `limits-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
   // An API pool as small as the export pool: two stalled exports on it would starve the API.
-  app = await buildTestApp({ env: { DATABASE_POOL_MAX: '2', EXPORT_CONCURRENCY: '2', EXPORT_STALL_TIMEOUT: `${STALL_SECONDS}s` } });
+  app = await buildTestApp({
+    env: { DATABASE_POOL_MAX: '2', EXPORT_CONCURRENCY: '2', EXPORT_STALL_TIMEOUT: `${STALL_SECONDS}s` },
+  });
   owner = await createUser(app);
   // About 30 MB of CSV: far more than the socket buffers between a paused client and the server.
   await app.prisma.$executeRawUnsafe(
@@ -30,14 +32,20 @@ afterAll(() => app.close());
 
 const activeCopies = async () =>
   Number(
-    (await app.prisma.$queryRawUnsafe<{ n: bigint }[]>(
-      `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND query LIKE '%${tag}%' AND state = 'active'`,
-    ))[0]!.n,
+    (
+      await app.prisma.$queryRawUnsafe<{ n: bigint }[]>(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND query LIKE '%${tag}%' AND state = 'active'`,
+      )
+    )[0]!.n,
   );
 const busyExportConnections = () => app.pgExport.totalCount - app.pgExport.idleCount;
 
 /** Starts an export and stops reading it, like a stalled client. */
-async function stalledExport(): Promise<{ request: http.ClientRequest; response: http.IncomingMessage; ended: Promise<string> }> {
+async function stalledExport(): Promise<{
+  request: http.ClientRequest;
+  response: http.IncomingMessage;
+  ended: Promise<string>;
+}> {
   const request = http.get({ host: '127.0.0.1', port, path: `/api/v1/items/export.csv?tag=${tag}` });
   const response = await new Promise<http.IncomingMessage>((resolve) => request.on('response', resolve));
   expect(response.statusCode).toBe(200);
@@ -68,7 +76,11 @@ describe('CSV export limits', () => {
       const started = performance.now();
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          app.inject({ method: 'GET', url: i % 2 ? `/api/v1/items?tag=${tag}&limit=1` : '/api/v1/users/me', headers: owner.headers }),
+          app.inject({
+            method: 'GET',
+            url: i % 2 ? `/api/v1/items?tag=${tag}&limit=1` : '/api/v1/users/me',
+            headers: owner.headers,
+          }),
         ),
       );
       expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
@@ -78,7 +90,9 @@ describe('CSV export limits', () => {
     }
     // The slots come back when the clients leave.
     await vi.waitFor(() => expect(app.deps.itemsExportService.running).toBe(0), { timeout: 10_000, interval: 50 });
-    expect((await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${tag}&maxPrice=0.5` })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${tag}&maxPrice=0.5` })).statusCode,
+    ).toBe(200);
   });
 
   it('cuts a client that stops reading after EXPORT_STALL_TIMEOUT: the COPY is cancelled and the connection freed', async () => {

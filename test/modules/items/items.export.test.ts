@@ -48,11 +48,19 @@ describe('GET /api/v1/items/export.csv', () => {
     const response = await app.inject({ method: 'GET', url: exportUrl({ sort: 'price' }) });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(response.headers['content-disposition']).toMatch(/^attachment; filename="items-\d{4}-\d{2}-\d{2}\.csv"; filename\*=UTF-8''items-/);
+    expect(response.headers['content-disposition']).toMatch(
+      /^attachment; filename="items-\d{4}-\d{2}-\d{2}\.csv"; filename\*=UTF-8''items-/,
+    );
     expect(response.body.split('\r\n')[0]).toBe(HEADER);
     const exported = rows(response.body);
     expect(exported.map((r) => r.name)).toEqual(tricky.map((i) => i.name));
-    expect(exported[1]).toMatchObject({ description: 'she said "hi"', price: '20.00', tax: '1.50', tags: `${tag}|quoted`, ownerId: String(owner.id) });
+    expect(exported[1]).toMatchObject({
+      description: 'she said "hi"',
+      price: '20.00',
+      tax: '1.50',
+      tags: `${tag}|quoted`,
+      ownerId: String(owner.id),
+    });
     expect(exported[3]).toMatchObject({ description: '', price: '40.50', tax: '', tags: `${tag}|a|b` });
     expect(Date.parse(exported[0]!.createdAt!)).not.toBeNaN();
   });
@@ -77,7 +85,10 @@ describe('GET /api/v1/items/export.csv', () => {
   });
 
   it('sends only the header row when nothing matches', async () => {
-    const response = await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=nothing-${randomBytes(4).toString('hex')}` });
+    const response = await app.inject({
+      method: 'GET',
+      url: `/api/v1/items/export.csv?tag=nothing-${randomBytes(4).toString('hex')}`,
+    });
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe(`${HEADER}\r\n`);
   });
@@ -101,28 +112,58 @@ describe('the COPY-based export', () => {
     // Same price and name on many rows: the id tie-breaker must order them like the list does.
     const orderTag = `order-${randomBytes(4).toString('hex')}`;
     await app.prisma.item.createMany({
-      data: Array.from({ length: 23 }, (_, i) => ({ ownerId: owner.id, name: `same-${i % 3}`, price: 5 + (i % 4), tags: [orderTag] })),
+      data: Array.from({ length: 23 }, (_, i) => ({
+        ownerId: owner.id,
+        name: `same-${i % 3}`,
+        price: 5 + (i % 4),
+        tags: [orderTag],
+      })),
     });
     for (const sort of ['name', '-name', 'price', '-price', 'createdAt', '-createdAt'] as const) {
-      const listed = (await app.inject({ method: 'GET', url: `/api/v1/items?tag=${orderTag}&sort=${sort}&limit=100` })).json<{ items: { id: number }[] }>();
-      const exported = rows((await app.inject({ method: 'GET', url: exportUrl({ sort }).replace(`tag=${tag}`, `tag=${orderTag}`) })).body);
-      expect(exported.map((r) => Number(r.id)), sort).toEqual(listed.items.map((i) => i.id));
+      const listed = (
+        await app.inject({ method: 'GET', url: `/api/v1/items?tag=${orderTag}&sort=${sort}&limit=100` })
+      ).json<{ items: { id: number }[] }>();
+      const exported = rows(
+        (await app.inject({ method: 'GET', url: exportUrl({ sort }).replace(`tag=${tag}`, `tag=${orderTag}`) })).body,
+      );
+      expect(
+        exported.map((r) => Number(r.id)),
+        sort,
+      ).toEqual(listed.items.map((i) => i.id));
     }
   });
 
   it('treats quotes, backslashes and LIKE wildcards in the search as plain text', async () => {
     const textTag = `text-${randomBytes(4).toString('hex')}`;
     for (const name of [`100%_off 'sale' \\ back`, 'plain item']) {
-      expect((await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload: { name, price: 1, tags: [textTag] } })).statusCode).toBe(201);
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/api/v1/items',
+            headers: owner.headers,
+            payload: { name, price: 1, tags: [textTag] },
+          })
+        ).statusCode,
+      ).toBe(201);
     }
     const search = async (q: string) =>
-      rows((await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?${new URLSearchParams({ tag: textTag, q })}` })).body).map((r) => r.name);
+      rows(
+        (
+          await app.inject({
+            method: 'GET',
+            url: `/api/v1/items/export.csv?${new URLSearchParams({ tag: textTag, q })}`,
+          })
+        ).body,
+      ).map((r) => r.name);
     expect(await search(`%_off 'sa`)).toEqual([`100%_off 'sale' \\ back`]);
     expect(await search(`' \\ b`)).toEqual([`100%_off 'sale' \\ back`]);
     expect(await search('___')).toEqual([]);
     expect(await search(`' OR '1'='1`)).toEqual([]);
     // The list (Prisma) agrees on every one of them.
-    const listed = (await app.inject({ method: 'GET', url: `/api/v1/items?${new URLSearchParams({ tag: textTag, q: '%_off' })}` })).json<{ total: number }>();
+    const listed = (
+      await app.inject({ method: 'GET', url: `/api/v1/items?${new URLSearchParams({ tag: textTag, q: '%_off' })}` })
+    ).json<{ total: number }>();
     expect(listed.total).toBe(1);
   });
 
@@ -146,9 +187,11 @@ describe('the COPY-based export', () => {
     const { port } = app.server.address() as AddressInfo;
     const activeCopies = async () =>
       Number(
-        (await app.prisma.$queryRawUnsafe<{ n: bigint }[]>(
-          `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND query LIKE '%${bigTag}%' AND state = 'active'`,
-        ))[0]!.n,
+        (
+          await app.prisma.$queryRawUnsafe<{ n: bigint }[]>(
+            `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND query LIKE '%${bigTag}%' AND state = 'active'`,
+          )
+        )[0]!.n,
       );
     const request = http.get({ host: '127.0.0.1', port, path: `/api/v1/items/export.csv?tag=${bigTag}` });
     const response = await new Promise<http.IncomingMessage>((resolve) => request.on('response', resolve));
@@ -172,10 +215,16 @@ describe('formula injection', () => {
       { name: '=cmd|" /C calc"!A0', description: '+1', price: 1, tags: [formulaTag] },
       { name: '@SUM(A1)', description: '\tindented', price: 2, tax: 1, tags: ['-lead', formulaTag] },
     ]) {
-      expect((await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload })).statusCode).toBe(201);
+      expect(
+        (await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload })).statusCode,
+      ).toBe(201);
     }
-    const exported = rows((await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${formulaTag}&sort=price` })).body);
-    expect(exported.map(({ name, description, price, tax, tags }) => ({ name, description, price, tax, tags }))).toEqual([
+    const exported = rows(
+      (await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${formulaTag}&sort=price` })).body,
+    );
+    expect(
+      exported.map(({ name, description, price, tax, tags }) => ({ name, description, price, tax, tags })),
+    ).toEqual([
       { name: '\'=cmd|" /C calc"!A0', description: "'+1", price: '1.00', tax: '', tags: formulaTag },
       { name: "'@SUM(A1)", description: "'\tindented", price: '2.00', tax: '1.00', tags: `'-lead|${formulaTag}` },
     ]);
@@ -184,10 +233,17 @@ describe('formula injection', () => {
   it('applies in SQL (the COPY export) exactly the rule of neutralizeCell', async () => {
     // Text without NUL (PostgreSQL text cannot hold it), rich in quotes and dangerous characters.
     const values = fc.sample(
-      fc.array(fc.oneof(fc.constantFrom("'", '=', '+', '-', '@', '\t', '\r', ' ', 'x'), fc.string({ maxLength: 3 })), { maxLength: 5 }).map((parts) => parts.join('').replace(/\0/g, '')),
+      fc
+        .array(fc.oneof(fc.constantFrom("'", '=', '+', '-', '@', '\t', '\r', ' ', 'x'), fc.string({ maxLength: 3 })), {
+          maxLength: 5,
+        })
+        .map((parts) => parts.join('').replace(/\0/g, '')),
       { numRuns: 500, seed: 42 },
     );
-    const { rows: results } = await app.pg.query<{ v: string; n: string }>(`SELECT v, ${neutralizeSql('v')} AS n FROM unnest($1::text[]) AS v`, [values]);
+    const { rows: results } = await app.pg.query<{ v: string; n: string }>(
+      `SELECT v, ${neutralizeSql('v')} AS n FROM unnest($1::text[]) AS v`,
+      [values],
+    );
     expect(results.map((r) => r.n)).toEqual(values.map(neutralizeCell));
   });
 });

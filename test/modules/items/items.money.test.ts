@@ -18,7 +18,12 @@ const CENTS = [19.99, 0.07, 1.15, 12.34, 0.01, 999_999_999.99, 1_000_000_000];
 
 describe('money in JSON bodies', () => {
   it.each(CENTS)('POST, GET, PUT and PATCH keep %d exactly', async (price) => {
-    const created = await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload: { name: 'x', price, tax: price } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: owner.headers,
+      payload: { name: 'x', price, tax: price },
+    });
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json()).toMatchObject({ price, tax: price });
     const url = `/api/v1/items/${created.json<{ id: number }>().id}`;
@@ -32,7 +37,12 @@ describe('money in JSON bodies', () => {
   });
 
   it.each([19.999, 0.001, 1.155, 12.345])('refuses %d (a third decimal) with 422 on price and tax', async (amount) => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload: { name: 'x', price: amount, tax: amount } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: owner.headers,
+      payload: { name: 'x', price: amount, tax: amount },
+    });
     expect(response.statusCode).toBe(422);
     const { errors } = problemOf(response);
     expect(errors).toContainEqual({ path: '/body/price', message: 'must have at most 2 decimals' });
@@ -42,11 +52,17 @@ describe('money in JSON bodies', () => {
 
 describe('money in CSV rows: the same rule', () => {
   it.each(CENTS)('accepts %d', (price) => {
-    expect(itemFromRow({ name: 'x', price: String(price), tax: String(price) })).toMatchObject({ ok: true, item: { price, tax: price } });
+    expect(itemFromRow({ name: 'x', price: String(price), tax: String(price) })).toMatchObject({
+      ok: true,
+      item: { price, tax: price },
+    });
   });
 
   it.each(['19.999', '0.001', '1.155'])('refuses %s', (price) => {
     expect(itemFromRow({ name: 'x', price })).toEqual({ ok: false, message: 'price: must have at most 2 decimals' });
-    expect(itemFromRow({ name: 'x', price: '5', tax: price })).toEqual({ ok: false, message: 'tax: must have at most 2 decimals' });
+    expect(itemFromRow({ name: 'x', price: '5', tax: price })).toEqual({
+      ok: false,
+      message: 'tax: must have at most 2 decimals',
+    });
   });
 });

@@ -38,7 +38,13 @@ describe('the list in SQL (a repository given the pg pool)', () => {
         price: 10 + i * 5.25,
         tax: i % 2 ? 1.5 : null,
         tags: [sqlTag, `n${i % 2}`],
-        images: i === 0 ? [] : [{ url: `https://img.example.com/${i}-b.png`, name: 'b' }, { url: `https://img.example.com/${i}-a.png`, name: 'a' }],
+        images:
+          i === 0
+            ? []
+            : [
+                { url: `https://img.example.com/${i}-b.png`, name: 'b' },
+                { url: `https://img.example.com/${i}-a.png`, name: 'a' },
+              ],
       });
     }
   });
@@ -60,7 +66,10 @@ describe('the list in SQL (a repository given the pg pool)', () => {
   });
 
   it('reads timestamps as UTC and decimals as numbers, whatever the process time zone', async () => {
-    const { items } = await new ItemsRepository(prisma, pool).list({ tag: sqlTag, q: 'Alpha' }, 'name', { skip: 0, limit: 1 });
+    const { items } = await new ItemsRepository(prisma, pool).list({ tag: sqlTag, q: 'Alpha' }, 'name', {
+      skip: 0,
+      limit: 1,
+    });
     const stored = await prisma.item.findUniqueOrThrow({ where: { id: items[0]!.id } });
     expect(items[0]!.createdAt.toISOString()).toBe(stored.createdAt.toISOString());
     expect(items[0]!.price).toBe(10);
@@ -70,7 +79,9 @@ describe('the list in SQL (a repository given the pg pool)', () => {
 
   it('matches LIKE wildcards in the search literally, like the CSV export', async () => {
     const repository = new ItemsRepository(prisma, pool);
-    expect((await repository.list({ tag: sqlTag, q: '%_off' }, 'name', { skip: 0, limit: 10 })).items.map((i) => i.name)).toEqual(['100%_off lamp']);
+    expect(
+      (await repository.list({ tag: sqlTag, q: '%_off' }, 'name', { skip: 0, limit: 10 })).items.map((i) => i.name),
+    ).toEqual(['100%_off lamp']);
     expect((await repository.list({ tag: sqlTag, q: '___' }, 'name', { skip: 0, limit: 10 })).total).toBe(0);
   });
 });

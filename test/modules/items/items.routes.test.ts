@@ -33,7 +33,12 @@ afterAll(() => app.close());
 
 describe('POST /api/v1/items', () => {
   it('creates an item with nested images, deduplicated tags, 201 and Location', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload: validItem });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: owner.headers,
+      payload: validItem,
+    });
     expect(response.statusCode).toBe(201);
     const item = response.json();
     expect(response.headers.location).toBe(`/api/v1/items/${item.id}`);
@@ -54,9 +59,17 @@ describe('POST /api/v1/items', () => {
   });
 
   it('ignores an ownerId in the body: 422, it is not a field', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload: { ...validItem, ownerId: other.id } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: owner.headers,
+      payload: { ...validItem, ownerId: other.id },
+    });
     expect(response.statusCode).toBe(422);
-    expect(problemOf(response).errors).toContainEqual({ path: '/body/ownerId', message: 'must NOT have additional properties' });
+    expect(problemOf(response).errors).toContainEqual({
+      path: '/body/ownerId',
+      message: 'must NOT have additional properties',
+    });
   });
 
   it('needs authentication (401 with WWW-Authenticate)', async () => {
@@ -71,17 +84,29 @@ describe('POST /api/v1/items', () => {
       method: 'POST',
       url: '/api/v1/items',
       headers: owner.headers,
-      payload: { name: '', price: -1, tags: ['ok', 'not ok!'], images: [{ url: 'ftp://x', name: 'a' }, { name: 'no url' }] },
+      payload: {
+        name: '',
+        price: -1,
+        tags: ['ok', 'not ok!'],
+        images: [{ url: 'ftp://x', name: 'a' }, { name: 'no url' }],
+      },
     });
     expect(response.statusCode).toBe(422);
     const problem = problemOf(response);
     expect(problem.title).toBe('Unprocessable Content');
     const paths = problem.errors!.map((e) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['/body/name', '/body/price', '/body/tags/1', '/body/images/0/url', '/body/images/1/url']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['/body/name', '/body/price', '/body/tags/1', '/body/images/0/url', '/body/images/1/url']),
+    );
   });
 
   it('applies the custom rule: tax may not exceed price', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload: { name: 'x', price: 10, tax: 11 } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: owner.headers,
+      payload: { name: 'x', price: 10, tax: 11 },
+    });
     expect(response.statusCode).toBe(422);
     expect(problemOf(response).errors).toEqual([{ path: '/body/tax', message: 'must not exceed price' }]);
   });
@@ -95,7 +120,11 @@ describe('GET /api/v1/items/:id', () => {
     expect(first.json()).toMatchObject({ id: created.id, name: 'Desk lamp' });
     const etag = first.headers.etag as string;
     expect(etag).toBeTruthy();
-    const second = await app.inject({ method: 'GET', url: `/api/v1/items/${created.id}`, headers: { 'if-none-match': etag } });
+    const second = await app.inject({
+      method: 'GET',
+      url: `/api/v1/items/${created.id}`,
+      headers: { 'if-none-match': etag },
+    });
     expect(second.statusCode).toBe(304);
     expect(second.body).toBe('');
   });
@@ -124,18 +153,41 @@ describe('GET /api/v1/items/:id', () => {
 describe('PUT and PATCH /api/v1/items/:id', () => {
   it('PUT replaces the whole item: fields left out return to their defaults', async () => {
     const created = await createItem(owner);
-    const response = await app.inject({ method: 'PUT', url: `/api/v1/items/${created.id}`, headers: owner.headers, payload: { name: 'Replaced', price: 5 } });
+    const response = await app.inject({
+      method: 'PUT',
+      url: `/api/v1/items/${created.id}`,
+      headers: owner.headers,
+      payload: { name: 'Replaced', price: 5 },
+    });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ id: created.id, name: 'Replaced', price: 5, description: null, tax: null, tags: [], images: [] });
+    expect(response.json()).toMatchObject({
+      id: created.id,
+      name: 'Replaced',
+      price: 5,
+      description: null,
+      tax: null,
+      tags: [],
+      images: [],
+    });
   });
 
   it('PATCH changes only the fields sent and checks the rule against the merged item', async () => {
     const created = await createItem(owner);
-    const patched = await app.inject({ method: 'PATCH', url: `/api/v1/items/${created.id}`, headers: owner.headers, payload: { price: 60 } });
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/items/${created.id}`,
+      headers: owner.headers,
+      payload: { price: 60 },
+    });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ price: 60, tax: 9.48, name: 'Desk lamp', images: validItem.images });
 
-    const tooMuchTax = await app.inject({ method: 'PATCH', url: `/api/v1/items/${created.id}`, headers: owner.headers, payload: { price: 5 } });
+    const tooMuchTax = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/items/${created.id}`,
+      headers: owner.headers,
+      payload: { price: 5 },
+    });
     expect(tooMuchTax.statusCode).toBe(422);
     const unchanged = await app.inject({ method: 'GET', url: `/api/v1/items/${created.id}` });
     expect(unchanged.json().price).toBe(60);
@@ -144,22 +196,42 @@ describe('PUT and PATCH /api/v1/items/:id', () => {
   it('PATCH with images replaces them in order', async () => {
     const created = await createItem(owner);
     const images = [{ url: 'https://img.example.com/new.png', name: 'new' }];
-    const response = await app.inject({ method: 'PATCH', url: `/api/v1/items/${created.id}`, headers: owner.headers, payload: { images, tags: ['a', 'a', 'b'] } });
+    const response = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/items/${created.id}`,
+      headers: owner.headers,
+      payload: { images, tags: ['a', 'a', 'b'] },
+    });
     expect(response.json()).toMatchObject({ images, tags: ['a', 'b'] });
   });
 
   it('PATCH with an empty body is 422', async () => {
     const created = await createItem(owner);
-    const response = await app.inject({ method: 'PATCH', url: `/api/v1/items/${created.id}`, headers: owner.headers, payload: {} });
+    const response = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/items/${created.id}`,
+      headers: owner.headers,
+      payload: {},
+    });
     expect(response.statusCode).toBe(422);
   });
 
   it('another user gets 403; an admin may change it', async () => {
     const created = await createItem(owner);
-    const forbidden = await app.inject({ method: 'PATCH', url: `/api/v1/items/${created.id}`, headers: other.headers, payload: { name: 'Mine now' } });
+    const forbidden = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/items/${created.id}`,
+      headers: other.headers,
+      payload: { name: 'Mine now' },
+    });
     expect(forbidden.statusCode).toBe(403);
     expect(problemOf(forbidden).title).toBe('Forbidden');
-    const byAdmin = await app.inject({ method: 'PATCH', url: `/api/v1/items/${created.id}`, headers: admin.headers, payload: { name: 'Moderated' } });
+    const byAdmin = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/items/${created.id}`,
+      headers: admin.headers,
+      payload: { name: 'Moderated' },
+    });
     expect(byAdmin.statusCode).toBe(200);
     expect(byAdmin.json()).toMatchObject({ name: 'Moderated', ownerId: owner.id });
   });
@@ -192,7 +264,13 @@ describe('GET /api/v1/items (list)', () => {
       ['Gamma gadget', 30],
       ['Delta gadget', 40],
     ] as const) {
-      await createItem(seller, { name, price, tags: [tag], description: `${name} for testing`, images: [{ url: 'https://img.example.com/x.png', name }] });
+      await createItem(seller, {
+        name,
+        price,
+        tags: [tag],
+        description: `${name} for testing`,
+        images: [{ url: 'https://img.example.com/x.png', name }],
+      });
     }
   });
 
@@ -212,11 +290,18 @@ describe('GET /api/v1/items (list)', () => {
   });
 
   it('filters by q (case-insensitive), price range and sorts descending', async () => {
-    const page = (await app.inject({ method: 'GET', url: `/api/v1/items?tag=${tag}&q=GADGET&minPrice=25&maxPrice=35&sort=-name` })).json();
+    const page = (
+      await app.inject({ method: 'GET', url: `/api/v1/items?tag=${tag}&q=GADGET&minPrice=25&maxPrice=35&sort=-name` })
+    ).json();
     expect(page.total).toBe(1);
     expect(page.items[0].name).toBe('Gamma gadget');
     const sorted = (await app.inject({ method: 'GET', url: `/api/v1/items?tag=${tag}&sort=-name` })).json();
-    expect(sorted.items.map((i: { name: string }) => i.name)).toEqual(['Gamma gadget', 'Delta gadget', 'Beta widget', 'Alpha widget']);
+    expect(sorted.items.map((i: { name: string }) => i.name)).toEqual([
+      'Gamma gadget',
+      'Delta gadget',
+      'Beta widget',
+      'Alpha widget',
+    ]);
   });
 
   it.each([

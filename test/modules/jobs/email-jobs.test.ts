@@ -57,7 +57,8 @@ async function settled(user: TestUser, id: string): Promise<JobOut> {
     async () => {
       const response = await jobAs(user, id);
       const job = response.json<JobOut>();
-      if (response.statusCode !== 200 || !['completed', 'failed'].includes(job.state)) throw new Error(`job ${id}: ${response.body}`);
+      if (response.statusCode !== 200 || !['completed', 'failed'].includes(job.state))
+        throw new Error(`job ${id}: ${response.body}`);
       return job;
     },
     { timeout: 15_000, interval: 50 },
@@ -79,16 +80,32 @@ describe('welcome email', () => {
     const user = await createUser(app);
     const jobId = emailJobId(`welcome:${user.id}`);
     const job = await settled(user, jobId);
-    expect(job).toMatchObject({ id: jobId, queue: 'email', name: 'welcome', state: 'completed', result: { sent: true }, attemptsMade: 1, ownerId: user.id, failedReason: null });
+    expect(job).toMatchObject({
+      id: jobId,
+      queue: 'email',
+      name: 'welcome',
+      state: 'completed',
+      result: { sent: true },
+      attemptsMade: 1,
+      ownerId: user.id,
+      failedReason: null,
+    });
     expect(mailer.to(user.email)).toHaveLength(1);
     expect(mailer.to(user.email)[0]).toMatchObject({ subject: 'Welcome!', idempotencyKey: `welcome:${user.id}` });
-    expect(await app.prisma.sentEmail.findUnique({ where: { key: `welcome:${user.id}` } })).toMatchObject({ recipient: user.email, template: 'welcome' });
+    expect(await app.prisma.sentEmail.findUnique({ where: { key: `welcome:${user.id}` } })).toMatchObject({
+      recipient: user.email,
+      template: 'welcome',
+    });
   });
 
   it('is retried with backoff after a failure and then sent exactly once', async () => {
     const email = uniqueEmail('flaky');
     mailer.failures.set(email, 1);
-    const registered = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: 'a-long-password-1', name: 'Flaky' } });
+    const registered = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email, password: 'a-long-password-1', name: 'Flaky' },
+    });
     expect(registered.statusCode).toBe(202);
     const { id } = await app.prisma.user.findUniqueOrThrow({ where: { email } });
     const job = await settled(admin, emailJobId(`welcome:${id}`));
@@ -99,14 +116,22 @@ describe('welcome email', () => {
   it('fails for good after the configured attempts, keeps the reason, and records nothing', async () => {
     const email = uniqueEmail('bounce');
     mailer.failures.set(email, 100);
-    await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: 'a-long-password-1', name: 'Bounce' } });
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email, password: 'a-long-password-1', name: 'Bounce' },
+    });
     const { id } = await app.prisma.user.findUniqueOrThrow({ where: { email } });
     const job = await settled(admin, emailJobId(`welcome:${id}`));
     expect(job).toMatchObject({ state: 'failed', attemptsMade: 3, failedReason: `smtp refused ${email}` });
     expect(mailer.to(email)).toHaveLength(0);
     expect(await app.prisma.sentEmail.count({ where: { key: `welcome:${id}` } })).toBe(0);
 
-    const failed = await app.inject({ method: 'GET', url: '/api/v1/jobs?queue=email&state=failed&limit=100', headers: admin.headers });
+    const failed = await app.inject({
+      method: 'GET',
+      url: '/api/v1/jobs?queue=email&state=failed&limit=100',
+      headers: admin.headers,
+    });
     expect(failed.statusCode).toBe(200);
     expect(failed.json<{ items: JobOut[] }>().items.map((j) => j.id)).toContain(job.id);
   });
@@ -126,7 +151,12 @@ describe('welcome email', () => {
     );
     // The same message enqueued again maps to the same job id: the finished job is returned,
     // nothing new is queued.
-    await app.deps.mailer.send({ to: user.email, subject: 'Welcome!', text: 'again', idempotencyKey: `welcome:${user.id}` });
+    await app.deps.mailer.send({
+      to: user.email,
+      subject: 'Welcome!',
+      text: 'again',
+      idempotencyKey: `welcome:${user.id}`,
+    });
     const same = await app.queues.queues.email.getJob(jobId);
     expect(await same!.getState()).toBe('completed');
     expect(same!.returnvalue).toEqual({ sent: false });
@@ -137,7 +167,11 @@ describe('welcome email', () => {
 describe('password-reset email', () => {
   it('goes through the queue and the worker', async () => {
     const user = await createUser(app);
-    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/request', payload: { email: user.email } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password-reset/request',
+      payload: { email: user.email },
+    });
     expect(response.statusCode).toBe(202);
     const message = await vi.waitFor(
       () => {
@@ -148,7 +182,9 @@ describe('password-reset email', () => {
       { timeout: 15_000, interval: 50 },
     );
     expect(message.text).toMatch(/token=/);
-    expect(await app.prisma.sentEmail.count({ where: { key: message.idempotencyKey, template: 'password-reset' } })).toBe(1);
+    expect(
+      await app.prisma.sentEmail.count({ where: { key: message.idempotencyKey, template: 'password-reset' } }),
+    ).toBe(1);
   });
 });
 
@@ -172,7 +208,11 @@ describe('GET /api/v1/jobs', () => {
   it('lists a queue for admins, paginated; 403 for users; 422 for an unknown queue', async () => {
     const user = await createUser(app);
     await settled(user, emailJobId(`welcome:${user.id}`));
-    const page = await app.inject({ method: 'GET', url: '/api/v1/jobs?queue=email&state=completed&limit=2', headers: admin.headers });
+    const page = await app.inject({
+      method: 'GET',
+      url: '/api/v1/jobs?queue=email&state=completed&limit=2',
+      headers: admin.headers,
+    });
     expect(page.statusCode).toBe(200);
     const body = page.json<{ items: JobOut[]; total: number; limit: number; skip: number }>();
     expect(body.items.length).toBeLessThanOrEqual(2);
@@ -181,7 +221,9 @@ describe('GET /api/v1/jobs', () => {
     const all = await app.inject({ method: 'GET', url: '/api/v1/jobs?queue=email&limit=100', headers: admin.headers });
     expect(all.json<{ total: number }>().total).toBeGreaterThanOrEqual(body.total);
 
-    expect((await app.inject({ method: 'GET', url: '/api/v1/jobs?queue=email', headers: user.headers })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/jobs?queue=email', headers: user.headers })).statusCode,
+    ).toBe(403);
     const unknown = await app.inject({ method: 'GET', url: '/api/v1/jobs?queue=nope', headers: admin.headers });
     expect(unknown.statusCode).toBe(422);
     expect(problemOf(unknown).errors?.[0]?.path).toMatch(/^\/query\/queue/);
@@ -193,14 +235,24 @@ describe('Redis down for the queues', () => {
     const down = await buildTestApp({ env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } });
     try {
       const user = await createUser(app);
-      const response = await down.inject({ method: 'GET', url: `/api/v1/jobs/${emailJobId(`welcome:${user.id}`)}`, headers: user.headers });
+      const response = await down.inject({
+        method: 'GET',
+        url: `/api/v1/jobs/${emailJobId(`welcome:${user.id}`)}`,
+        headers: user.headers,
+      });
       // Auth needs Redis only for the deny-list, which degrades; the queue read fails fast.
       expect(response.statusCode).toBe(503);
       expect(problemOf(response)).toMatchObject({ status: 503, title: 'Service Unavailable' });
       expect(response.headers['retry-after']).toBeDefined();
 
-      await expect(down.deps.mailer.send({ to: user.email, subject: 's', text: 't', idempotencyKey: 'x:1' })).rejects.toMatchObject({ status: 503 });
-      const registered = await down.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: uniqueEmail(), password: 'a-long-password-1', name: 'Offline' } });
+      await expect(
+        down.deps.mailer.send({ to: user.email, subject: 's', text: 't', idempotencyKey: 'x:1' }),
+      ).rejects.toMatchObject({ status: 503 });
+      const registered = await down.inject({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        payload: { email: uniqueEmail(), password: 'a-long-password-1', name: 'Offline' },
+      });
       expect(registered.statusCode).toBe(202);
     } finally {
       await down.close();

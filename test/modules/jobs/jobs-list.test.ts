@@ -17,7 +17,11 @@ interface JobPage {
 }
 
 const list = async (query: string) => {
-  const response = await app.inject({ method: 'GET', url: `/api/v1/jobs?queue=reports&${query}`, headers: admin.headers });
+  const response = await app.inject({
+    method: 'GET',
+    url: `/api/v1/jobs?queue=reports&${query}`,
+    headers: admin.headers,
+  });
   expect(response.statusCode).toBe(200);
   return response.json<JobPage>();
 };
@@ -28,9 +32,18 @@ beforeAll(async () => {
   // Creation times interleave the two states, so a page cut per state would come out wrong.
   const base = Date.now() - 60_000;
   const reports = app.queues.queues.reports;
-  for (const n of [1, 3, 5]) await reports.add('items-by-tag', { ownerId: admin.id }, { jobId: `list-waiting-${n}`, timestamp: base + n * 1000 });
+  for (const n of [1, 3, 5])
+    await reports.add(
+      'items-by-tag',
+      { ownerId: admin.id },
+      { jobId: `list-waiting-${n}`, timestamp: base + n * 1000 },
+    );
   for (const n of [2, 4, 6]) {
-    await reports.add('items-by-tag', { ownerId: admin.id }, { jobId: `list-delayed-${n}`, timestamp: base + n * 1000, delay: 3_600_000 });
+    await reports.add(
+      'items-by-tag',
+      { ownerId: admin.id },
+      { jobId: `list-delayed-${n}`, timestamp: base + n * 1000, delay: 3_600_000 },
+    );
   }
 });
 afterAll(async () => {
@@ -40,7 +53,12 @@ afterAll(async () => {
 
 describe('GET /api/v1/jobs without a state', () => {
   it('pages over the merged states, newest first, with the total of every state', async () => {
-    const pages = [await list('limit=2'), await list('limit=2&skip=2'), await list('limit=2&skip=4'), await list('limit=2&skip=6')];
+    const pages = [
+      await list('limit=2'),
+      await list('limit=2&skip=2'),
+      await list('limit=2&skip=4'),
+      await list('limit=2&skip=6'),
+    ];
     expect(pages.map((page) => page.items.map((job) => job.id))).toEqual([
       ['list-delayed-6', 'list-waiting-5'],
       ['list-delayed-4', 'list-waiting-3'],

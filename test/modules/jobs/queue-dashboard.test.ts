@@ -24,8 +24,11 @@ let app: App;
 let admin: TestUser;
 let user: TestUser;
 
-const basic = (email: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}` });
-const get = (url: string, headers: Record<string, string> = {}, remoteAddress?: string) => app.inject({ method: 'GET', url, headers, ...(remoteAddress ? { remoteAddress } : {}) });
+const basic = (email: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}`,
+});
+const get = (url: string, headers: Record<string, string> = {}, remoteAddress?: string) =>
+  app.inject({ method: 'GET', url, headers, ...(remoteAddress ? { remoteAddress } : {}) });
 const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
 
 /** Logs in with Basic and returns the session cookie as a request header. */
@@ -68,7 +71,13 @@ describe('GET /admin/queues', () => {
   });
 
   it('refuses a wrong password, an unknown email, a non-admin account and a non-admin token', async () => {
-    for (const headers of [basic(admin.email, 'wrong-password'), basic('nobody@example.com', 'whatever'), basic(user.email, user.password), user.headers, { authorization: 'Basic !!!' }]) {
+    for (const headers of [
+      basic(admin.email, 'wrong-password'),
+      basic('nobody@example.com', 'whatever'),
+      basic(user.email, user.password),
+      user.headers,
+      { authorization: 'Basic !!!' },
+    ]) {
       const response = await get('/admin/queues/api/queues', headers);
       expect(response.statusCode).toBe(401);
       expect(problemOf(response).status).toBe(401);
@@ -86,7 +95,12 @@ describe('the session cookie after a Basic login', () => {
     const response = await get('/admin/queues/api/queues', basic(admin.email, admin.password));
     expect(response.statusCode).toBe(200);
     const cookie = response.cookies.find((c) => c.name === DASHBOARD_COOKIE);
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin/queues', maxAge: DASHBOARD_SESSION_TTL_SECONDS });
+    expect(cookie).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/admin/queues',
+      maxAge: DASHBOARD_SESSION_TTL_SECONDS,
+    });
     expect(DASHBOARD_SESSION_TTL_SECONDS).toBeLessThanOrEqual(15 * 60);
     // `<session id>.<HMAC>`: the id alone, or a changed signature, is refused below.
     expect(cookie!.value).toMatch(/^[0-9a-f-]{36}\.[\w+/=-]+$/);
@@ -98,7 +112,9 @@ describe('the session cookie after a Basic login', () => {
     expect(hasher.verifies - before).toBe(1);
     // A browser keeps sending its cached Basic header along with the cookie; bull-board polls.
     for (let i = 0; i < 5; i++) {
-      expect((await get('/admin/queues/api/queues', { ...basic(admin.email, admin.password), ...session })).statusCode).toBe(200);
+      expect(
+        (await get('/admin/queues/api/queues', { ...basic(admin.email, admin.password), ...session })).statusCode,
+      ).toBe(200);
     }
     expect((await get('/admin/queues', session)).statusCode).toBe(200);
     expect(hasher.verifies - before).toBe(1);
@@ -108,7 +124,12 @@ describe('the session cookie after a Basic login', () => {
     const { cookie } = await sessionOf(admin);
     const value = cookie.slice(DASHBOARD_COOKIE.length + 1);
     const [id] = value.split('.');
-    for (const forged of [`${id}`, `${id}.AAAA`, `${value.slice(0, -2)}xx`, `00000000-0000-4000-8000-000000000000.${value.split('.')[1]}`]) {
+    for (const forged of [
+      `${id}`,
+      `${id}.AAAA`,
+      `${value.slice(0, -2)}xx`,
+      `00000000-0000-4000-8000-000000000000.${value.split('.')[1]}`,
+    ]) {
       const response = await get('/admin/queues/api/queues', { cookie: `${DASHBOARD_COOKIE}=${forged}` });
       expect(response.statusCode).toBe(401);
       expect(response.headers['www-authenticate']).toMatch(/^Basic realm="queues"/);
@@ -116,17 +137,28 @@ describe('the session cookie after a Basic login', () => {
     }
   });
 
-  it('ends with the admin\'s sessions: a password change, a deactivation, a demotion, its expiry', async () => {
+  it("ends with the admin's sessions: a password change, a deactivation, a demotion, its expiry", async () => {
     const admins = () => createUser(app, { role: 'ADMIN' });
     const [changed, deactivated, demoted, expired] = await Promise.all([admins(), admins(), admins(), admins()]);
     const sessions = await Promise.all([changed, deactivated, demoted, expired].map((account) => sessionOf(account)));
     for (const session of sessions) expect((await get('/admin/queues/api/queues', session)).statusCode).toBe(200);
 
-    const patch = (url: string, headers: Record<string, string>, payload: object) => app.inject({ method: 'PATCH', url, headers, payload });
-    expect((await patch('/api/v1/users/me', changed.headers, { password: 'a-brand-new-password', currentPassword: changed.password })).statusCode).toBe(200);
+    const patch = (url: string, headers: Record<string, string>, payload: object) =>
+      app.inject({ method: 'PATCH', url, headers, payload });
+    expect(
+      (
+        await patch('/api/v1/users/me', changed.headers, {
+          password: 'a-brand-new-password',
+          currentPassword: changed.password,
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await patch(`/api/v1/users/${deactivated.id}`, admin.headers, { isActive: false })).statusCode).toBe(200);
     expect((await patch(`/api/v1/users/${demoted.id}`, admin.headers, { role: 'USER' })).statusCode).toBe(200);
-    await app.prisma.refreshToken.updateMany({ where: { userId: expired.id, usedAt: { not: null } }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await app.prisma.refreshToken.updateMany({
+      where: { userId: expired.id, usedAt: { not: null } },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
 
     for (const session of sessions) expect((await get('/admin/queues/api/queues', session)).statusCode).toBe(401);
     // Reactivating the account or restoring the role does not revive the session.
@@ -156,7 +188,10 @@ describe('wrong Basic passwords (the credential rate limit)', () => {
     const limitedResponse = await attempt(attacker, admin.password);
     expect(limitedResponse.statusCode).toBe(429);
     expect(Number(limitedResponse.headers['retry-after'])).toBeGreaterThan(0);
-    expect(problemOf(limitedResponse)).toMatchObject({ status: 429, detail: expect.stringMatching(/Too many attempts/) });
+    expect(problemOf(limitedResponse)).toMatchObject({
+      status: 429,
+      detail: expect.stringMatching(/Too many attempts/),
+    });
     // The owner, from elsewhere, is not locked out.
     expect((await attempt(randomIp(), admin.password)).statusCode).toBe(200);
   });
@@ -189,7 +224,7 @@ describe('Content-Security-Policy of the dashboard', () => {
     expect(page.body).toContain('https://fonts.googleapis.com/css2');
   });
 
-  it('leaves the API\'s own policy as it was', async () => {
+  it("leaves the API's own policy as it was", async () => {
     const csp = String((await get('/api/v1/info')).headers['content-security-policy']);
     expect(csp).not.toContain('fonts.googleapis.com');
     expect(csp).not.toContain('fonts.gstatic.com');

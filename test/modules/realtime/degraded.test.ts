@@ -22,7 +22,9 @@ let halfBroken: Instance;
 let user: TestUser;
 
 beforeAll(async () => {
-  broken = await startInstance({ overrides: { chatService: new ChatService(down, 'x:'), notificationFeed: new NotificationFeed(down, 'x:') } });
+  broken = await startInstance({
+    overrides: { chatService: new ChatService(down, 'x:'), notificationFeed: new NotificationFeed(down, 'x:') },
+  });
   halfBroken = await startInstance({ overrides: { chatService: new ChatService(flaky, 'x:') } });
   user = await createUser(broken.app);
 });

@@ -40,29 +40,53 @@ afterAll(async () => {
 });
 
 const wsUrl = (instance: Instance, user: TestUser) => `${instance.ws}/ws/notifications?token=${user.accessToken}`;
-const subscribers = async (channel: string) => Number(((await publisher.pubsub('NUMSUB', channel)) as [string, number])[1]);
+const subscribers = async (channel: string) =>
+  Number(((await publisher.pubsub('NUMSUB', channel)) as [string, number])[1]);
 
 describe('/ws/notifications', () => {
   it("delivers a user's notifications to all of their sockets on every instance, and to no one else", async () => {
     const aliceOnA = await connect(wsUrl(a, alice));
     const aliceOnB = await connect(wsUrl(b, alice));
     const bobOnA = await connect(wsUrl(a, bob));
-    await eventually(async () => (await subscribers(userChannel(redisPrefix, alice.id))) === 2, 'both instances subscribed');
+    await eventually(
+      async () => (await subscribers(userChannel(redisPrefix, alice.id))) === 2,
+      'both instances subscribed',
+    );
     await eventually(async () => (await subscribers(userChannel(redisPrefix, bob.id))) === 1, 'bob subscribed');
 
-    await publishNotification(publisher, redisPrefix, alice.id, { type: 'job.progress', jobId: 'j1', queue: 'reports', progress: 40 });
-    await publishNotification(publisher, redisPrefix, bob.id, { type: 'job.completed', jobId: 'j2', queue: 'reports', result: { rows: 1 } });
+    await publishNotification(publisher, redisPrefix, alice.id, {
+      type: 'job.progress',
+      jobId: 'j1',
+      queue: 'reports',
+      progress: 40,
+    });
+    await publishNotification(publisher, redisPrefix, bob.id, {
+      type: 'job.completed',
+      jobId: 'j2',
+      queue: 'reports',
+      result: { rows: 1 },
+    });
 
     for (const client of [aliceOnA, aliceOnB]) {
-      expect(await client.waitFor((m: NotificationFrame) => m.jobId === 'j1')).toEqual({ type: 'job.progress', jobId: 'j1', queue: 'reports', progress: 40 });
+      expect(await client.waitFor((m: NotificationFrame) => m.jobId === 'j1')).toEqual({
+        type: 'job.progress',
+        jobId: 'j1',
+        queue: 'reports',
+        progress: 40,
+      });
     }
     await bobOnA.waitFor((m: NotificationFrame) => m.jobId === 'j2');
-    expect(aliceOnA.messages.concat(aliceOnB.messages).some((m) => (m as NotificationFrame).jobId === 'j2')).toBe(false);
+    expect(aliceOnA.messages.concat(aliceOnB.messages).some((m) => (m as NotificationFrame).jobId === 'j2')).toBe(
+      false,
+    );
     expect(bobOnA.messages.some((m) => (m as NotificationFrame).jobId === 'j1')).toBe(false);
 
     await Promise.all([aliceOnA.close(), aliceOnB.close(), bobOnA.close()]);
     // The last local listener gone, each instance unsubscribes from Redis.
-    await eventually(async () => (await subscribers(userChannel(redisPrefix, alice.id))) === 0, 'alice unsubscribed everywhere');
+    await eventually(
+      async () => (await subscribers(userChannel(redisPrefix, alice.id))) === 0,
+      'alice unsubscribed everywhere',
+    );
   });
 
   it('refuses the upgrade without a valid token', async () => {
@@ -94,33 +118,57 @@ describe('GET /api/v1/events (SSE)', () => {
     await stream.waitFor((e) => e.comment === 'connected');
     await eventually(async () => (await subscribers(userChannel(redisPrefix, carol.id))) === 1, 'stream subscribed');
 
-    await publishNotification(publisher, redisPrefix, carol.id, { type: 'job.failed', jobId: 'j3', queue: 'imports', error: 'bad CSV' });
+    await publishNotification(publisher, redisPrefix, carol.id, {
+      type: 'job.failed',
+      jobId: 'j3',
+      queue: 'imports',
+      error: 'bad CSV',
+    });
     const event = await stream.waitFor((e) => e.event === 'job.failed');
-    expect(JSON.parse(event.data ?? '')).toEqual({ type: 'job.failed', jobId: 'j3', queue: 'imports', error: 'bad CSV' });
+    expect(JSON.parse(event.data ?? '')).toEqual({
+      type: 'job.failed',
+      jobId: 'j3',
+      queue: 'imports',
+      error: 'bad CSV',
+    });
     await stream.waitFor((e) => e.comment === 'heartbeat', 'a heartbeat comment');
     const metrics = await a.app.inject({
       method: 'GET',
       url: '/metrics',
-      headers: { authorization: `Basic ${Buffer.from(`${a.app.config.metricsUsername}:${a.app.config.metricsPassword}`).toString('base64')}` },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${a.app.config.metricsUsername}:${a.app.config.metricsPassword}`).toString('base64')}`,
+      },
     });
     expect(metrics.body).toMatch(/^realtime_sse_streams 1$/m);
     expect(metrics.body).toMatch(/^realtime_websocket_connections \d+$/m);
     expect(metrics.body).toMatch(/^realtime_subscribed_channels [1-9]\d*$/m);
 
     stream.close();
-    await eventually(async () => (await subscribers(userChannel(redisPrefix, carol.id))) === 0, 'unsubscribed after disconnect');
+    await eventually(
+      async () => (await subscribers(userChannel(redisPrefix, carol.id))) === 0,
+      'unsubscribed after disconnect',
+    );
     expect(a.app.realtime.hub.localListeners(userChannel(redisPrefix, carol.id))).toBe(0);
   });
 
   it('accepts an API key', async () => {
     const dave = await createUser(b.app, { name: 'Dave' });
-    const created = await b.app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: dave.headers, payload: { name: 'events' } });
+    const created = await b.app.inject({
+      method: 'POST',
+      url: '/api/v1/users/me/api-keys',
+      headers: dave.headers,
+      payload: { name: 'events' },
+    });
     expect(created.statusCode).toBe(201);
     const { key } = created.json<{ key: string }>();
     const stream = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': key });
     expect(stream.response.statusCode).toBe(200);
     await eventually(async () => (await subscribers(userChannel(redisPrefix, dave.id))) === 1, 'stream subscribed');
-    await publishNotification(publisher, redisPrefix, dave.id, { type: 'job.completed', jobId: 'j4', queue: 'reports' });
+    await publishNotification(publisher, redisPrefix, dave.id, {
+      type: 'job.completed',
+      jobId: 'j4',
+      queue: 'reports',
+    });
     await stream.waitFor((e) => e.event === 'job.completed');
     stream.close();
   });
@@ -160,13 +208,27 @@ describe('notifications from a real job', () => {
     const owner = await createUser(jobsApp.app, { name: 'Owner' });
     const socket = await connect(wsUrl(jobsApp, owner));
     const stream = await SseReader.open(`${jobsApp.http}/api/v1/events`, owner.headers);
-    await eventually(async () => (await subscribers(userChannel(jobsPrefix, owner.id))) === 1, 'one instance subscribed');
-    await eventually(() => jobsApp.app.realtime.hub.localListeners(userChannel(jobsPrefix, owner.id)) === 2, 'socket and stream listening');
+    await eventually(
+      async () => (await subscribers(userChannel(jobsPrefix, owner.id))) === 1,
+      'one instance subscribed',
+    );
+    await eventually(
+      () => jobsApp.app.realtime.hub.localListeners(userChannel(jobsPrefix, owner.id)) === 2,
+      'socket and stream listening',
+    );
 
     const job = await queue.add('monthly', { ownerId: owner.id });
-    const completed = await socket.waitFor((m: NotificationFrame) => m.type === 'job.completed' && m.jobId === job.id, 'job.completed');
+    const completed = await socket.waitFor(
+      (m: NotificationFrame) => m.type === 'job.completed' && m.jobId === job.id,
+      'job.completed',
+    );
     expect(completed).toEqual({ type: 'job.completed', jobId: job.id, queue: 'reports', result: { rows: 3 } });
-    expect(await socket.waitFor((m: NotificationFrame) => m.type === 'job.progress')).toEqual({ type: 'job.progress', jobId: job.id, queue: 'reports', progress: 50 });
+    expect(await socket.waitFor((m: NotificationFrame) => m.type === 'job.progress')).toEqual({
+      type: 'job.progress',
+      jobId: job.id,
+      queue: 'reports',
+      progress: 50,
+    });
     const sseCompleted = await stream.waitFor((e) => e.event === 'job.completed');
     expect(JSON.parse(sseCompleted.data ?? '')).toMatchObject({ jobId: job.id, result: { rows: 3 } });
     await stream.waitFor((e) => e.event === 'job.progress');
@@ -190,7 +252,10 @@ describe('notifications from a job requested through the API', () => {
   let worker: WorkerRuntime;
 
   beforeAll(async () => {
-    [first, second] = await Promise.all([startInstance({ env: { REDIS_PREFIX: jobsPrefix } }), startInstance({ env: { REDIS_PREFIX: jobsPrefix } })]);
+    [first, second] = await Promise.all([
+      startInstance({ env: { REDIS_PREFIX: jobsPrefix } }),
+      startInstance({ env: { REDIS_PREFIX: jobsPrefix } }),
+    ]);
     worker = await startWorkerRuntime(testConfig({ REDIS_PREFIX: jobsPrefix }), { queues: ['reports'] });
   });
 
@@ -203,14 +268,25 @@ describe('notifications from a job requested through the API', () => {
     const admin = await createUser(first.app, { role: 'ADMIN', name: 'Reporter' });
     const socket = await connect(wsUrl(second, admin));
     const stream = await SseReader.open(`${first.http}/api/v1/events`, admin.headers);
-    await eventually(async () => (await subscribers(userChannel(jobsPrefix, admin.id))) === 2, 'both instances subscribed');
+    await eventually(
+      async () => (await subscribers(userChannel(jobsPrefix, admin.id))) === 2,
+      'both instances subscribed',
+    );
 
     const requested = await first.app.inject({ method: 'POST', url: '/api/v1/reports/items', headers: admin.headers });
     expect(requested.statusCode).toBe(202);
     const { jobId } = requested.json<{ jobId: string }>();
 
-    const completed = await socket.waitFor((m: NotificationFrame) => m.type === 'job.completed' && m.jobId === jobId, 'job.completed over WebSocket');
-    expect(completed).toMatchObject({ type: 'job.completed', jobId, queue: 'reports', result: { fileId: expect.anything() } });
+    const completed = await socket.waitFor(
+      (m: NotificationFrame) => m.type === 'job.completed' && m.jobId === jobId,
+      'job.completed over WebSocket',
+    );
+    expect(completed).toMatchObject({
+      type: 'job.completed',
+      jobId,
+      queue: 'reports',
+      result: { fileId: expect.anything() },
+    });
     const event = await stream.waitFor((e) => e.event === 'job.completed', 'job.completed over SSE');
     expect(JSON.parse(event.data ?? '')).toEqual(completed);
     await socket.close();

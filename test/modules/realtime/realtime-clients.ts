@@ -42,16 +42,22 @@ export class Client {
       this.messages.push(value);
       for (const wake of this.waiters.splice(0)) wake();
     });
-    this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   /** Resolves with the first message (already received or future) matching `predicate`. */
-  async waitFor<T = Record<string, unknown>>(predicate: (message: T) => boolean, label = 'a matching message'): Promise<T> {
+  async waitFor<T = Record<string, unknown>>(
+    predicate: (message: T) => boolean,
+    label = 'a matching message',
+  ): Promise<T> {
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const found = (this.messages as T[]).find((message) => predicate(message));
       if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}; got ${JSON.stringify(this.messages)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${label}; got ${JSON.stringify(this.messages)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 200);
         this.waiters.push(() => {
@@ -82,13 +88,25 @@ export function connect(url: string, headers: Record<string, string> = {}): Prom
     socket.once('unexpected-response', (_request, response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { statusCode: response.statusCode, headers: response.headers, body })));
+      response.on('end', () =>
+        reject(
+          Object.assign(new Error(`upgrade refused: ${response.statusCode}`), {
+            statusCode: response.statusCode,
+            headers: response.headers,
+            body,
+          }),
+        ),
+      );
     });
   });
 }
 
 /** Connects and waits until the server announced this user's join (the subscription is live). */
-export async function joinRoom(instance: Instance, room: string, user: { id: number; accessToken: string }): Promise<Client> {
+export async function joinRoom(
+  instance: Instance,
+  room: string,
+  user: { id: number; accessToken: string },
+): Promise<Client> {
   const client = await connect(`${instance.ws}/ws/chat/${room}`, { authorization: `Bearer ${user.accessToken}` });
   await client.waitFor((m: ChatFrame) => m.type === 'join' && m.user?.id === user.id, 'own join notice');
   return client;
@@ -127,7 +145,9 @@ export class SseReader {
 
   static open(url: string, headers: Record<string, string>): Promise<SseReader> {
     return new Promise((resolve, reject) => {
-      const request = http.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (response) => resolve(new SseReader(request, response)));
+      const request = http.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (response) =>
+        resolve(new SseReader(request, response)),
+      );
       request.on('error', reject);
     });
   }
@@ -165,7 +185,8 @@ export class SseReader {
       for (const line of block.split('\n')) {
         if (line.startsWith(':')) event.comment = line.slice(1).trim();
         else if (line.startsWith('event: ')) event.event = line.slice(7);
-        else if (line.startsWith('data: ')) event.data = event.data === undefined ? line.slice(6) : `${event.data}\n${line.slice(6)}`;
+        else if (line.startsWith('data: '))
+          event.data = event.data === undefined ? line.slice(6) : `${event.data}\n${line.slice(6)}`;
       }
       this.events.push(event);
     }

@@ -28,7 +28,13 @@ describe('TokenBucket', () => {
 describe('sendOrDrop', () => {
   const socket = (bufferedAmount: number, readyState = 1) => {
     const calls: string[] = [];
-    const fake = { OPEN: 1, readyState, bufferedAmount, send: (frame: string) => calls.push(`send ${frame}`), terminate: () => calls.push('terminate') };
+    const fake = {
+      OPEN: 1,
+      readyState,
+      bufferedAmount,
+      send: (frame: string) => calls.push(`send ${frame}`),
+      terminate: () => calls.push('terminate'),
+    };
     return { calls, socket: fake as unknown as WebSocket };
   };
 
@@ -59,7 +65,17 @@ describe('redactUrl', () => {
     expect(redactUrl('/a?TOKEN=abc&Ticket=def')).toBe('/a?TOKEN=[redacted]&Ticket=[redacted]');
     expect(redactUrl('/a?token+=abc&token%20=def')).toBe('/a?token+=[redacted]&token%20=[redacted]');
     expect(redactUrl('/a?token%5B%5D=abc')).toBe('/a?token%5B%5D=[redacted]');
-    for (const name of ['ticket', 'refresh_token', 'api_key', 'apikey', 'key', 'password', 'client_secret', 'code', 'signature']) {
+    for (const name of [
+      'ticket',
+      'refresh_token',
+      'api_key',
+      'apikey',
+      'key',
+      'password',
+      'client_secret',
+      'code',
+      'signature',
+    ]) {
       expect(redactUrl(`/a?${name}=s3cret`)).toBe(`/a?${name}=[redacted]`);
     }
     // A name without a value, a bad escape, and a malformed name that is not `token`.
@@ -78,7 +94,9 @@ describe('redactUrl', () => {
 describe('sseFrame', () => {
   it('names the event and prefixes every data line', () => {
     expect(sseFrame('job.progress', '{"a":1}')).toBe('event: job.progress\ndata: {"a":1}\n\n');
-    expect(sseFrame('note', 'one\ntwo\r\nthree', '7')).toBe('id: 7\nevent: note\ndata: one\ndata: two\ndata: three\n\n');
+    expect(sseFrame('note', 'one\ntwo\r\nthree', '7')).toBe(
+      'id: 7\nevent: note\ndata: one\ndata: two\ndata: three\n\n',
+    );
   });
 });
 
@@ -138,7 +156,12 @@ describe('RedisHub', () => {
   });
 
   it('rejects a subscription when Redis is unreachable, and forgets the listener', async () => {
-    const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const down = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     const hub = new RedisHub(down, down);
     await expect(hub.subscribe('nowhere', () => {})).rejects.toThrow();
     expect(hub.localListeners('nowhere')).toBe(0);
@@ -151,7 +174,10 @@ describe('OpenAPI description', () => {
     const app = await buildTestApp();
     try {
       const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
-        paths: Record<string, { get: Record<string, unknown> & { responses: Record<string, { content?: Record<string, unknown> }> } }>;
+        paths: Record<
+          string,
+          { get: Record<string, unknown> & { responses: Record<string, { content?: Record<string, unknown> }> } }
+        >;
         tags: Array<{ name: string }>;
       }>();
       const chat = doc.paths['/ws/chat/{room}']?.get;
@@ -160,12 +186,24 @@ describe('OpenAPI description', () => {
       expect(chat?.responses).toHaveProperty('401');
       expect(chat?.['x-websocket']).toMatchObject({
         clientMessages: { title: 'ChatClientMessage' },
-        serverMessages: { title: 'ChatServerMessage', properties: { type: expect.anything(), room: expect.anything(), user: expect.anything(), at: expect.anything() } },
+        serverMessages: {
+          title: 'ChatServerMessage',
+          properties: {
+            type: expect.anything(),
+            room: expect.anything(),
+            user: expect.anything(),
+            at: expect.anything(),
+          },
+        },
         closeCodes: { '1001': expect.any(String), '1009': expect.any(String) },
       });
-      expect(doc.paths['/ws/notifications']?.get['x-websocket']).toMatchObject({ serverMessages: { title: 'Notification' } });
+      expect(doc.paths['/ws/notifications']?.get['x-websocket']).toMatchObject({
+        serverMessages: { title: 'Notification' },
+      });
       expect(doc.paths['/ws/echo']?.get).toBeDefined();
-      expect(Object.keys(doc.paths['/api/v1/events']?.get.responses['200']?.content ?? {})).toEqual(['text/event-stream']);
+      expect(Object.keys(doc.paths['/api/v1/events']?.get.responses['200']?.content ?? {})).toEqual([
+        'text/event-stream',
+      ]);
       expect(doc.tags.map((t) => t.name)).toContain('realtime');
     } finally {
       await app.close();

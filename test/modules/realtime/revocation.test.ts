@@ -30,7 +30,11 @@ afterAll(async () => {
 
 /** Logs the user in again: a second, independent session. */
 async function secondSession(user: TestUser): Promise<string> {
-  const login = await a.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: user.email, password: user.password } });
+  const login = await a.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/token',
+    payload: { username: user.email, password: user.password },
+  });
   expect(login.statusCode).toBe(200);
   return login.json<{ access_token: string }>().access_token;
 }
@@ -49,7 +53,10 @@ async function openAll(token: string): Promise<{ chat: Client; notifications: Cl
   return { chat, notifications, events };
 }
 
-async function expectEnded(connections: { chat: Client; notifications: Client; events: SseReader }, reason: 'revoked' | 'expired') {
+async function expectEnded(
+  connections: { chat: Client; notifications: Client; events: SseReader },
+  reason: 'revoked' | 'expired',
+) {
   const code = reason === 'revoked' ? REVOKED : { code: 1008, reason: 'access token expired' };
   expect(await connections.chat.closed).toEqual(code);
   expect(await connections.notifications.closed).toEqual(code);
@@ -78,7 +85,8 @@ describe('revocation ends live connections on every instance', () => {
   it('a reused refresh token revokes its family: the connections of that session end', async () => {
     const user = await createUser(a.app);
     const connections = await openAll(user.accessToken);
-    const refresh = (token: string) => a.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: token } });
+    const refresh = (token: string) =>
+      a.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: token } });
     expect((await refresh(user.refreshToken)).statusCode).toBe(200);
     expect((await refresh(user.refreshToken)).statusCode).toBe(401); // the replay
     await expectEnded(connections, 'revoked');
@@ -87,7 +95,12 @@ describe('revocation ends live connections on every instance', () => {
   it('a password change ends every session of the user, but not a stream opened with an API key', async () => {
     const user = await createUser(a.app);
     const other = await secondSession(user);
-    const created = await a.app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: user.headers, payload: { name: 'live' } });
+    const created = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/users/me/api-keys',
+      headers: user.headers,
+      payload: { name: 'live' },
+    });
     expect(created.statusCode).toBe(201);
     const apiKey = created.json<{ key: string }>().key;
     const first = await openAll(user.accessToken);
@@ -113,14 +126,24 @@ describe('revocation ends live connections on every instance', () => {
 
   it('deactivation by an admin ends everything the user holds open, API-key streams included', async () => {
     const user = await createUser(a.app);
-    const created = await a.app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: user.headers, payload: { name: 'live' } });
+    const created = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/users/me/api-keys',
+      headers: user.headers,
+      payload: { name: 'live' },
+    });
     const apiKey = created.json<{ key: string }>().key;
     const connections = await openAll(user.accessToken);
     const keyed = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': apiKey });
     await keyed.waitFor((event) => event.comment === 'connected');
     await eventually(() => b.app.realtime.sessions.size === 4, 'B watching four connections');
 
-    const deactivated = await a.app.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: admin.headers, payload: { isActive: false } });
+    const deactivated = await a.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      headers: admin.headers,
+      payload: { isActive: false },
+    });
     expect(deactivated.statusCode).toBe(200);
     await expectEnded(connections, 'revoked');
     expect(await keyed.waitForEnd()).toBe('end');
@@ -129,7 +152,8 @@ describe('revocation ends live connections on every instance', () => {
 
   it('deleting an API key ends the streams opened with it at once, and leaves the others', async () => {
     const user = await createUser(a.app);
-    const create = (name: string) => a.app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: user.headers, payload: { name } });
+    const create = (name: string) =>
+      a.app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: user.headers, payload: { name } });
     const doomed = (await create('doomed')).json<{ id: number; key: string }>();
     const kept = (await create('kept')).json<{ id: number; key: string }>();
     const doomedStream = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': doomed.key });
@@ -137,7 +161,11 @@ describe('revocation ends live connections on every instance', () => {
     await doomedStream.waitFor((event) => event.comment === 'connected');
     await keptStream.waitFor((event) => event.comment === 'connected');
 
-    const deleted = await a.app.inject({ method: 'DELETE', url: `/api/v1/users/me/api-keys/${doomed.id}`, headers: user.headers });
+    const deleted = await a.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/users/me/api-keys/${doomed.id}`,
+      headers: user.headers,
+    });
     expect(deleted.statusCode).toBe(204);
     expect(await doomedStream.waitForEnd()).toBe('end');
     expect(doomedStream.events.at(-1)?.data).toBe(JSON.stringify({ type: 'session.ended', reason: 'revoked' }));
@@ -147,7 +175,8 @@ describe('revocation ends live connections on every instance', () => {
   });
 
   it('subscribes to the revocation channel only while it holds connections', async () => {
-    const subscribers = async () => Number(((await publisher.pubsub('NUMSUB', revocationChannel(inject('redisPrefix')))) as [string, number])[1]);
+    const subscribers = async () =>
+      Number(((await publisher.pubsub('NUMSUB', revocationChannel(inject('redisPrefix')))) as [string, number])[1]);
     await eventually(async () => (await subscribers()) === 0, 'no instance subscribed');
     const user = await createUser(a.app);
     const client = await connect(`${b.ws}/ws/notifications`, bearer(user.accessToken));
@@ -161,10 +190,16 @@ describe('expiry', () => {
   it('ends an SSE stream with session.ended when its access token expires', async () => {
     const user = await createUser(a.app);
     const claims = a.app.jwt.decode<Record<string, unknown>>(user.accessToken) ?? {};
-    const shortLived = a.app.jwt.sign({ sub: claims.sub, role: claims.role, sid: claims.sid, typ: 'access', jti: randomUUID() } as never, { expiresIn: 2 });
+    const shortLived = a.app.jwt.sign(
+      { sub: claims.sub, role: claims.role, sid: claims.sid, typ: 'access', jti: randomUUID() } as never,
+      { expiresIn: 2 },
+    );
     const events = await SseReader.open(`${b.http}/api/v1/events`, bearer(shortLived));
     expect(events.response.statusCode).toBe(200);
     expect(await events.waitForEnd()).toBe('end');
-    expect(events.events.at(-1)).toEqual({ event: 'session.ended', data: JSON.stringify({ type: 'session.ended', reason: 'expired' }) });
+    expect(events.events.at(-1)).toEqual({
+      event: 'session.ended',
+      data: JSON.stringify({ type: 'session.ended', reason: 'expired' }),
+    });
   });
 });

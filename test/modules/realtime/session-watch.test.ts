@@ -39,14 +39,16 @@ function connection(userId: number, sessionId: string | undefined, valid = true)
 const later = () => Date.now() + 60_000;
 
 describe('SessionWatch', () => {
-  it('ends the connections of a revoked session at once, and rechecks the user\'s others on a user-wide revocation', async () => {
+  it("ends the connections of a revoked session at once, and rechecks the user's others on a user-wide revocation", async () => {
     const sid = randomUUID();
     const same = connection(1, sid);
     const otherSession = connection(1, randomUUID());
     const apiKeyValid = connection(1, undefined, true);
     const apiKeyRevoked = connection(1, undefined, false);
     const otherUser = connection(2, randomUUID());
-    const stops = await Promise.all([same, otherSession, apiKeyValid, apiKeyRevoked, otherUser].map((c) => watch.guard(c.conn, later())));
+    const stops = await Promise.all(
+      [same, otherSession, apiKeyValid, apiKeyRevoked, otherUser].map((c) => watch.guard(c.conn, later())),
+    );
     // The check right after subscribing already ended the connection whose credential is gone.
     await vi.waitFor(() => expect(apiKeyRevoked.ended).toEqual(['revoked']));
 
@@ -91,6 +93,7 @@ describe('parseRevocation', () => {
   it('reads revocations and ignores anything else on the channel', () => {
     expect(parseRevocation('{"sessionIds":["a"],"userId":7}')).toEqual({ sessionIds: ['a'], userId: 7 });
     expect(parseRevocation(Buffer.from('{"sessionIds":["a",3]}'))).toEqual({ sessionIds: ['a'] });
-    for (const garbage of ['not json', 'null', '42', '{}', '{"sessionIds":[]}', '{"userId":"7"}', '{"userId":1.5}']) expect(parseRevocation(garbage)).toBeUndefined();
+    for (const garbage of ['not json', 'null', '42', '{}', '{"sessionIds":[]}', '{"userId":"7"}', '{"userId":1.5}'])
+      expect(parseRevocation(garbage)).toBeUndefined();
   });
 });

@@ -3,7 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser, type TestUser } from '../../helpers/app.js';
-import { connect, eventually, joinRoom, SseReader, startInstance, type ChatFrame, type Instance } from './realtime-clients.js';
+import {
+  connect,
+  eventually,
+  joinRoom,
+  SseReader,
+  startInstance,
+  type ChatFrame,
+  type Instance,
+} from './realtime-clients.js';
 
 let staying: Instance;
 let alice: TestUser;
@@ -11,7 +19,10 @@ let bob: TestUser;
 
 beforeAll(async () => {
   staying = await startInstance();
-  [alice, bob] = await Promise.all([createUser(staying.app, { name: 'Alice' }), createUser(staying.app, { name: 'Bob' })]);
+  [alice, bob] = await Promise.all([
+    createUser(staying.app, { name: 'Alice' }),
+    createUser(staying.app, { name: 'Bob' }),
+  ]);
 });
 
 afterAll(async () => {
@@ -34,7 +45,10 @@ it('closes every socket with 1001 and ends every event stream when an instance s
     expect(await client.closed).toEqual({ code: 1001, reason: 'server shutting down' });
   }
   expect(await stream.waitForEnd()).toBe('end');
-  const left = await watcher.waitFor((m: ChatFrame) => m.type === 'leave' && m.user.id === bob.id, "bob's leave from the other instance");
+  const left = await watcher.waitFor(
+    (m: ChatFrame) => m.type === 'leave' && m.user.id === bob.id,
+    "bob's leave from the other instance",
+  );
   expect(left.room).toBe(room);
   expect(leaving.app.realtime.hub.localListeners()).toBe(0);
   await eventually(() => watcher.socket.readyState === watcher.socket.OPEN, 'the other instance keeps its clients');

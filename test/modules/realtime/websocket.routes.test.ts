@@ -45,7 +45,9 @@ describe('/ws/echo', () => {
 
 describe('/ws/chat/:room authentication', () => {
   it('refuses the upgrade with 401 without a token', async () => {
-    const refused = await connect(`${a.ws}/ws/chat/${roomName('auth')}`).catch((err: { statusCode: number; headers: Record<string, string>; body: string }) => err);
+    const refused = await connect(`${a.ws}/ws/chat/${roomName('auth')}`).catch(
+      (err: { statusCode: number; headers: Record<string, string>; body: string }) => err,
+    );
     expect(refused).toMatchObject({ statusCode: 401 });
     const { headers, body } = refused as { headers: Record<string, string>; body: string };
     expect(headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -55,15 +57,26 @@ describe('/ws/chat/:room authentication', () => {
 
   it('refuses the upgrade with 401 for an invalid token, in the header or the query', async () => {
     const room = roomName('auth');
-    await expect(connect(`${a.ws}/ws/chat/${room}`, { authorization: 'Bearer not-a-jwt' })).rejects.toMatchObject({ statusCode: 401 });
-    await expect(connect(`${b.ws}/ws/chat/${room}?token=${alice.accessToken}x`)).rejects.toMatchObject({ statusCode: 401 });
+    await expect(connect(`${a.ws}/ws/chat/${room}`, { authorization: 'Bearer not-a-jwt' })).rejects.toMatchObject({
+      statusCode: 401,
+    });
+    await expect(connect(`${b.ws}/ws/chat/${room}?token=${alice.accessToken}x`)).rejects.toMatchObject({
+      statusCode: 401,
+    });
   });
 
   it('refuses a token whose session was logged out', async () => {
     const carol = await createUser(a.app, { name: 'Carol' });
-    const logout = await a.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: carol.headers, payload: { refresh_token: carol.refreshToken } });
+    const logout = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: carol.headers,
+      payload: { refresh_token: carol.refreshToken },
+    });
     expect(logout.statusCode).toBeLessThan(300);
-    await expect(connect(`${b.ws}/ws/chat/${roomName('auth')}?token=${carol.accessToken}`)).rejects.toMatchObject({ statusCode: 401 });
+    await expect(connect(`${b.ws}/ws/chat/${roomName('auth')}?token=${carol.accessToken}`)).rejects.toMatchObject({
+      statusCode: 401,
+    });
   });
 
   it('accepts the token in the query (browsers) and refuses an invalid room name with 422', async () => {
@@ -72,13 +85,18 @@ describe('/ws/chat/:room authentication', () => {
     const join = await client.waitFor((m: ChatFrame) => m.type === 'join');
     expect(join).toMatchObject({ room, user: { id: alice.id, name: 'Alice' } });
     await client.close();
-    await expect(connect(`${a.ws}/ws/chat/bad%20room!?token=${alice.accessToken}`)).rejects.toMatchObject({ statusCode: 422 });
+    await expect(connect(`${a.ws}/ws/chat/bad%20room!?token=${alice.accessToken}`)).rejects.toMatchObject({
+      statusCode: 422,
+    });
   });
 
   it('closes the socket with 1008 when its access token expires', async () => {
     const claims = a.app.jwt.decode<Record<string, unknown>>(alice.accessToken) ?? {};
     // The same session, but a token that lives three seconds.
-    const shortLived = a.app.jwt.sign({ sub: claims.sub, role: claims.role, sid: claims.sid, typ: 'access', jti: randomUUID() } as never, { expiresIn: 3 });
+    const shortLived = a.app.jwt.sign(
+      { sub: claims.sub, role: claims.role, sid: claims.sid, typ: 'access', jti: randomUUID() } as never,
+      { expiresIn: 3 },
+    );
     const chat = await connect(`${a.ws}/ws/chat/${roomName('expiry')}?token=${shortLived}`);
     const notifications = await connect(`${b.ws}/ws/notifications?token=${shortLived}`);
     expect(await chat.closed).toEqual({ code: 1008, reason: 'access token expired' });
@@ -87,7 +105,10 @@ describe('/ws/chat/:room authentication', () => {
 
   it('keeps the token out of the logs', async () => {
     const lines: string[] = [];
-    const logged = await startInstance({ env: { LOG_LEVEL: 'info' }, logStream: { write: (line) => lines.push(line) } });
+    const logged = await startInstance({
+      env: { LOG_LEVEL: 'info' },
+      logStream: { write: (line) => lines.push(line) },
+    });
     try {
       const client = await connect(`${logged.ws}/ws/chat/${roomName('log')}?token=${alice.accessToken}`);
       await client.waitFor((m: ChatFrame) => m.type === 'join');
@@ -107,7 +128,13 @@ describe('/ws/chat/:room across instances', () => {
     const onB = await joinRoom(b, room, bob);
     onA.sendJson({ type: 'message', text: 'hi from A' });
     const received = await onB.waitFor((m: ChatFrame) => m.type === 'message', 'the message on B');
-    expect(received).toEqual({ type: 'message', room, user: { id: alice.id, name: 'Alice' }, text: 'hi from A', at: expect.any(String) });
+    expect(received).toEqual({
+      type: 'message',
+      room,
+      user: { id: alice.id, name: 'Alice' },
+      text: 'hi from A',
+      at: expect.any(String),
+    });
     expect(new Date(received.at).toISOString()).toBe(received.at);
     // The sender receives its own message too (the room's order is the same for everyone).
     await onA.waitFor((m: ChatFrame) => m.type === 'message' && m.text === 'hi from A');
@@ -178,9 +205,17 @@ describe('/ws/chat/:room frames', () => {
     client.sendJson({ type: 'message', text: '' });
     client.sendJson({ type: 'message', text: 'x'.repeat(4001) });
     client.socket.send(Buffer.from([1, 2, 3]), { binary: true });
-    await client.waitFor(() => (client.messages as ChatFrame[]).filter((m) => m.type === 'error').length === 5, 'five error frames');
+    await client.waitFor(
+      () => (client.messages as ChatFrame[]).filter((m) => m.type === 'error').length === 5,
+      'five error frames',
+    );
     const errors = (client.messages as ChatFrame[]).filter((m) => m.type === 'error');
-    expect(errors[0]).toMatchObject({ type: 'error', room, user: { id: alice.id }, text: 'Malformed frame: expected JSON' });
+    expect(errors[0]).toMatchObject({
+      type: 'error',
+      room,
+      user: { id: alice.id },
+      text: 'Malformed frame: expected JSON',
+    });
     expect(errors.slice(1, 4).every((m) => m.text.startsWith('Invalid frame'))).toBe(true);
     expect(errors[4]?.text).toMatch(/Binary frames/);
     // Still open and still working.
@@ -194,7 +229,10 @@ describe('/ws/chat/:room frames', () => {
     // 64 KiB exactly is allowed (an error frame comes back: text is limited to 4000 characters).
     const padding = 64 * 1024 - JSON.stringify({ type: 'message', text: '' }).length;
     client.socket.send(JSON.stringify({ type: 'message', text: 'x'.repeat(padding) }));
-    await client.waitFor((m: ChatFrame) => m.type === 'error' && m.text.startsWith('Invalid frame'), 'an error frame for the long text');
+    await client.waitFor(
+      (m: ChatFrame) => m.type === 'error' && m.text.startsWith('Invalid frame'),
+      'an error frame for the long text',
+    );
     expect(client.socket.readyState).toBe(client.socket.OPEN);
     client.socket.send(JSON.stringify({ type: 'message', text: 'x'.repeat(padding + 1) }));
     expect((await client.closed).code).toBe(1009);
@@ -205,16 +243,24 @@ describe('/ws/chat/:room frames', () => {
     try {
       const client = await joinRoom(limited, roomName('rate'), alice);
       for (let i = 0; i < 10; i++) client.sendJson({ type: 'message', text: `m${i}` });
-      const limitedFrame = await client.waitFor((m: ChatFrame) => m.type === 'error' && m.text.startsWith('Rate limit'), 'a rate-limit error');
+      const limitedFrame = await client.waitFor(
+        (m: ChatFrame) => m.type === 'error' && m.text.startsWith('Rate limit'),
+        'a rate-limit error',
+      );
       expect(limitedFrame.room).toBeTruthy();
       await client.waitFor((m: ChatFrame) => m.type === 'message' && m.text === 'm2');
       // The burst of 3 went through (and at most one more refilled token); the rest were refused.
       const frames = client.messages as ChatFrame[];
-      await client.waitFor(() => frames.filter((m) => m.type === 'message').length + frames.filter((m) => m.type === 'error').length >= 10, 'an answer to every message');
+      await client.waitFor(
+        () => frames.filter((m) => m.type === 'message').length + frames.filter((m) => m.type === 'error').length >= 10,
+        'an answer to every message',
+      );
       const delivered = frames.filter((m) => m.type === 'message').map((m) => m.text);
       expect(delivered.slice(0, 3)).toEqual(['m0', 'm1', 'm2']);
       expect(delivered.length).toBeLessThanOrEqual(4);
-      expect(frames.filter((m) => m.type === 'error' && m.text.startsWith('Rate limit')).length).toBe(10 - delivered.length);
+      expect(frames.filter((m) => m.type === 'error' && m.text.startsWith('Rate limit')).length).toBe(
+        10 - delivered.length,
+      );
       expect(client.socket.readyState).toBe(client.socket.OPEN);
       await client.close();
     } finally {
@@ -250,7 +296,10 @@ describe('heartbeat', () => {
       const dead = await joinRoom(beating, room, bob);
       // Stop reading: pings pile up unanswered, as with a vanished peer.
       (dead.socket as unknown as { _socket: Socket })._socket.pause();
-      const left = await watcher.waitFor((m: ChatFrame) => m.type === 'leave' && m.user.id === bob.id, 'the dead peer leaving');
+      const left = await watcher.waitFor(
+        (m: ChatFrame) => m.type === 'leave' && m.user.id === bob.id,
+        'the dead peer leaving',
+      );
       expect(left.room).toBe(room);
       dead.socket.terminate();
       await watcher.close();

@@ -15,7 +15,10 @@ let alice: TestUser;
 let redis: Redis;
 
 beforeAll(async () => {
-  [a, b] = await Promise.all([startInstance(), startInstance({ env: { LOG_LEVEL: 'info' }, logStream: { write: (line) => lines.push(line) } })]);
+  [a, b] = await Promise.all([
+    startInstance(),
+    startInstance({ env: { LOG_LEVEL: 'info' }, logStream: { write: (line) => lines.push(line) } }),
+  ]);
   alice = await createUser(a.app, { name: 'Alice' });
   redis = new Redis(inject('redisUrl'));
 });
@@ -38,17 +41,27 @@ describe('POST /api/v1/ws-ticket', () => {
     expect(ticket).toMatch(/^[\w-]{43}$/);
     expect(expiresIn).toBe(30);
     const client = await connect(`${b.ws}/ws/chat/ticket-room?ticket=${ticket}`);
-    expect(await client.waitFor((m: ChatFrame) => m.type === 'join')).toMatchObject({ user: { id: alice.id, name: 'Alice' } });
+    expect(await client.waitFor((m: ChatFrame) => m.type === 'join')).toMatchObject({
+      user: { id: alice.id, name: 'Alice' },
+    });
     await client.close();
 
-    const again = await connect(`${a.ws}/ws/notifications?ticket=${ticket}`).catch((err: { statusCode: number; body: string }) => err);
+    const again = await connect(`${a.ws}/ws/notifications?ticket=${ticket}`).catch(
+      (err: { statusCode: number; body: string }) => err,
+    );
     expect(again).toMatchObject({ statusCode: 401 });
-    expect(JSON.parse((again as { body: string }).body)).toMatchObject({ status: 401, detail: expect.stringContaining('ws-ticket') });
+    expect(JSON.parse((again as { body: string }).body)).toMatchObject({
+      status: 401,
+      detail: expect.stringContaining('ws-ticket'),
+    });
   });
 
   it('lets exactly one of two racing connections use a ticket', async () => {
     const { ticket } = await ticketFor(alice);
-    const results = await Promise.allSettled([connect(`${a.ws}/ws/notifications?ticket=${ticket}`), connect(`${b.ws}/ws/notifications?ticket=${ticket}`)]);
+    const results = await Promise.allSettled([
+      connect(`${a.ws}/ws/notifications?ticket=${ticket}`),
+      connect(`${b.ws}/ws/notifications?ticket=${ticket}`),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { statusCode: 401 } });
     for (const r of results) if (r.status === 'fulfilled') await r.value.close();
@@ -71,7 +84,9 @@ describe('POST /api/v1/ws-ticket', () => {
     const user = await createUser(a.app);
     const open = await connect(`${b.ws}/ws/notifications?ticket=${(await ticketFor(user)).ticket}`);
     const unused = (await ticketFor(user)).ticket;
-    expect((await a.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: user.headers })).statusCode).toBe(204);
+    expect((await a.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: user.headers })).statusCode).toBe(
+      204,
+    );
     expect(await open.closed).toEqual({ code: 1008, reason: 'session revoked' });
     await expect(connect(`${b.ws}/ws/notifications?ticket=${unused}`)).rejects.toMatchObject({ statusCode: 401 });
   });
@@ -79,13 +94,24 @@ describe('POST /api/v1/ws-ticket', () => {
   it('needs a bearer access token: 401 without one, 403 with an API key', async () => {
     const anonymous = await a.app.inject({ method: 'POST', url: '/api/v1/ws-ticket' });
     expect(problemOf(anonymous).status).toBe(401);
-    const created = await a.app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: alice.headers, payload: { name: 'no tickets' } });
-    const withKey = await a.app.inject({ method: 'POST', url: '/api/v1/ws-ticket', headers: { 'x-api-key': created.json<{ key: string }>().key } });
+    const created = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/users/me/api-keys',
+      headers: alice.headers,
+      payload: { name: 'no tickets' },
+    });
+    const withKey = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/ws-ticket',
+      headers: { 'x-api-key': created.json<{ key: string }>().key },
+    });
     expect(problemOf(withKey).status).toBe(403);
   });
 
   it('refuses made-up and malformed tickets with 401', async () => {
-    await expect(connect(`${a.ws}/ws/notifications?ticket=${'x'.repeat(43)}`)).rejects.toMatchObject({ statusCode: 401 });
+    await expect(connect(`${a.ws}/ws/notifications?ticket=${'x'.repeat(43)}`)).rejects.toMatchObject({
+      statusCode: 401,
+    });
     await expect(connect(`${a.ws}/ws/notifications?ticket=short`)).rejects.toMatchObject({ statusCode: 401 });
   });
 
@@ -103,7 +129,9 @@ describe('with Redis unavailable', () => {
       const issued = await down.app.inject({ method: 'POST', url: '/api/v1/ws-ticket', headers: alice.headers });
       expect(problemOf(issued).status).toBe(503);
       expect(issued.headers['retry-after']).toBeDefined();
-      await expect(connect(`${down.ws}/ws/notifications?ticket=${'x'.repeat(43)}`)).rejects.toMatchObject({ statusCode: 503 });
+      await expect(connect(`${down.ws}/ws/notifications?ticket=${'x'.repeat(43)}`)).rejects.toMatchObject({
+        statusCode: 503,
+      });
       expect(performance.now() - started).toBeLessThan(3_000);
     } finally {
       await down.app.close();
@@ -119,7 +147,10 @@ describe('secrets in URLs stay out of the logs', () => {
     // `%74oken` is `token` once decoded: the app accepts it as the token, the log must not show it.
     const encoded = await connect(`${b.ws}/ws/notifications?%74oken=${alice.accessToken}`);
     await encoded.close();
-    const upper = await b.app.inject({ method: 'GET', url: `/api/v1/items?TOKEN=${alice.accessToken}&Ticket=${ticket}` });
+    const upper = await b.app.inject({
+      method: 'GET',
+      url: `/api/v1/items?TOKEN=${alice.accessToken}&Ticket=${ticket}`,
+    });
     expect(upper.statusCode).toBeLessThan(500);
     const reset = await b.app.inject({ method: 'GET', url: `/reset-password?token=${alice.refreshToken}` });
     expect(reset.statusCode).toBe(404);

@@ -9,7 +9,12 @@ import type { App } from '../../../src/app.js';
 import { LocalDiskStorage } from '../../../src/lib/storage/local-disk-storage.js';
 import { FilesRepository, type FileRecord } from '../../../src/modules/files/files.repository.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/modules/jobs/worker-runtime.js';
-import { ItemsReportProcessor, reportFileId, type ReportJob, type ReportJobData } from '../../../src/modules/reports/items-report.processor.js';
+import {
+  ItemsReportProcessor,
+  reportFileId,
+  type ReportJob,
+  type ReportJobData,
+} from '../../../src/modules/reports/items-report.processor.js';
 import { buildTestApp, createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
 
 const env = { REDIS_PREFIX: `${inject('redisPrefix')}reports:`, JOB_BACKOFF_MS: '50' };
@@ -51,8 +56,18 @@ describe('POST /api/v1/reports/items', () => {
     const tag = `rpt-${randomBytes(4).toString('hex')}`;
     // A valid tag a spreadsheet would read as a formula (`-x`): its cell gets a quote.
     const dashTag = `-rpt-${randomBytes(4).toString('hex')}`;
-    for (const [price, tags] of [[10, [tag]], [20, [tag, 'other']], [5, ['other']], [7, [dashTag]]] as const) {
-      const created = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: { name: 'Reported', price, tags } });
+    for (const [price, tags] of [
+      [10, [tag]],
+      [20, [tag, 'other']],
+      [5, ['other']],
+      [7, [dashTag]],
+    ] as const) {
+      const created = await app.inject({
+        method: 'POST',
+        url: '/api/v1/items',
+        headers: user.headers,
+        payload: { name: 'Reported', price, tags },
+      });
       expect(created.statusCode).toBe(201);
     }
 
@@ -65,8 +80,16 @@ describe('POST /api/v1/reports/items', () => {
     const { fileId } = job.result!;
 
     const file = await app.inject({ method: 'GET', url: `/api/v1/files/${fileId}`, headers: admin.headers });
-    expect(file.json()).toMatchObject({ ownerId: admin.id, contentType: 'text/csv', filename: expect.stringMatching(/^items-by-tag-\d{4}-\d{2}-\d{2}\.csv$/) });
-    const download = await app.inject({ method: 'GET', url: `/api/v1/files/${fileId}/content`, headers: admin.headers });
+    expect(file.json()).toMatchObject({
+      ownerId: admin.id,
+      contentType: 'text/csv',
+      filename: expect.stringMatching(/^items-by-tag-\d{4}-\d{2}-\d{2}\.csv$/),
+    });
+    const download = await app.inject({
+      method: 'GET',
+      url: `/api/v1/files/${fileId}/content`,
+      headers: admin.headers,
+    });
     expect(download.statusCode).toBe(200);
     const lines = download.body.trim().split('\n');
     expect(lines[0]).toBe('tag,count,average_price');
@@ -74,7 +97,9 @@ describe('POST /api/v1/reports/items', () => {
     expect(lines).toContain(`'${dashTag},1,7.00`);
     expect(lines.some((line) => /^[-=+@\t\r]/.test(line))).toBe(false);
     // Someone else's file does not exist for them.
-    expect((await app.inject({ method: 'GET', url: `/api/v1/files/${fileId}/content`, headers: user.headers })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/v1/files/${fileId}/content`, headers: user.headers })).statusCode,
+    ).toBe(404);
   });
 
   it('hands back the same file when the job runs again', async () => {
@@ -83,7 +108,10 @@ describe('POST /api/v1/reports/items', () => {
     const first = await finished(admin, jobId);
     const filesBefore = await app.prisma.file.count({ where: { ownerId: admin.id } });
     await (await app.queues.queues.reports.getJob(jobId))!.retry('completed');
-    await vi.waitFor(async () => expect((await finished(admin, jobId)).attemptsMade).toBeGreaterThan(first.attemptsMade), { timeout: 20_000, interval: 50 });
+    await vi.waitFor(
+      async () => expect((await finished(admin, jobId)).attemptsMade).toBeGreaterThan(first.attemptsMade),
+      { timeout: 20_000, interval: 50 },
+    );
     expect((await finished(admin, jobId)).result).toEqual(first.result);
     expect(await app.prisma.file.count({ where: { ownerId: admin.id } })).toBe(filesBefore);
   });
@@ -99,8 +127,12 @@ describe('POST /api/v1/reports/items', () => {
 describe('ItemsReportProcessor after a crash', () => {
   let root: string;
   let storage: LocalDiskStorage;
-  const processor = (files: FilesRepository = app.deps.filesRepository) => new ItemsReportProcessor({ storage, files, reports: app.deps.reportsRepository });
-  const storedObjects = async () => (await readdir(join(root, 'objects'), { recursive: true, withFileTypes: true }).catch(() => [])).filter((entry) => entry.isFile()).length;
+  const processor = (files: FilesRepository = app.deps.filesRepository) =>
+    new ItemsReportProcessor({ storage, files, reports: app.deps.reportsRepository });
+  const storedObjects = async () =>
+    (await readdir(join(root, 'objects'), { recursive: true, withFileTypes: true }).catch(() => [])).filter((entry) =>
+      entry.isFile(),
+    ).length;
   const rowsOf = (jobId: string) => app.prisma.file.findMany({ where: { id: reportFileId(jobId) } });
 
   /** A job whose data persists across runs, like a BullMQ job's; `crash` refuses an update. */

@@ -36,27 +36,38 @@ describe('/reference (Scalar)', () => {
 });
 
 describe('site icon', () => {
-  it.each(['/favicon.svg', '/favicon.ico'])('%s is a small SVG, cached for a day and revalidated by ETag', async (url) => {
-    const response = await app.inject({ method: 'GET', url });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toBe('image/svg+xml');
-    expect(response.headers['cache-control']).toBe('public, max-age=86400');
-    expect(response.headers.etag).toMatch(/^"[\w-]+"$/);
-    expect(response.body).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>.*<\/svg>$/);
-    // Nothing an image could fetch or run.
-    expect(response.body).not.toMatch(/href|<script|on\w+=/i);
-    expect(response.body.length).toBeLessThan(1024);
+  it.each(['/favicon.svg', '/favicon.ico'])(
+    '%s is a small SVG, cached for a day and revalidated by ETag',
+    async (url) => {
+      const response = await app.inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('image/svg+xml');
+      expect(response.headers['cache-control']).toBe('public, max-age=86400');
+      expect(response.headers.etag).toMatch(/^"[\w-]+"$/);
+      expect(response.body).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>.*<\/svg>$/);
+      // Nothing an image could fetch or run.
+      expect(response.body).not.toMatch(/href|<script|on\w+=/i);
+      expect(response.body.length).toBeLessThan(1024);
 
-    const revalidated = await app.inject({ method: 'GET', url, headers: { 'if-none-match': `W/${response.headers.etag}, "other"` } });
-    expect(revalidated.statusCode).toBe(304);
-    expect(revalidated.body).toBe('');
-    expect(revalidated.headers.etag).toBe(response.headers.etag);
-    expect((await app.inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })).statusCode).toBe(200);
-  });
+      const revalidated = await app.inject({
+        method: 'GET',
+        url,
+        headers: { 'if-none-match': `W/${response.headers.etag}, "other"` },
+      });
+      expect(revalidated.statusCode).toBe(304);
+      expect(revalidated.body).toBe('');
+      expect(revalidated.headers.etag).toBe(response.headers.etag);
+      expect((await app.inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })).statusCode).toBe(200);
+    },
+  );
 
   it('is named by the landing page and not listed in the API document', async () => {
-    expect((await app.inject({ method: 'GET', url: '/' })).body).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
-    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>();
+    expect((await app.inject({ method: 'GET', url: '/' })).body).toContain(
+      '<link rel="icon" href="/favicon.svg" type="image/svg+xml">',
+    );
+    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, unknown>;
+    }>();
     expect(Object.keys(document.paths).filter((path) => path.startsWith('/favicon'))).toEqual([]);
   });
 });

@@ -27,7 +27,13 @@ describe('pages and info', () => {
 
   it('GET /api/v1/info tells name, version and environment, and no secret', async () => {
     const response = await app.inject({ method: 'GET', url: '/api/v1/info' });
-    expect(response.json()).toEqual({ name: 'fastify-production-template', version: '1.0.0', environment: 'test', docs: '/docs', openapi: '/openapi.json' });
+    expect(response.json()).toEqual({
+      name: 'fastify-production-template',
+      version: '1.0.0',
+      environment: 'test',
+      docs: '/docs',
+      openapi: '/openapi.json',
+    });
     expect(response.body).not.toMatch(/secret|password|postgres/i);
   });
 });
@@ -47,14 +53,27 @@ describe('documentation', () => {
   it('documents the OAuth2 password flow and API keys, and marks protected operations', async () => {
     const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(document.components.securitySchemes.OAuth2PasswordBearer.flows.password.tokenUrl).toBe('/api/v1/auth/token');
-    expect(document.components.securitySchemes.ApiKeyHeader).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
-    expect(document.paths['/api/v1/users/me'].get.security).toEqual([{ OAuth2PasswordBearer: [] }, { ApiKeyHeader: [] }]);
+    expect(document.components.securitySchemes.ApiKeyHeader).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-API-Key',
+    });
+    expect(document.paths['/api/v1/users/me'].get.security).toEqual([
+      { OAuth2PasswordBearer: [] },
+      { ApiKeyHeader: [] },
+    ]);
     // Public operations say so explicitly (no global requirement to inherit).
     expect(document.paths['/api/v1/items'].get.security).toEqual([]);
-    expect(document.paths['/api/v1/items/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
+    expect(document.paths['/api/v1/items/{id}'].get.parameters[0]).toMatchObject({
+      name: 'id',
+      in: 'path',
+      required: true,
+    });
     const errorResponse = document.paths['/api/v1/items'].post.responses['422'];
     expect(Object.keys(errorResponse.content)).toEqual(['application/problem+json']);
-    expect(document.paths['/api/v1/auth/token'].post.requestBody.content).toHaveProperty('application/x-www-form-urlencoded');
+    expect(document.paths['/api/v1/auth/token'].post.requestBody.content).toHaveProperty(
+      'application/x-www-form-urlencoded',
+    );
   });
 
   it('serves Swagger UI at /docs and a second reference at /reference', async () => {
