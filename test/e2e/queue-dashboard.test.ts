@@ -3,28 +3,21 @@
 // Google Fonts stylesheet and font files pass the dashboard's CSP (the API's own policy blocks
 // them). There is no internet here: the two font hosts are answered by the test, which also
 // proves the browser was allowed to ask them.
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { DASHBOARD_COOKIE } from '../../src/plugins/queue-dashboard.js';
 import { buildTestApp, createUser } from '../helpers/app.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchChromium } from '../helpers/browser.js';
 
 let app: App;
 let browser: Browser;
 let baseUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
   app = await buildTestApp();
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -50,7 +43,10 @@ describe('queue dashboard at /admin/queues', () => {
       const url = new URL(route.request().url());
       fontHosts.push(url.host);
       if (url.host === 'fonts.googleapis.com') {
-        await route.fulfill({ contentType: 'text/css', body: "@font-face { font-family: 'IBM Plex Sans'; src: url(https://fonts.gstatic.com/s/plex.woff2) format('woff2'); }" });
+        await route.fulfill({
+          contentType: 'text/css',
+          body: "@font-face { font-family: 'IBM Plex Sans'; src: url(https://fonts.gstatic.com/s/plex.woff2) format('woff2'); }",
+        });
       } else {
         await route.fulfill({ status: 404, body: '' });
       }

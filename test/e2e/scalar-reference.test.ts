@@ -2,28 +2,21 @@
 // as in swagger-ui.test.ts): every request stays on this server (no fonts.scalar.com, no
 // CDN), and the vendor buttons Scalar shows on localhost (Ask AI, Generate MCP, Developer Tools
 // with Deploy) are gone, while the reference itself renders.
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp } from '../helpers/app.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchChromium } from '../helpers/browser.js';
 
 let app: App;
 let browser: Browser;
 let baseUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
   app = await buildTestApp();
   // 127.0.0.1: the address on which Scalar shows its localhost-only extras by default.
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -39,11 +32,14 @@ describe('Scalar at /reference', () => {
 
     await page.goto(`${baseUrl}/reference/`);
     // Rendered from this app's document: its title and an operation of it.
-    await expect.poll(() => page.locator('body').innerText(), { timeout: 20_000 }).toMatch(/fastify-production-template[\s\S]*Create an account/);
+    await expect
+      .poll(() => page.locator('body').innerText(), { timeout: 20_000 })
+      .toMatch(/fastify-production-template[\s\S]*Create an account/);
     await page.waitForLoadState('networkidle');
 
     const text = await page.locator('body').innerText();
-    for (const vendor of ['Ask AI', 'Generate MCP', 'Developer Tools', 'Deploy', 'Share']) expect(text).not.toContain(vendor);
+    for (const vendor of ['Ask AI', 'Generate MCP', 'Developer Tools', 'Deploy', 'Share'])
+      expect(text).not.toContain(vendor);
     expect(requested.length).toBeGreaterThan(0);
     expect(requested.filter((url) => !url.startsWith(baseUrl) && !url.startsWith('data:'))).toEqual([]);
     await page.close();

@@ -1,36 +1,20 @@
 // Swagger UI in a real browser (Debian's Chromium, driven by playwright-core): log in through
 // the OAuth2 password flow of the Authorize dialog, then "Try it out" on GET /api/v1/users/me.
 // Chromium comes from apt (`apt-get install -y chromium`); playwright never downloads one.
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp, createUser } from '../helpers/app.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchChromium } from '../helpers/browser.js';
 
 let app: App;
 let browser: Browser;
 let baseUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
   app = await buildTestApp();
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  // launch() (not launchPersistentContext) gives the browser a fresh, throw-away profile.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -67,7 +51,8 @@ describe('Swagger UI at /docs', () => {
     const operation = page.locator('.opblock-get', { has: page.locator('[data-path="/api/v1/users/me"]') }).first();
     await operation.locator('.opblock-summary').click();
     const tryItOut = operation.locator('button.try-out__btn');
-    if ((await tryItOut.count()) > 0 && /try it out/i.test((await tryItOut.textContent()) ?? '')) await tryItOut.click();
+    if ((await tryItOut.count()) > 0 && /try it out/i.test((await tryItOut.textContent()) ?? ''))
+      await tryItOut.click();
     await operation.locator('button.execute').click();
 
     const row = operation.locator('.live-responses-table tbody tr.response').first();
