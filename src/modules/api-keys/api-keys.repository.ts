@@ -3,6 +3,7 @@
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Pagination } from '../../lib/pagination.js';
 import type { User } from '../users/users.repository.js';
+import { publicUserFields } from '../users/users.repository.js';
 
 export interface ApiKey {
   id: number;
@@ -13,15 +14,6 @@ export interface ApiKey {
 }
 
 const publicFields = { id: true, name: true, prefix: true, lastUsedAt: true, createdAt: true } as const;
-const userFields = {
-  id: true,
-  email: true,
-  name: true,
-  role: true,
-  isActive: true,
-  createdAt: true,
-  updatedAt: true,
-} as const;
 
 export class ApiKeysRepository {
   constructor(private readonly db: Pick<PrismaClient, 'apiKey'>) {}
@@ -66,7 +58,7 @@ export class ApiKeysRepository {
   async findActiveByHash(keyHash: string): Promise<{ id: number; lastUsedAt: Date | null; user: User } | null> {
     return this.db.apiKey.findFirst({
       where: { keyHash, revokedAt: null },
-      select: { id: true, lastUsedAt: true, user: { select: userFields } },
+      select: { id: true, lastUsedAt: true, user: { select: publicUserFields } },
     });
   }
 

@@ -37,7 +37,8 @@ export interface RemovedUserData {
   storageKeys: string[];
 }
 
-const publicFields = {
+/** The columns of a user that may leave the database layer (never the password hash). */
+export const publicUserFields = {
   id: true,
   email: true,
   name: true,
@@ -59,7 +60,7 @@ export class UsersRepository {
   constructor(private readonly db: Pick<PrismaClient, 'user' | '$transaction'>) {}
 
   findById(id: number): Promise<User | null> {
-    return this.db.user.findUnique({ where: { id }, select: publicFields });
+    return this.db.user.findUnique({ where: { id }, select: publicUserFields });
   }
 
   findByEmailWithSecret(email: string): Promise<UserWithSecret | null> {
@@ -83,7 +84,7 @@ export class UsersRepository {
   }): Promise<{ user: User; created: boolean }> {
     const email = data.email.toLowerCase();
     const { count } = await this.db.user.createMany({ data: [{ ...data, email }], skipDuplicates: true });
-    const user = await this.db.user.findUniqueOrThrow({ where: { email }, select: publicFields });
+    const user = await this.db.user.findUniqueOrThrow({ where: { email }, select: publicUserFields });
     return { user, created: count === 1 };
   }
 
@@ -96,10 +97,10 @@ export class UsersRepository {
     try {
       const data = changes.email ? { ...changes, email: changes.email.toLowerCase() } : changes;
       if (changes.passwordHash === undefined && changes.email === undefined) {
-        return await this.db.user.update({ where: { id }, data, select: publicFields });
+        return await this.db.user.update({ where: { id }, data, select: publicUserFields });
       }
       return await this.db.$transaction(async (tx) => {
-        const updated = await tx.user.update({ where: { id }, data, select: publicFields });
+        const updated = await tx.user.update({ where: { id }, data, select: publicUserFields });
         await tx.passwordResetToken.updateMany({ where: { userId: id, usedAt: null }, data: { usedAt: new Date() } });
         return updated;
       });
@@ -131,7 +132,13 @@ export class UsersRepository {
   async list(filter: { role?: Role }, page: Pagination): Promise<{ items: User[]; total: number }> {
     const where = filter.role ? { role: filter.role } : {};
     const [items, total] = await Promise.all([
-      this.db.user.findMany({ where, select: publicFields, orderBy: { id: 'asc' }, skip: page.skip, take: page.limit }),
+      this.db.user.findMany({
+        where,
+        select: publicUserFields,
+        orderBy: { id: 'asc' },
+        skip: page.skip,
+        take: page.limit,
+      }),
       this.db.user.count({ where }),
     ]);
     return { items, total };
