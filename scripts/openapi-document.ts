@@ -6,7 +6,7 @@
 // the environment like the app's (DATABASE_URL may point at a database that does not exist).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { buildApp } from '../src/app.js';
+import { buildApp } from '../src/compose/api.js';
 import { loadConfig } from '../src/config.js';
 
 const target = resolve(process.argv[2] ?? '.tmp/openapi.json');

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import dotenv from 'dotenv';
 import { parseDurationSeconds } from './lib/duration.js';
-import { QUEUE_NAMES, type QueueName } from './modules/jobs/queues.js';
+import { QUEUE_NAMES, type QueueName } from './infra/queues/definitions.js';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -3,7 +3,7 @@
 // stop accepting, finish in-flight requests, and close PostgreSQL and Redis.
 import type { AddressInfo } from 'node:net';
 import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.js';
+import { buildApp } from './compose/api.js';
 import { ConfigError, loadConfig, loadDotenv } from './config.js';
 import { handleStopSignals } from './lib/stop-signals.js';
 

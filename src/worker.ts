@@ -4,7 +4,7 @@
 // under a watcher delivers, is the same signal; a later one exits at once).
 import { ConfigError, loadConfig, loadDotenv, type Config } from './config.js';
 import { handleStopSignals } from './lib/stop-signals.js';
-import { startWorkerRuntime, type WorkerRuntime } from './modules/jobs/worker-runtime.js';
+import { startWorkerRuntime, type WorkerRuntime } from './compose/worker.js';
 
 async function main() {
   loadDotenv();

@@ -1,7 +1,7 @@
 // buildApp as a factory: dependencies can be replaced, transactions roll back, and the app
 // serves over a real socket as well as through inject.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
+import type { App } from '../src/compose/api.js';
 import type { DbClient } from '../src/db/unit-of-work.js';
 import { ItemsRepository, type ItemImage } from '../src/modules/items/items.repository.js';
 import { buildTestApp, createUser } from './helpers/app.js';

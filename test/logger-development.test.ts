@@ -3,7 +3,7 @@
 // error with its stack; redaction has already happened in the JSON line.
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
+import type { App } from '../src/compose/api.js';
 import { developmentFormat } from '../src/logger.js';
 import { buildTestApp, createUser } from './helpers/app.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
+import type { App } from '../src/compose/api.js';
 import { DEVELOPMENT_ADMIN_PASSWORD } from '../src/config.js';
 import { buildTestApp, testEnv, uniqueEmail } from './helpers/app.js';
 

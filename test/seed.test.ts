@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
+import type { App } from '../src/compose/api.js';
 import { buildTestApp, testEnv, uniqueEmail } from './helpers/app.js';
 
 const run = promisify(execFile);

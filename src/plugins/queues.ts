@@ -2,8 +2,8 @@
 // process (src/worker.ts). The connection has no keyPrefix (BullMQ uses its own `prefix`) and,
 // like the cache connection, fails commands at once while Redis is down.
 import fp from 'fastify-plugin';
-import { JobQueues } from '../modules/jobs/job-queues.js';
-import { createRedis } from './redis.js';
+import { JobQueues } from '../infra/queues/job-queues.js';
+import { createRedis } from '../infra/redis/redis.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -20,9 +20,9 @@ import { createHash } from 'node:crypto';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { AttemptCounter, type AttemptVerdict } from '../lib/attempt-counter.js';
+import { AttemptCounter, type AttemptVerdict } from '../infra/redis/attempt-counter.js';
 import { AppError, ServiceUnavailableError, TooManyRequestsError } from '../lib/errors.js';
-import { coalescingRedisStore } from '../lib/rate-limit-store.js';
+import { coalescingRedisStore } from '../infra/redis/rate-limit-store.js';
 import { redisCircuitBreaker } from '../lib/circuit-breaker.js';
 import { bearerToken } from './auth.js';
 

@@ -7,12 +7,12 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import type { WebSocket } from 'ws';
-import { EventStreams } from '../modules/realtime/event-streams.js';
-import { RedisHub } from '../modules/realtime/hub.js';
+import { EventStreams } from '../infra/realtime/event-streams.js';
+import { RedisHub } from '../infra/realtime/hub.js';
 import { revocationChannel } from '../modules/realtime/revocations.js';
 import { SessionWatch } from '../modules/realtime/session-watch.js';
 import { WsTicketService } from '../modules/realtime/ws-tickets.js';
-import { connectAtStartup, createRedis } from './redis.js';
+import { connectAtStartup, createRedis } from '../infra/redis/redis.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -13,7 +13,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { OpenAPIBackend, type Document } from 'openapi-backend';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { ajvDecimalPlaces } from '../../src/lib/money.js';
 
 type Response = Awaited<ReturnType<App['inject']>>;

@@ -3,7 +3,7 @@
 // types, enums and response descriptions. The Redocly lint (openapi-lint.test.ts) checks the
 // document's form; this checks that it says what the API does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { INT4_MAX } from '../../src/lib/ids.js';
 import { buildTestApp } from '../helpers/app.js';
 

@@ -2,7 +2,7 @@
 // JSON or form body is sent its own example (as Swagger UI's "Try it out" would) and must not
 // answer 422; path ids point at resources the test owns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
 
 interface Operation {

@@ -5,8 +5,8 @@
 // proves the browser was allowed to ask them.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
-import { DASHBOARD_COOKIE } from '../../src/plugins/queue-dashboard.js';
+import type { App } from '../../src/compose/api.js';
+import { DASHBOARD_COOKIE } from '../../src/modules/queue-dashboard/queue-dashboard.routes.js';
 import { buildTestApp, createUser } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 

@@ -4,7 +4,7 @@
 // with Deploy) are gone, while the reference itself renders.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 

@@ -3,7 +3,7 @@
 // Chromium comes from apt (`apt-get install -y chromium`); playwright never downloads one.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp, createUser } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 

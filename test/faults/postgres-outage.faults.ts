@@ -3,7 +3,7 @@
 // recovers by itself once the database is back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp } from '../helpers/app.js';
 import { TcpProxy } from './tcp-proxy.js';
 

@@ -5,7 +5,7 @@
 // serves hits again, jobs are accepted and the worker (which never restarted) runs them.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp, createUser, problemOf, testEnv, type TestUser } from '../helpers/app.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 import { ChildProcessHandle } from '../helpers/child-process.js';

@@ -2,7 +2,7 @@
 // HEADERS_TIMEOUT passes, and keeps serving everybody else meanwhile.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp } from '../helpers/app.js';
 
 let app: App;

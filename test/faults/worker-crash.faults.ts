@@ -4,7 +4,7 @@
 // once, an import inserts each row once.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { emailJobId } from '../../src/modules/email/email-jobs.js';
 import { buildTestApp, createUser, testEnv, type TestUser } from '../helpers/app.js';
 import { FakeSmtp } from '../helpers/fake-smtp.js';

@@ -1,7 +1,7 @@
 // Builds the real app against the run's database and Redis prefix, and makes users for tests.
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { buildApp, type App, type BuildAppOptions } from '../../src/app.js';
+import { buildApp, type App, type BuildAppOptions } from '../../src/compose/api.js';
 import { loadConfig, type Config } from '../../src/config.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing-0123456789';

@@ -1,7 +1,7 @@
 // Finding 3: a 304 has no body and no content headers of its own. The routes used to send
 // `null` through the JSON serializer: `Content-Type: application/json` and `Content-Length: 4`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
 import { multipart } from '../modules/files/multipart.js';
 

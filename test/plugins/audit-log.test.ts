@@ -1,7 +1,7 @@
 // The audit log is written after the response: successful writes are recorded with who, what,
 // which id and the request id; failed writes are not; a broken audit store never fails a request.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { AuditLogRepository, type AuditEntry } from '../../src/modules/audit/audit-log.repository.js';
 import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
 import { multipart } from '../modules/files/multipart.js';

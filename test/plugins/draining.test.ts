@@ -2,7 +2,7 @@
 // with a 503 problem that a proxy may retry elsewhere, probes still answer for themselves, and a
 // request already in flight finishes normally.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp, problemOf } from '../helpers/app.js';
 
 let app: App;

@@ -1,6 +1,6 @@
 // Every error leaves as RFC 9457 problem+json with the request id; 5xx say nothing inside.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp, createUser, problemOf, uniqueEmail, type TestUser } from '../helpers/app.js';
 
 let app: App;

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { CHECK_BUDGET_MS, COLD_CHECK_BUDGET_MS } from '../../src/plugins/health.js';
 import { buildTestApp, problemOf } from '../helpers/app.js';
 

@@ -2,7 +2,7 @@
 // (422), and forms were taken by every auth route; now anything but JSON is 415 problem+json,
 // except where the document lists other types (the token endpoint's form, multipart uploads).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp, createUser, problemOf, uniqueEmail, type TestUser } from '../helpers/app.js';
 import { multipart } from '../modules/files/multipart.js';
 

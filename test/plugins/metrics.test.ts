@@ -1,7 +1,7 @@
 // /metrics: Prometheus text behind HTTP Basic; requests labelled by route pattern.
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { basicCredentials } from '../../src/plugins/metrics.js';
 import { buildTestApp, createUser, problemOf } from '../helpers/app.js';
 

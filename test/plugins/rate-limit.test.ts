@@ -3,7 +3,7 @@
 // bucket with it.
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { buildTestApp, createUser, problemOf, uniqueEmail } from '../helpers/app.js';
 
 /** A random documentation-range address: unique per call for practical purposes. */

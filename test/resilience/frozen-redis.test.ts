@@ -7,7 +7,7 @@
 // refresh family expired.
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/compose/api.js';
 import { CircuitBreaker, CircuitOpenError } from '../../src/lib/circuit-breaker.js';
 import { TimeoutError } from '../../src/lib/with-timeout.js';
 import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
-import { LogMailer, type MailMessage, type Mailer } from '../../src/lib/mail.js';
+import type { App } from '../../src/compose/api.js';
+import { LogMailer, type MailMessage, type Mailer } from '../../src/infra/mail/mailer.js';
 import { hashToken } from '../../src/modules/auth/tokens.js';
 import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
 

@@ -2,7 +2,7 @@
 // an account: it answers the same way at once and does the work in the background, so neither
 // the response nor its timing enumerates users.
 import { BadRequestError } from '../../lib/errors.js';
-import type { Mailer } from '../../lib/mail.js';
+import type { Mailer } from '../../infra/mail/mailer.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import type { SessionRevoker } from '../users/users.service.js';
 import type { PasswordHasher } from './password-hasher.js';

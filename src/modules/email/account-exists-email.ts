@@ -1,7 +1,7 @@
 // The email a sign-up with a taken address sends to that address's owner instead of answering
 // "email taken" to whoever asked (OWASP: no account enumeration at registration). It carries
 // nothing the requester chose (no name), only fixed text and our own links.
-import type { MailMessage } from '../../lib/mail.js';
+import type { MailMessage } from '../../infra/mail/mailer.js';
 
 /** At most one such email per account per hour: repeated sign-ups must not flood the owner. */
 const WINDOW_MS = 60 * 60 * 1000;

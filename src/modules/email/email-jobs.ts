@@ -3,8 +3,8 @@
 // comes from the message's idempotency key, so enqueueing one message twice makes one job.
 // The body travels sealed (mail-sealer.ts): job data never holds a reset link in clear.
 import { createHash } from 'node:crypto';
-import type { MailMessage, Mailer } from '../../lib/mail.js';
-import type { JobEnqueuer, OwnedJobData } from '../jobs/queues.js';
+import type { MailMessage, Mailer } from '../../infra/mail/mailer.js';
+import type { JobEnqueuer, OwnedJobData } from '../../infra/queues/definitions.js';
 import type { MailSealer } from './mail-sealer.js';
 
 /** The envelope in clear (the dashboard shows it), the body sealed: no secret in job data. */

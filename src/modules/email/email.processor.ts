@@ -4,7 +4,7 @@
 // ledger write) can only duplicate, never lose, an email. The body arrives sealed
 // (mail-sealer.ts) and is opened only for the delivery.
 import { UnrecoverableError } from 'bullmq';
-import type { MailMessage, Mailer } from '../../lib/mail.js';
+import type { MailMessage, Mailer } from '../../infra/mail/mailer.js';
 import type { EmailJobData } from './email-jobs.js';
 import { templateOf } from './email-jobs.js';
 import { MailSealError, type MailSealer } from './mail-sealer.js';

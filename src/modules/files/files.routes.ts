@@ -6,7 +6,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { ifNoneMatchHits } from '../../lib/entity-cache.js';
+import { ifNoneMatchHits } from '../../infra/redis/entity-cache.js';
 import { AppError, UnsupportedMediaTypeError } from '../../lib/errors.js';
 import { attachmentDisposition, ifRangeAllows, resolveRange, sendNotModified } from '../../lib/http-download.js';
 import { authenticated, emptyResponse, headers, jsonResponse, problems, responseHeaders } from '../../lib/openapi.js';

@@ -11,7 +11,7 @@ import {
   type ByteRange,
   type Storage,
   type StoredObject,
-} from '../../lib/storage/storage.js';
+} from '../../infra/storage/storage.js';
 import { sanitizeFilename } from './filenames.js';
 import type { FileRecord, FilesRepository, NewFile } from './files.repository.js';
 import { SNIFF_BYTES, contentMatchesDeclaredType } from './magic-bytes.js';

@@ -6,8 +6,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UnrecoverableError } from 'bullmq';
 import { parse } from 'csv-parse';
-import { StorageNotFoundError, type Storage } from '../../lib/storage/storage.js';
-import type { OwnedJobData } from '../jobs/queues.js';
+import { StorageNotFoundError, type Storage } from '../../infra/storage/storage.js';
+import type { OwnedJobData } from '../../infra/queues/definitions.js';
 import { headerProblem, itemFromRow } from './csv-items.js';
 import type { ImportedRow, ItemsImportRepository } from './items-import.repository.js';
 

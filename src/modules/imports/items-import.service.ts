@@ -8,10 +8,10 @@ import {
   ValidationError,
 } from '../../lib/errors.js';
 import { peekHead } from '../../lib/stream-head.js';
-import { StorageLimitExceededError, type Storage, type StoredObject } from '../../lib/storage/storage.js';
+import { StorageLimitExceededError, type Storage, type StoredObject } from '../../infra/storage/storage.js';
 import { sanitizeFilename } from '../files/filenames.js';
 import type { FilesRepository } from '../files/files.repository.js';
-import type { JobEnqueuer } from '../jobs/queues.js';
+import type { JobEnqueuer } from '../../infra/queues/definitions.js';
 import { headerProblem } from './csv-items.js';
 import type { ImportJobData } from './items-import.processor.js';
 

@@ -1,6 +1,6 @@
 // HTTP surface of items: schemas, status codes and guards; the rules live in ItemsService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ifNoneMatchHits, strongEtag, type EntityCache } from '../../lib/entity-cache.js';
+import { ifNoneMatchHits, strongEtag, type EntityCache } from '../../infra/redis/entity-cache.js';
 import { sendNotModified } from '../../lib/http-download.js';
 import { authenticated, emptyResponse, headers, jsonResponse, problems, responseHeaders } from '../../lib/openapi.js';
 import type { ItemsService } from './items.service.js';

@@ -2,9 +2,9 @@
 // does not exist, so job ids cannot be probed.
 import { NotFoundError } from '../../lib/errors.js';
 import type { PageResult, Pagination } from '../../lib/pagination.js';
-import type { JobLookup, JobRecord, JobState } from './job-queues.js';
-import { JOB_STATES } from './job-queues.js';
-import type { QueueName } from './queues.js';
+import type { JobLookup, JobRecord, JobState } from '../../infra/queues/job-queues.js';
+import { JOB_STATES } from '../../infra/queues/job-queues.js';
+import type { QueueName } from '../../infra/queues/definitions.js';
 
 export interface JobActor {
   id: number;

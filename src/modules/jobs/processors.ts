@@ -4,7 +4,7 @@ import { emailProcessor } from '../email/email.processor.js';
 import type { EmailJobData } from '../email/email-jobs.js';
 import type { ImportJob } from '../imports/items-import.processor.js';
 import type { ReportJob } from '../reports/items-report.processor.js';
-import type { Processors } from './workers.js';
+import type { Processors } from '../../infra/queues/workers.js';
 
 export function buildProcessors(deps: Dependencies): Processors {
   const email = emailProcessor(deps.mailDelivery, deps.sentEmailsRepository, deps.mailSealer);

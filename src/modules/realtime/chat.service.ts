@@ -1,6 +1,6 @@
 // Chat rooms: joining, speaking and leaving, announced to every member on every instance through
 // the pub/sub transport. No Fastify and no sockets here: a member is a `deliver` function.
-import type { PubSub } from './hub.js';
+import type { PubSub } from '../../infra/realtime/hub.js';
 import type { ChatOut } from './realtime.schemas.js';
 
 export interface ChatUser {

@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { ServiceUnavailableError } from '../../lib/errors.js';
 import { authenticated, problems } from '../../lib/openapi.js';
 import type { AuthUser } from '../../plugins/auth.js';
-import type { EventStreams } from './event-streams.js';
+import type { EventStreams } from '../../infra/realtime/event-streams.js';
 import type { NotificationFeed } from './notifications.service.js';
 import type { EndReason, SessionWatch } from './session-watch.js';
 import { liveCredential } from './websocket-auth.js';

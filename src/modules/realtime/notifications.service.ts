@@ -1,7 +1,7 @@
 // Per-user notification feed: what the worker (or any service) publishes with
 // `publishNotification` reaches the user's sockets and event streams on whichever instance.
-import { userChannel } from '../../lib/notifications.js';
-import type { PubSub } from './hub.js';
+import { userChannel } from '../../infra/realtime/notifications.js';
+import type { PubSub } from '../../infra/realtime/hub.js';
 
 export class NotificationFeed {
   constructor(

@@ -8,7 +8,7 @@
 // - Every connection also ends when its access token expires (an API key's after a fixed
 //   lifetime), which bounds the damage when a revocation message is lost (Redis down).
 // The instance subscribes to the revocation channel while it holds at least one connection.
-import type { PubSub } from './hub.js';
+import type { PubSub } from '../../infra/realtime/hub.js';
 import { parseRevocation, type Revocation } from './revocations.js';
 
 export type EndReason = 'revoked' | 'expired';

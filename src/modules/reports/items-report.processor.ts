@@ -13,9 +13,9 @@ import { Readable } from 'node:stream';
 import { UnrecoverableError } from 'bullmq';
 import { stringify } from 'csv-stringify';
 import { neutralizeCell } from '../../lib/csv-cells.js';
-import type { Storage, StoredObject } from '../../lib/storage/storage.js';
+import type { Storage, StoredObject } from '../../infra/storage/storage.js';
 import type { FilesRepository } from '../files/files.repository.js';
-import type { OwnedJobData } from '../jobs/queues.js';
+import type { OwnedJobData } from '../../infra/queues/definitions.js';
 import type { ReportsRepository } from './reports.repository.js';
 
 export interface ReportJobData extends OwnedJobData {

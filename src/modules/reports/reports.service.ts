@@ -1,6 +1,6 @@
 // Asking for a report: a job on the `reports` queue owned by the requester.
 import { randomUUID } from 'node:crypto';
-import type { JobEnqueuer } from '../jobs/queues.js';
+import type { JobEnqueuer } from '../../infra/queues/definitions.js';
 import type { ReportJobData } from './items-report.processor.js';
 
 export class ReportsService {

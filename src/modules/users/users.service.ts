@@ -1,7 +1,7 @@
 // Profile and user-management rules: who may change what, and which changes end sessions.
 import { ConflictError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
 import type { Pagination, PageResult } from '../../lib/pagination.js';
-import type { Storage } from '../../lib/storage/storage.js';
+import type { Storage } from '../../infra/storage/storage.js';
 import type { PasswordHasher } from '../auth/password-hasher.js';
 import type { ItemChangeListener } from '../items/items.service.js';
 import type { Role, User, UsersRepository } from './users.repository.js';

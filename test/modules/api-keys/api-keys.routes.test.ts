@@ -2,7 +2,7 @@
 // routes (on every instance), refused once revoked or when made up.
 import { randomBytes, randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { hashToken } from '../../../src/modules/auth/tokens.js';
 import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
 

@@ -2,7 +2,7 @@
 // user. The tests sign their own tokens (node:crypto), so the library cannot be trusted blindly.
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { TEST_JWT_SECRET, buildTestApp, createUser, type TestUser } from '../../helpers/app.js';
 
 let app: App;

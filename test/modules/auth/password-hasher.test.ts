@@ -1,7 +1,7 @@
 // bcrypt reads only 72 bytes; the HMAC-SHA-256 pre-hash makes every byte of a password count.
 import bcrypt from 'bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { PasswordHasher } from '../../../src/modules/auth/password-hasher.js';
 import { buildTestApp, uniqueEmail } from '../../helpers/app.js';
 

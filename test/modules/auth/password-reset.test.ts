@@ -2,8 +2,8 @@
 // the mail port; confirming sets the password and ends every session.
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { App } from '../../../src/app.js';
-import { LogMailer, type MailMessage, type Mailer } from '../../../src/lib/mail.js';
+import type { App } from '../../../src/compose/api.js';
+import { LogMailer, type MailMessage, type Mailer } from '../../../src/infra/mail/mailer.js';
 import { hashToken } from '../../../src/modules/auth/tokens.js';
 import { buildTestApp, createUser, problemOf, uniqueEmail } from '../../helpers/app.js';
 

@@ -1,7 +1,7 @@
 // Refresh tokens: rotation, reuse detection, the race between concurrent refreshes (on two
 // instances), the cookie, and the absolute lifetime of a family.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { hashToken } from '../../../src/modules/auth/tokens.js';
 import { buildTestApp, createUser, problemOf } from '../../helpers/app.js';
 

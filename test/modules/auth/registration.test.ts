@@ -3,9 +3,9 @@
 // requester) hears about it by email; the welcome email to the unverified address carries no
 // text the requester chose.
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { App } from '../../../src/app.js';
-import type { MailMessage, Mailer } from '../../../src/lib/mail.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../../src/modules/jobs/worker-runtime.js';
+import type { App } from '../../../src/compose/api.js';
+import type { MailMessage, Mailer } from '../../../src/infra/mail/mailer.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
 import { buildTestApp, createUser, testConfig, uniqueEmail } from '../../helpers/app.js';
 
 class CapturingMailer implements Mailer {

@@ -1,7 +1,7 @@
 // Logout and revocation across instances: two apps share PostgreSQL and Redis, like two
 // replicas behind a load balancer. What one revokes, the other refuses on the next request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
 
 let app: App;

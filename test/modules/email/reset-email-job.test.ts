@@ -5,11 +5,11 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { App } from '../../../src/app.js';
-import type { MailMessage, Mailer } from '../../../src/lib/mail.js';
+import type { App } from '../../../src/compose/api.js';
+import type { MailMessage, Mailer } from '../../../src/infra/mail/mailer.js';
 import { emailJobId, type EmailJobData } from '../../../src/modules/email/email-jobs.js';
-import { bullPrefix } from '../../../src/modules/jobs/queues.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../../src/modules/jobs/worker-runtime.js';
+import { bullPrefix } from '../../../src/infra/queues/definitions.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
 import { buildTestApp, createUser, testConfig, type TestUser } from '../../helpers/app.js';
 
 class Inbox implements Mailer {

@@ -1,7 +1,7 @@
 // The SMTP adapter loads nodemailer with its first message (the api never sends mail itself):
 // it must still deliver that first message, and the next ones on the same transport.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SmtpMailer } from '../../../src/modules/email/smtp-mailer.js';
+import { SmtpMailer } from '../../../src/infra/mail/smtp-mailer.js';
 import { FakeSmtp } from '../../helpers/fake-smtp.js';
 
 const smtp = new FakeSmtp();

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { LocalDiskStorage } from '../../../src/lib/storage/local-disk-storage.js';
+import { LocalDiskStorage } from '../../../src/infra/storage/local-disk-storage.js';
 import setup, { ADMIN_DATABASE_URL, REDIS_URL, uploadDirFor } from '../../helpers/global-setup.js';
 
 describe('test run teardown', () => {

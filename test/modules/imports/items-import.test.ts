@@ -5,10 +5,10 @@
 import { parse } from 'csv-parse/sync';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { App } from '../../../src/app.js';
-import { userChannel } from '../../../src/lib/notifications.js';
+import type { App } from '../../../src/compose/api.js';
+import { userChannel } from '../../../src/infra/realtime/notifications.js';
 import { ItemsImportRepository, type ImportedRow } from '../../../src/modules/imports/items-import.repository.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../../src/modules/jobs/worker-runtime.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
 import { buildTestApp, createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
 import { multipart, PNG } from '../files/multipart.js';
 

@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import type { PrismaClient } from '../../../src/db/prisma.js';
 import { ItemsRepository } from '../../../src/modules/items/items.repository.js';
 import { buildTestApp, createUser, type TestUser } from '../../helpers/app.js';

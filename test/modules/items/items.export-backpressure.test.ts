@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { ItemsExportService, type ItemsCsvSource } from '../../../src/modules/items/items-export.service.js';
 import { buildTestApp } from '../../helpers/app.js';
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { escapeLiteral } from 'pg';
 import { neutralizeCell, neutralizeSql } from '../../../src/lib/csv-cells.js';
 import { exportStatement } from '../../../src/modules/items/items-export.repository.js';

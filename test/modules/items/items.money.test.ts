@@ -1,7 +1,7 @@
 // Money end to end: JSON and CSV accept every amount with at most two decimals and refuse a
 // third, and the amount comes back exactly as sent (numeric(12,2) in PostgreSQL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { itemFromRow } from '../../../src/modules/imports/csv-items.js';
 import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
 
 let app: App;

@@ -3,10 +3,10 @@
 // the worker; retries with backoff, permanent failure, and idempotency (a retried job never
 // sends twice). Also the jobs API that reports on them.
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { App } from '../../../src/app.js';
-import type { MailMessage, Mailer } from '../../../src/lib/mail.js';
+import type { App } from '../../../src/compose/api.js';
+import type { MailMessage, Mailer } from '../../../src/infra/mail/mailer.js';
 import { emailJobId } from '../../../src/modules/email/email-jobs.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../../src/modules/jobs/worker-runtime.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
 import { buildTestApp, createUser, problemOf, testConfig, uniqueEmail, type TestUser } from '../../helpers/app.js';
 
 /** Delivers into memory; `failures` makes the next N sends to an address throw. */

@@ -1,7 +1,7 @@
 // GET /api/v1/jobs without `state` pages over every state merged (newest created first), with
 // skip and limit applied once to that list rather than to each state.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { buildTestApp, createUser, type TestUser } from '../../helpers/app.js';
 
 // A prefix of its own: no worker of another test file takes these jobs, so the counts are exact.

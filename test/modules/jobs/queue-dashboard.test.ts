@@ -4,10 +4,10 @@
 // sub-application has a CSP of its own that lets its web fonts load.
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { PasswordHasher } from '../../../src/modules/auth/password-hasher.js';
-import { DASHBOARD_SESSION_TTL_SECONDS } from '../../../src/modules/jobs/admin-credentials.js';
-import { DASHBOARD_COOKIE } from '../../../src/plugins/queue-dashboard.js';
+import { DASHBOARD_SESSION_TTL_SECONDS } from '../../../src/modules/queue-dashboard/admin-credentials.js';
+import { DASHBOARD_COOKIE } from '../../../src/modules/queue-dashboard/queue-dashboard.routes.js';
 import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
 
 /** Counts bcrypt verifications (the dashboard must not run one per request). */

@@ -2,7 +2,7 @@
 // adapter to a fake SMTP server: SIGTERM in the middle of a job lets that job finish (the email
 // arrives, the job completes) and the process exits 0.
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { emailJobId } from '../../../src/modules/email/email-jobs.js';
 import { buildTestApp, createUser, testEnv } from '../../helpers/app.js';
 import { ChildProcessHandle } from '../../helpers/child-process.js';

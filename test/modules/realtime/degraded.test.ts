@@ -2,7 +2,7 @@
 // SSE answers 503 problem+json, a WebSocket is closed with 1011, a failed publish is an error frame.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ChatService } from '../../../src/modules/realtime/chat.service.js';
-import type { PubSub } from '../../../src/modules/realtime/hub.js';
+import type { PubSub } from '../../../src/infra/realtime/hub.js';
 import { NotificationFeed } from '../../../src/modules/realtime/notifications.service.js';
 import { createUser, problemOf, type TestUser } from '../../helpers/app.js';
 import { connect, type ChatFrame, type Instance, startInstance } from './realtime-clients.js';

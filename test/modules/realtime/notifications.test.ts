@@ -5,10 +5,10 @@ import { Queue, UnrecoverableError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { publishNotification, userChannel } from '../../../src/lib/notifications.js';
-import { bullPrefix, type OwnedJobData } from '../../../src/modules/jobs/queues.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../../src/modules/jobs/worker-runtime.js';
-import { startWorkers, type Processors, type WorkerSet } from '../../../src/modules/jobs/workers.js';
+import { publishNotification, userChannel } from '../../../src/infra/realtime/notifications.js';
+import { bullPrefix, type OwnedJobData } from '../../../src/infra/queues/definitions.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
+import { startWorkers, type Processors, type WorkerSet } from '../../../src/infra/queues/workers.js';
 import { createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
 import { connect, eventually, SseReader, startInstance, type Instance } from './realtime-clients.js';
 

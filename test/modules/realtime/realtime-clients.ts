@@ -3,7 +3,7 @@
 // inbox to wait on, and a raw SSE reader.
 import http from 'node:http';
 import { WebSocket } from 'ws';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { buildTestApp, type TestAppOptions } from '../../helpers/app.js';
 
 export interface Instance {

@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { RedisHub } from '../../../src/modules/realtime/hub.js';
+import { RedisHub } from '../../../src/infra/realtime/hub.js';
 import { parseRevocation, publishRevocation, revocationChannel } from '../../../src/modules/realtime/revocations.js';
 import { SessionWatch, type EndReason, type WatchedConnection } from '../../../src/modules/realtime/session-watch.js';
 

@@ -5,10 +5,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { App } from '../../../src/app.js';
-import { LocalDiskStorage } from '../../../src/lib/storage/local-disk-storage.js';
+import type { App } from '../../../src/compose/api.js';
+import { LocalDiskStorage } from '../../../src/infra/storage/local-disk-storage.js';
 import { FilesRepository, type FileRecord } from '../../../src/modules/files/files.repository.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../../src/modules/jobs/worker-runtime.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
 import {
   ItemsReportProcessor,
   reportFileId,

@@ -1,7 +1,7 @@
 // The API reference at /reference is self-contained (no font, script or service from another
 // host, so it works offline) and without vendor buttons; the site icon exists and is cacheable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { buildTestApp } from '../../helpers/app.js';
 
 let app: App;

@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { buildTestApp } from '../../helpers/app.js';
 
 let app: App;

@@ -2,7 +2,7 @@
 // ("value out of range for type integer"). Every integer path and query parameter now has the
 // bounds of its column: 422 before any query.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import type { App } from '../../../src/compose/api.js';
 import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
 
 let app: App;

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
-import { LocalDiskStorage } from '../../../src/lib/storage/local-disk-storage.js';
+import type { App } from '../../../src/compose/api.js';
+import { LocalDiskStorage } from '../../../src/infra/storage/local-disk-storage.js';
 import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
 import { multipart } from '../files/multipart.js';
 

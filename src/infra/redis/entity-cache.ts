@@ -13,7 +13,7 @@
 // `timeoutMs`, and after one failure a circuit breaker skips Redis for `cooldownMs` before one
 // request probes it again: reading from PostgreSQL is always correct, waiting on the cache is not.
 import { createHash } from 'node:crypto';
-import { redisCircuitBreaker, type CircuitBreaker } from './circuit-breaker.js';
+import { redisCircuitBreaker, type CircuitBreaker } from '../../lib/circuit-breaker.js';
 
 /** The ioredis commands used here; keys get the client's keyPrefix. */
 export interface CacheRedis {

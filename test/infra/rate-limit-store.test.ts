@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { coalescingRedisStore } from '../../src/lib/rate-limit-store.js';
+import { coalescingRedisStore } from '../../src/infra/redis/rate-limit-store.js';
 
 let redis: Redis;
 beforeAll(() => {

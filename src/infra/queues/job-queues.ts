@@ -12,7 +12,7 @@ import {
   type JobEnqueuer,
   type OwnedJobData,
   type QueueName,
-} from './queues.js';
+} from './definitions.js';
 
 /** Upper bound on one queue call when Redis accepts the connection but does not answer. */
 const QUEUE_CALL_TIMEOUT_MS = 2_000;

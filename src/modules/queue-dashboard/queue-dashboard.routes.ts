@@ -17,13 +17,13 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../lib/errors.js';
-import type { AdminCredentials } from '../modules/jobs/admin-credentials.js';
-import { basicCredentials, DASHBOARD_SESSION_TTL_SECONDS } from '../modules/jobs/admin-credentials.js';
-import type { JobQueues } from '../modules/jobs/job-queues.js';
-import { bearerToken } from './auth.js';
-import { sendProblem } from './errors.js';
-import { securityHeaders } from './http-hardening.js';
+import { AppError } from '../../lib/errors.js';
+import type { AdminCredentials } from './admin-credentials.js';
+import { basicCredentials, DASHBOARD_SESSION_TTL_SECONDS } from './admin-credentials.js';
+import type { JobQueues } from '../../infra/queues/job-queues.js';
+import { bearerToken } from '../../plugins/auth.js';
+import { sendProblem } from '../../plugins/errors.js';
+import { securityHeaders } from '../../plugins/http-hardening.js';
 
 export interface QueueDashboardOptions {
   queues: JobQueues;

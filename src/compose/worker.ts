@@ -2,16 +2,16 @@
 // api (a Fastify instance that never listens), and the BullMQ workers on top. src/worker.ts
 // starts it; tests start it in-process with overrides.
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import type { Config } from '../../config.js';
-import container, { type DependencyOverrides } from '../../container.js';
-import { loggerSetup } from '../../logger.js';
-import { jwtPlugin } from '../../plugins/auth.js';
-import configPlugin from '../../plugins/config.js';
-import prisma from '../../plugins/prisma.js';
-import redis from '../../plugins/redis.js';
-import { buildProcessors } from './processors.js';
-import type { QueueName } from './queues.js';
-import { startWorkers, type WorkerSet } from './workers.js';
+import type { Config } from '../config.js';
+import container, { type DependencyOverrides } from '../container.js';
+import { loggerSetup } from '../logger.js';
+import { jwtPlugin } from '../plugins/auth.js';
+import configPlugin from '../plugins/config.js';
+import prisma from '../plugins/prisma.js';
+import redis from '../infra/redis/redis.js';
+import { buildProcessors } from '../modules/jobs/processors.js';
+import type { QueueName } from '../infra/queues/definitions.js';
+import { startWorkers, type WorkerSet } from '../infra/queues/workers.js';
 
 export interface WorkerRuntimeOptions {
   overrides?: DependencyOverrides;

@@ -5,7 +5,7 @@
 // (about 15 MB of RSS, bench/results).
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import type { MailMessage, Mailer } from '../../lib/mail.js';
+import type { MailMessage, Mailer } from './mailer.js';
 
 export class SmtpMailer implements Mailer {
   private transport: Promise<Transporter> | undefined;

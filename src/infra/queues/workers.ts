@@ -5,8 +5,8 @@
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
-import { publishNotification, type Notification } from '../../lib/notifications.js';
-import { bullPrefix, QUEUE_NAMES, type OwnedJobData, type QueueName } from './queues.js';
+import { publishNotification, type Notification } from '../realtime/notifications.js';
+import { bullPrefix, QUEUE_NAMES, type OwnedJobData, type QueueName } from './definitions.js';
 
 export type Processor = (job: Job) => Promise<unknown>;
 export type Processors = Record<QueueName, Processor>;

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalDiskStorage } from '../../src/lib/storage/local-disk-storage.js';
-import { StorageLimitExceededError, StorageNotFoundError } from '../../src/lib/storage/storage.js';
+import { LocalDiskStorage } from '../../src/infra/storage/local-disk-storage.js';
+import { StorageLimitExceededError, StorageNotFoundError } from '../../src/infra/storage/storage.js';
 
 let root: string;
 let storage: LocalDiskStorage;

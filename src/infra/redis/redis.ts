@@ -5,7 +5,7 @@
 // every command, the handshake's included, and the features bound their own waits well below it.
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
-import { withTimeout } from '../lib/with-timeout.js';
+import { withTimeout } from '../../lib/with-timeout.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
