@@ -17,7 +17,9 @@ class FailingImagesRepository extends ItemsRepository {
 describe('dependency overrides and the request-scoped transaction', () => {
   let app: App;
   beforeAll(async () => {
-    app = await buildTestApp({ overrides: { makeItemsRepository: (db: DbClient) => new FailingImagesRepository(db) } });
+    app = await buildTestApp({
+      overrides: { items: { makeRepository: (db: DbClient) => new FailingImagesRepository(db) } },
+    });
   });
   afterAll(() => app.close());
 

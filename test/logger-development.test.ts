@@ -4,7 +4,7 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/compose/api.js';
-import { developmentFormat } from '../src/logger.js';
+import { developmentFormat } from '../src/infra/logging.js';
 import { buildTestApp, createUser } from './helpers/app.js';
 
 let app: App;

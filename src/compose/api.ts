@@ -1,26 +1,41 @@
-// buildApp: the application factory. Everything the app needs is registered here in dependency
-// order; `server.ts` listens, tests call `inject`. Options let a caller replace the
-// configuration, the logger destination and any dependency of the composition root.
+// The api's composition root: one function that builds the process top to bottom. The
+// configuration and the HTTP server first, then the infrastructure (PostgreSQL, Redis, queues,
+// the pub/sub hub, storage, mail), then the feature modules, each from what it needs, then the
+// plugins and routes in the order they must register. Nothing is looked up by name: a module is
+// a `const`, and using one before it is built does not compile. `server.ts` listens; tests call
+// `inject` and replace parts through `overrides`.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
-import container, { type DependencyOverrides } from '../container.js';
+import type { PrismaClient } from '../db/prisma.js';
+import { openDatabase, type OpenDatabase } from '../db/open-database.js';
+import { AccessLogController, loggerSetup } from '../infra/logging.js';
+import type { Mailer } from '../infra/mail/mailer.js';
+import { openJobQueues } from '../infra/queues/open-job-queues.js';
+import type { RedisHub } from '../infra/realtime/hub.js';
+import { openRealtimeHub } from '../infra/realtime/open-hub.js';
+import { closeRedis, openRedis } from '../infra/redis/redis.js';
+import { LocalDiskStorage } from '../infra/storage/local-disk-storage.js';
+import type { Storage } from '../infra/storage/storage.js';
 import { ajvDecimalPlaces } from '../lib/money.js';
-import { AccessLogController, loggerSetup } from '../logger.js';
-import { apiKeysRoutes } from '../modules/api-keys/api-keys.routes.js';
-import { authRoutes } from '../modules/auth/auth.routes.js';
-import { filesRoutes } from '../modules/files/files.routes.js';
-import { itemsExportRoutes } from '../modules/items/items.export.js';
-import { itemsImportRoutes } from '../modules/imports/items-import.routes.js';
-import { itemsRoutes } from '../modules/items/items.routes.js';
-import { jobsRoutes } from '../modules/jobs/jobs.routes.js';
-import { reportsRoutes } from '../modules/reports/reports.routes.js';
-import { eventsRoutes } from '../modules/realtime/events.routes.js';
-import { websocketRoutes } from '../modules/realtime/websocket.routes.js';
+import { apiKeysModule } from '../modules/api-keys/api-keys.module.js';
+import { apiKeyPrefix } from '../modules/api-keys/api-keys.service.js';
+import { AuditLogRepository } from '../modules/audit/audit-log.repository.js';
+import { authModule } from '../modules/auth/auth.module.js';
+import type { PasswordHasher } from '../modules/auth/password-hasher.js';
+import { queuedMailer } from '../modules/email/email.module.js';
+import { filesModule } from '../modules/files/files.module.js';
+import { importsModule } from '../modules/imports/imports.module.js';
+import { itemsModule, type ItemsModuleOverrides } from '../modules/items/items.module.js';
+import { jobsModule } from '../modules/jobs/jobs.module.js';
+import { queueDashboardModule } from '../modules/queue-dashboard/queue-dashboard.module.js';
+import { realtimeModule, type RealtimeModuleOverrides } from '../modules/realtime/realtime.module.js';
+import { reportsModule } from '../modules/reports/reports.module.js';
 import { systemRoutes } from '../modules/system/system.routes.js';
-import { usersRoutes } from '../modules/users/users.routes.js';
-import auditLog from '../plugins/audit-log.js';
-import auth, { jwtPlugin } from '../plugins/auth.js';
+import { usersModule } from '../modules/users/users.module.js';
+import auditLog, { type AuditLogOptions } from '../plugins/audit-log.js';
+import authGuards, { jwtPlugin } from '../plugins/auth.js';
 import configPlugin from '../plugins/config.js';
 import docs from '../plugins/docs.js';
 import draining from '../plugins/draining.js';
@@ -28,29 +43,43 @@ import errors, { frameworkErrorHandler } from '../plugins/errors.js';
 import health from '../plugins/health.js';
 import httpHardening from '../plugins/http-hardening.js';
 import metrics from '../plugins/metrics.js';
-import prisma from '../plugins/prisma.js';
-import queues from '../plugins/queues.js';
-import { queueDashboard } from '../modules/queue-dashboard/queue-dashboard.routes.js';
 import rateLimit from '../plugins/rate-limit.js';
-import realtimeHub from '../plugins/realtime-hub.js';
-import redis from '../infra/redis/redis.js';
 import requestContext, { requestIdFrom } from '../plugins/request-context.js';
+import websocketServer from '../plugins/websocket-server.js';
+
+/** Parts a caller (a test) may replace, by name; everything else is built as usual around them. */
+export interface ApiOverrides {
+  passwordHasher?: PasswordHasher;
+  /** The mail port the services use (the `email` queue by default). */
+  mailer?: Mailer;
+  storage?: Storage;
+  auditLog?: AuditLogOptions['auditLog'];
+  items?: ItemsModuleOverrides;
+  realtime?: RealtimeModuleOverrides;
+}
 
 export interface BuildAppOptions {
   config?: Config;
-  /** Replace any entry of the composition root (repositories, services, ports). */
-  overrides?: DependencyOverrides;
+  overrides?: ApiOverrides;
   /** Where log lines go instead of stdout (tests capture them); redaction still applies. */
   logStream?: { write(line: string): void };
 }
 
 export type App = FastifyInstance;
+export type ApiServices = Awaited<ReturnType<typeof composeApi>>;
 
-export async function buildApp(options: BuildAppOptions = {}): Promise<App> {
-  const config = options.config ?? loadConfig();
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** For tests and scripts that call the app directly: routes and plugins get what they need through options. */
+    prisma: PrismaClient;
+    redis: Redis;
+    services: ApiServices;
+  }
+}
 
-  const app = Fastify({
-    logger: loggerSetup(config, options.logStream),
+function createServer(config: Config, logStream: BuildAppOptions['logStream']) {
+  return Fastify({
+    logger: loggerSetup(config, logStream),
     genReqId: requestIdFrom,
     logController: new AccessLogController(),
     bodyLimit: config.bodyLimit,
@@ -77,64 +106,131 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<App> {
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
+}
 
+/** The infrastructure and the modules, in dependency order, with the HTTP surface registered on `app`. */
+async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
+  const log = app.log;
+
+  // Infrastructure. Nothing here waits for PostgreSQL or Redis to be up: readiness reports them.
+  const database: OpenDatabase = openDatabase(config, log);
+  // Three Redis connections (commands, queues, pub/sub) connect at once: when Redis is down,
+  // start-up waits one connect budget, not three.
+  const { redis, connected } = openRedis(config, log);
+  const [queues, realtimeHub] = await Promise.all([
+    openJobQueues(config, log),
+    openRealtimeHub(config, redis, log),
+    connected,
+  ]);
+  const hub: RedisHub = realtimeHub.hub;
+  const storage =
+    overrides.storage ?? new LocalDiskStorage({ root: config.uploadDir, maxBytes: config.maxUploadBytes });
+  const mailer = overrides.mailer ?? queuedMailer({ queues, jwtSecret: config.jwtSecret });
+  app.addHook('onReady', () => database.warmedUp);
+  // Closed after every plugin and route (onClose runs in registration order, and these come first).
+  app.addHook('onClose', async () => {
+    await queues.close();
+    await realtimeHub.close();
+    await closeRedis(redis);
+    await database.close();
+  });
+
+  // The HTTP foundation: every later plugin and route relies on these.
   await app.register(configPlugin, { config });
   await app.register(requestContext);
   await app.register(draining);
   await app.register(errors);
   await app.register(metrics);
   await app.register(httpHardening);
-  await app.register(prisma);
-  await app.register(redis);
-  await app.register(queues);
   await app.register(jwtPlugin);
-  await app.register(rateLimit);
-  await app.register(container, { overrides: options.overrides });
-  await app.register(auth);
-  await app.register(auditLog);
-  await app.register(realtimeHub);
+  await app.register(rateLimit, { redis });
+
+  // Feature modules, each built from what it needs.
+  const { prisma, pool, exportPool } = database;
+  const auth = authModule({ config, prisma, redis, jwt: app.jwt, mailer, log, hasher: overrides.passwordHasher });
+  const apiKeys = apiKeysModule({ prisma, liveConnections: auth.sessions });
+  const items = itemsModule({ config, prisma, pool, exportPool, redis, log }, overrides.items);
+  const users = usersModule({
+    prisma,
+    hasher: auth.hasher,
+    sessions: auth.sessions,
+    onItemRemoved: (id) => items.cache.invalidate(id),
+    storage,
+    log,
+  });
+  const files = filesModule({ config, prisma, storage, log });
+  const imports = importsModule({ prisma, storage, queues, maxUploadBytes: config.maxUploadBytes });
+  const jobs = jobsModule({ queues });
+  const reports = reportsModule({ queues });
+  const queueDashboard = queueDashboardModule({ prisma, hasher: auth.hasher, queues, basePath: '/admin/queues' });
+  const realtime = realtimeModule(
+    {
+      config,
+      hub,
+      redis,
+      checks: {
+        resolveAccessToken: (claims) => auth.service.resolveAccessToken(claims),
+        authenticateApiKey: (key) => apiKeys.service.authenticate(key),
+      },
+    },
+    overrides.realtime,
+  );
+
+  // Cross-cutting plugins that need the modules: the guards, the audit trail, WebSockets, docs, probes.
+  await app.register(authGuards, {
+    resolveAccessToken: (claims) => auth.service.resolveAccessToken(claims),
+    apiKeys: { authenticate: (key) => apiKeys.service.authenticate(key), prefixOf: apiKeyPrefix },
+  });
+  await app.register(auditLog, { auditLog: overrides.auditLog ?? new AuditLogRepository(prisma) });
+  await app.register(websocketServer, {
+    maxPayload: config.wsMaxPayload,
+    heartbeatSeconds: config.wsHeartbeatInterval,
+    streams: realtime.streams,
+    hub,
+  });
   await app.register(docs);
-  await app.register(health);
+  await app.register(health, {
+    probes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+  });
 
-  const { deps } = app;
+  // Routes.
   await app.register(systemRoutes);
-  await app.register(authRoutes, {
-    prefix: '/api/v1/auth',
-    auth: deps.authService,
-    passwordReset: deps.passwordResetService,
-  });
-  await app.register(apiKeysRoutes, { prefix: '/api/v1/users/me/api-keys', apiKeys: deps.apiKeysService });
-  await app.register(usersRoutes, { prefix: '/api/v1/users', users: deps.usersService });
-  await app.register(itemsExportRoutes, { prefix: '/api/v1/items', exporter: deps.itemsExportService });
-  await app.register(itemsRoutes, { prefix: '/api/v1/items', items: deps.itemsService, cache: deps.itemsCache });
-  await app.register(itemsImportRoutes, {
-    prefix: '/api/v1/items',
-    imports: deps.itemsImportService,
-    maxUploadBytes: config.maxUploadBytes,
-  });
-  await app.register(jobsRoutes, { prefix: '/api/v1/jobs', jobs: deps.jobsService });
-  await app.register(reportsRoutes, { prefix: '/api/v1/reports', reports: deps.reportsService });
-  await app.register(queueDashboard, {
-    prefix: '/admin/queues',
-    basePath: '/admin/queues',
-    queues: app.queues,
-    credentials: deps.adminCredentials,
-  });
-  await app.register(filesRoutes, {
-    prefix: '/api/v1/files',
-    files: deps.filesService,
-    maxUploadBytes: app.config.maxUploadBytes,
-  });
-  await app.register(websocketRoutes, {
-    chat: deps.chatService,
-    notifications: deps.notificationFeed,
-    messageRate: { perSecond: config.wsMessageRate, burst: config.wsMessageBurst },
-  });
-  await app.register(eventsRoutes, {
-    prefix: '/api/v1',
-    notifications: deps.notificationFeed,
-    streams: app.realtime.streams,
-  });
+  await app.register(auth.routes, { prefix: '/api/v1/auth' });
+  await app.register(apiKeys.routes, { prefix: '/api/v1/users/me/api-keys' });
+  await app.register(users.routes, { prefix: '/api/v1/users' });
+  await app.register(items.routes, { prefix: '/api/v1/items' });
+  await app.register(imports.routes, { prefix: '/api/v1/items' });
+  await app.register(jobs.routes, { prefix: '/api/v1/jobs' });
+  await app.register(reports.routes, { prefix: '/api/v1/reports' });
+  await app.register(queueDashboard.routes, { prefix: '/admin/queues' });
+  await app.register(files.routes, { prefix: '/api/v1/files' });
+  await app.register(realtime.routes);
 
+  return {
+    database,
+    redis,
+    queues,
+    hub,
+    storage,
+    mailer,
+    auth,
+    apiKeys,
+    items,
+    users,
+    files,
+    imports,
+    jobs,
+    reports,
+    realtime,
+  };
+}
+
+export async function buildApp(options: BuildAppOptions = {}): Promise<App> {
+  const config = options.config ?? loadConfig();
+  const app = createServer(config, options.logStream);
+  const services = await composeApi(app, config, options.overrides ?? {});
+  app.decorate('prisma', services.database.prisma);
+  app.decorate('redis', services.redis);
+  app.decorate('services', services);
   return app;
 }

@@ -1,56 +1,76 @@
-// Everything a worker process runs: the same configuration, logger and composition root as the
-// api (a Fastify instance that never listens), and the BullMQ workers on top. src/worker.ts
-// starts it; tests start it in-process with overrides.
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+// The worker's composition root: what a worker process runs, built top to bottom, and only for
+// the queues it serves (WORKER_QUEUES, or all). No HTTP server, no JWT, no cache: the BullMQ
+// workers and what their processors need. src/worker.ts starts it; tests start it in-process.
+import { pino, type Logger as PinoLogger } from 'pino';
 import type { Config } from '../config.js';
-import container, { type DependencyOverrides } from '../container.js';
-import { loggerSetup } from '../logger.js';
-import { jwtPlugin } from '../plugins/auth.js';
-import configPlugin from '../plugins/config.js';
-import prisma from '../plugins/prisma.js';
-import redis from '../infra/redis/redis.js';
-import { buildProcessors } from '../modules/jobs/processors.js';
-import type { QueueName } from '../infra/queues/definitions.js';
-import { startWorkers, type WorkerSet } from '../infra/queues/workers.js';
+import { createDatabase } from '../db/prisma.js';
+import { loggerSetup } from '../infra/logging.js';
+import { createMailDelivery } from '../infra/mail/mail-delivery.js';
+import type { Mailer } from '../infra/mail/mailer.js';
+import { QUEUE_NAMES, type QueueName } from '../infra/queues/definitions.js';
+import { startWorkers, type Processor, type WorkerSet } from '../infra/queues/workers.js';
+import { LocalDiskStorage } from '../infra/storage/local-disk-storage.js';
+import { emailJobProcessor } from '../modules/email/email.module.js';
+import { importsJobProcessor } from '../modules/imports/imports.module.js';
+import type { ItemsImportRepository } from '../modules/imports/items-import.repository.js';
+import { reportsJobProcessor } from '../modules/reports/reports.module.js';
+
+/** Parts a caller (a test) may replace, by name. */
+export interface WorkerOverrides {
+  /** How email leaves (SMTP or the log by default); tests give an inbox. */
+  mailDelivery?: Mailer;
+  importsRepository?: ItemsImportRepository;
+}
 
 export interface WorkerRuntimeOptions {
-  overrides?: DependencyOverrides;
+  overrides?: WorkerOverrides;
   logStream?: { write(line: string): void };
+  /** Run only these queues (to scale one kind of work on its own); all by default. */
   queues?: readonly QueueName[];
 }
 
 export interface WorkerRuntime {
   workers: WorkerSet;
-  log: FastifyBaseLogger;
-  /** Finishes the jobs in progress, then closes the database and Redis connections. */
+  log: PinoLogger;
+  /** Finishes the jobs in progress, then closes the database connections. */
   close(): Promise<void>;
 }
 
-export async function startWorkerRuntime(config: Config, options: WorkerRuntimeOptions = {}): Promise<WorkerRuntime> {
-  const context = Fastify({
-    logger: loggerSetup(config, options.logStream),
-  });
-  await context.register(configPlugin, { config });
-  await context.register(prisma);
-  await context.register(redis);
-  await context.register(jwtPlugin);
-  await context.register(container, { overrides: options.overrides });
-  await context.ready();
+function createLogger(config: Config, logStream: WorkerRuntimeOptions['logStream']): PinoLogger {
+  const { stream, ...options } = loggerSetup(config, logStream);
+  return (stream ? pino(options, stream) : pino(options)).child({ process: 'worker' });
+}
 
-  const log = context.log.child({ process: 'worker' });
-  const workers = await startWorkers({
-    config,
-    processors: buildProcessors(context.deps),
-    log,
-    queues: options.queues,
-  });
-  log.info({ queues: options.queues ?? 'all', concurrency: config.workerConcurrency }, 'worker started');
+export async function startWorkerRuntime(config: Config, options: WorkerRuntimeOptions = {}): Promise<WorkerRuntime> {
+  const { overrides = {} } = options;
+  const queues = options.queues ?? QUEUE_NAMES;
+  const log = createLogger(config, options.logStream);
+
+  const database = createDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
+  const { prisma, pool } = database;
+  const storage = new LocalDiskStorage({ root: config.uploadDir, maxBytes: config.maxUploadBytes });
+
+  // Each queue's processor, built only when this process runs that queue.
+  const processorOf: Record<QueueName, () => Processor> = {
+    email: () =>
+      emailJobProcessor({
+        prisma,
+        delivery: overrides.mailDelivery ?? createMailDelivery(config, log),
+        jwtSecret: config.jwtSecret,
+      }),
+    imports: () => importsJobProcessor({ prisma, pool, storage, repository: overrides.importsRepository }),
+    reports: () => reportsJobProcessor({ prisma, storage }),
+  };
+  const processors = Object.fromEntries(queues.map((queue) => [queue, processorOf[queue]()]));
+
+  const workers = await startWorkers({ config, processors, log });
+  log.info({ queues, concurrency: config.workerConcurrency }, 'worker started');
   return {
     workers,
     log,
     async close() {
       await workers.close();
-      await context.close();
+      await database.close();
     },
   };
 }

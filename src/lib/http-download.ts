@@ -2,7 +2,12 @@
 // Content-Disposition with an RFC 6266 / RFC 8187 `filename*`, and 304 answers. Pure functions
 // (but the last), so every edge case is tested without a server.
 import type { FastifyReply } from 'fastify';
-import type { ByteRange } from '../infra/storage/storage.js';
+
+/** Inclusive byte range, as in HTTP `Range: bytes=start-end` (storage reads take the same). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
 
 /**
  * 304 Not Modified (RFC 9110 15.4.5): no body, and no content headers of its own. Sending

@@ -3,7 +3,20 @@
 // failure to record is logged, never surfaced. Writes still in flight are awaited on close.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { AuditEntry } from '../modules/audit/audit-log.repository.js';
+
+/** One row of the audit log: who did what to which entity, under which request. */
+export interface AuditEntry {
+  actorId: number | null;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  requestId: string;
+}
+
+export interface AuditLogOptions {
+  /** Where entries go (the audit module's repository). */
+  auditLog: { record(entry: AuditEntry): Promise<void> };
+}
 
 const ACTIONS: Record<string, string> = { POST: 'create', PUT: 'replace', PATCH: 'update', DELETE: 'delete' };
 
@@ -46,13 +59,13 @@ export function auditEntriesOf(request: FastifyRequest, reply: FastifyReply): Au
   return entityIdsOf(request, reply).map((entityId) => ({ actorId, action, entity, entityId, requestId: request.id }));
 }
 
-export default fp(
-  async (app) => {
+export default fp<AuditLogOptions>(
+  async (app, { auditLog }) => {
     const pending = new Set<Promise<void>>();
     app.decorateRequest('auditEntityIds', null);
     app.addHook('onResponse', async (request, reply) => {
       for (const entry of auditEntriesOf(request, reply)) {
-        const write = app.deps.auditLogRepository
+        const write = auditLog
           .record(entry)
           .catch((err: unknown) => request.log.error({ err, audit: entry }, 'audit log write failed'))
           .finally(() => pending.delete(write));
@@ -63,5 +76,5 @@ export default fp(
       await Promise.all([...pending]);
     });
   },
-  { name: 'audit-log', dependencies: ['container'] },
+  { name: 'audit-log' },
 );

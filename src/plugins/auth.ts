@@ -5,33 +5,25 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { AccessClaims, Caller, Role } from '../lib/caller.js';
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.js';
-import { apiKeyPrefix } from '../modules/api-keys/api-keys.service.js';
-import type { Role } from '../modules/users/users.repository.js';
 
-export interface AuthUser {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-}
-
-/** Claims of an access token. `typ` separates access tokens from any other token we sign. */
-export interface AccessClaims {
-  sub: string;
-  role: Role;
-  typ: 'access';
-  jti: string;
-  /** Session id: the refresh-token family the access token belongs to. */
-  sid: string;
-  iat: number;
-  exp: number;
+/** What the guards need from the auth and API-key modules (given by the composition root). */
+export interface AuthPluginOptions {
+  /** The current state of the user behind verified claims; 401 for a revoked session or inactive user. */
+  resolveAccessToken(claims: AccessClaims): Promise<Caller>;
+  apiKeys: {
+    /** The owner of an active key; 401 otherwise. */
+    authenticate(key: string): Promise<Caller & { apiKeyId: number }>;
+    /** The clear part of a key: failed lookups are limited per client and prefix. */
+    prefixOf(key: string): string;
+  };
 }
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
     payload: Omit<AccessClaims, 'iat' | 'exp'>;
-    user: AuthUser;
+    user: Caller;
   }
 }
 
@@ -39,7 +31,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     /** Verifies an access token and returns its user's current state; 401 otherwise. For WebSocket and SSE too. */
-    verifyAccessToken: (token: string) => Promise<{ user: AuthUser; claims: AccessClaims }>;
+    verifyAccessToken: (token: string) => Promise<{ user: Caller; claims: AccessClaims }>;
     requireRole: (role: Role) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
   interface FastifyRequest {
@@ -71,8 +63,8 @@ export const jwtPlugin = fp(
   { name: 'jwt', dependencies: ['config'] },
 );
 
-export default fp(
-  async (app) => {
+export default fp<AuthPluginOptions>(
+  async (app, { resolveAccessToken, apiKeys }) => {
     app.decorate('verifyAccessToken', async (token: string) => {
       let claims: AccessClaims;
       try {
@@ -80,7 +72,7 @@ export default fp(
       } catch {
         throw new UnauthorizedError('The access token is invalid or expired');
       }
-      return { user: await app.deps.authService.resolveAccessToken(claims), claims };
+      return { user: await resolveAccessToken(claims), claims };
     });
 
     app.decorate('authenticate', async (request: FastifyRequest) => {
@@ -91,8 +83,8 @@ export default fp(
         // Redis read), and stays usable while Redis is down: 256 random bits are not guessable.
         const { apiKeyId, ...user } = await app.credentialRateLimit.check(
           request,
-          { scope: 'api-key', subject: apiKeyPrefix(apiKey) },
-          () => app.deps.apiKeysService.authenticate(apiKey),
+          { scope: 'api-key', subject: apiKeys.prefixOf(apiKey) },
+          () => apiKeys.authenticate(apiKey),
           { counting: 'failures', whenUnavailable: 'allow' },
         );
         request.user = user;
@@ -110,5 +102,5 @@ export default fp(
       if (request.user.role !== role) throw new ForbiddenError(`This needs the ${role} role`);
     });
   },
-  { name: 'auth', dependencies: ['jwt', 'container', 'rate-limit'] },
+  { name: 'auth', dependencies: ['jwt', 'rate-limit'] },
 );

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { ApiReferenceConfiguration } from '@scalar/fastify-api-reference';
 import fp from 'fastify-plugin';
 import { completeDocument } from '../lib/openapi-document.js';
-import { quieterOf } from '../logger.js';
+import { quieterOf } from '../infra/logging.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   name: string;

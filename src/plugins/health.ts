@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import { jsonResponse } from '../lib/openapi.js';
 import { TimeoutError } from '../lib/with-timeout.js';
-import { quieterOf } from '../logger.js';
+import { quieterOf } from '../infra/logging.js';
 
 // Both checks run in parallel, so this is the probe's answer time when a dependency stalls
 // (a frozen Redis answers nothing and raises no error); orchestrators commonly give a probe 1 s.
@@ -58,8 +58,13 @@ const Readiness = Type.Object(
 
 type Dependency = 'postgres' | 'redis';
 
-export default fp(
-  async (app) => {
+export interface HealthOptions {
+  /** One cheap round trip to each dependency (SELECT 1, PING). */
+  probes: Record<Dependency, () => Promise<unknown>>;
+}
+
+export default fp<HealthOptions>(
+  async (app, { probes }) => {
     // One probe per dependency at a time: against a stalled dependency, probes that time out
     // would otherwise pile up (each holding a pool connection); a new check joins the pending one.
     const inFlight = new Map<Dependency, Promise<unknown>>();
@@ -117,13 +122,13 @@ export default fp(
       },
       async (request, reply) => {
         const [postgres, redis] = await Promise.all([
-          check(request, 'postgres', () => app.prisma.$queryRaw`SELECT 1`),
-          check(request, 'redis', () => app.redis.ping()),
+          check(request, 'postgres', probes.postgres),
+          check(request, 'redis', probes.redis),
         ]);
         const ok = postgres.status === 'up' && redis.status === 'up' && !app.draining;
         return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: { postgres, redis } });
       },
     );
   },
-  { name: 'health', dependencies: ['prisma', 'redis', 'draining'] },
+  { name: 'health', dependencies: ['draining'] },
 );

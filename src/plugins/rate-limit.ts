@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import { AttemptCounter, type AttemptVerdict } from '../infra/redis/attempt-counter.js';
 import { AppError, ServiceUnavailableError, TooManyRequestsError } from '../lib/errors.js';
 import { coalescingRedisStore } from '../infra/redis/rate-limit-store.js';
@@ -101,8 +102,13 @@ function digest(value: string): string {
   return createHash('sha256').update(value.trim().toLowerCase()).digest('base64url').slice(0, 22);
 }
 
-export default fp(
-  async (app) => {
+export interface RateLimitOptions {
+  /** The app's command connection: counters are shared by every instance. */
+  redis: Redis;
+}
+
+export default fp<RateLimitOptions>(
+  async (app, { redis }) => {
     const { rateLimitMax, rateLimitWindow, loginRateLimitMax } = app.config;
     const windowMs = rateLimitWindow * 1000;
 
@@ -123,7 +129,7 @@ export default fp(
     await app.register(rateLimit, {
       global: false,
       // The plugin's Redis store, but concurrent hits on one key share one command (same counts).
-      store: coalescingRedisStore(app.redis, 'rl:'),
+      store: coalescingRedisStore(redis, 'rl:'),
       max: rateLimitMax,
       timeWindow: windowMs,
       // Errors reach the hooks below, which decide: open for the global limit, closed for credentials.
@@ -134,7 +140,7 @@ export default fp(
 
     // One breaker for both limits: they share the connection, so either one's failure is news
     // for the other. The redis plugin logs connection errors, but a frozen Redis raises none.
-    const breaker = redisCircuitBreaker(app.redis, {
+    const breaker = redisCircuitBreaker(redis, {
       cooldownMs: REDIS_COOLDOWN_MS,
       onOpen: (err) =>
         app.log.warn(
@@ -167,7 +173,7 @@ export default fp(
 
     // Plain counters rather than the plugin's: a failed attempt must be counted after the check
     // (and a good one given back), which its increment-only hook cannot do.
-    const attempts = new AttemptCounter(app.redis, { max: loginRateLimitMax, windowMs, keyPrefix: 'rl:cred:' });
+    const attempts = new AttemptCounter(redis, { max: loginRateLimitMax, windowMs, keyPrefix: 'rl:cred:' });
     const counterKey = (request: FastifyRequest, key: CredentialKey): string =>
       `${key.scope}:${clientIp(request)}:${digest(String(key.subject ?? ''))}`;
     const tooMany = (verdict: AttemptVerdict) =>
@@ -242,5 +248,5 @@ export default fp(
     };
     app.decorate('credentialRateLimit', credentialRateLimit);
   },
-  { name: 'rate-limit', dependencies: ['config', 'redis', 'jwt'] },
+  { name: 'rate-limit', dependencies: ['config', 'jwt'] },
 );

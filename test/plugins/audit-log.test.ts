@@ -2,7 +2,8 @@
 // which id and the request id; failed writes are not; a broken audit store never fails a request.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { AuditLogRepository, type AuditEntry } from '../../src/modules/audit/audit-log.repository.js';
+import { AuditLogRepository } from '../../src/modules/audit/audit-log.repository.js';
+import type { AuditEntry } from '../../src/plugins/audit-log.js';
 import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
 import { multipart } from '../modules/files/multipart.js';
 
@@ -110,7 +111,7 @@ describe('audit log', () => {
         await super.record(entry);
       }
     }
-    const slow = await buildTestApp({ overrides: { auditLogRepository: new SlowAuditLog(app.prisma) } });
+    const slow = await buildTestApp({ overrides: { auditLog: new SlowAuditLog(app.prisma) } });
     try {
       const started = performance.now();
       const response = await slow.inject({
@@ -142,7 +143,7 @@ describe('audit log', () => {
     }
     const lines: string[] = [];
     const broken = await buildTestApp({
-      overrides: { auditLogRepository: new BrokenAuditLog(app.prisma) },
+      overrides: { auditLog: new BrokenAuditLog(app.prisma) },
       env: { LOG_LEVEL: 'error' },
       logStream: { write: (line) => void lines.push(line) },
     });

@@ -160,7 +160,7 @@ describe('health probes', () => {
     });
     try {
       // Nothing has asked for the database yet; ready() did.
-      expect(fresh.pg.totalCount).toBeGreaterThanOrEqual(1);
+      expect(fresh.services.database.pool.totalCount).toBeGreaterThanOrEqual(1);
       expect(logLines.map((line) => JSON.parse(line)).find((line) => line.msg === 'database warmed up')).toMatchObject({
         level: 20,
         ms: expect.any(Number),

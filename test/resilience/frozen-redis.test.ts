@@ -299,7 +299,7 @@ describe('start-up while Redis is already frozen', () => {
           interval: 100,
         })
         .toBe(200);
-      const { hub } = app.realtime;
+      const { hub } = app.services;
       const channel = `${app.config.redisPrefix}frozen-start`;
       const received: string[] = [];
       await expect

@@ -1,6 +1,7 @@
 // Walks the main flows while recording every response (headers and body) and every log line,
 // then searches them for anything secret: passwords, bcrypt hashes, token hashes, field names
 // of secret columns. A response schema or a log call that leaks would fail here.
+import { createMailDelivery } from '../../src/infra/mail/mail-delivery.js';
 import { createHash } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ beforeAll(async () => {
   });
   inbox.deliveries = [
     // What the app delivers without SMTP outside development: the envelope only.
-    app.deps.mailDelivery,
+    createMailDelivery(app.config, app.log),
     // The development channel: the whole email, reset link included, in the log (see below).
     new LogMailer(app.log, true),
   ];
@@ -208,7 +209,7 @@ describe('secrets never leave in the auth flows', () => {
 
     // --- password reset: request, read the emailed token, confirm, confirm again.
     await call({ method: 'POST', url: '/api/v1/auth/password-reset/request', payload: { email: holder.email } }, 202);
-    await app.deps.passwordResetService.idle();
+    await app.services.auth.passwordReset.idle();
     const email = inbox.sent.find((m) => m.to === holder.email);
     const resetToken = decodeURIComponent(/token=([^\s&]+)/.exec(email?.text ?? '')?.[1] ?? '');
     expect(resetToken.length).toBeGreaterThanOrEqual(43);

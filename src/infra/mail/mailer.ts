@@ -1,5 +1,7 @@
 // The mail port: the one way the application sends email. Services depend on this interface
 // only; adapters decide how mail leaves (the log here; SMTP and a BullMQ queue elsewhere).
+import type { Logger } from '../../lib/logger.js';
+
 export interface MailMessage {
   to: string;
   subject: string;
@@ -9,7 +11,8 @@ export interface MailMessage {
 }
 
 export interface Mailer {
-  send(message: MailMessage): Promise<void>;
+  /** `ownerId`: the user the email is about, when a queue keeps it (job visibility); others ignore it. */
+  send(message: MailMessage, ownerId?: number | null): Promise<void>;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface Mailer {
  */
 export class LogMailer implements Mailer {
   constructor(
-    private readonly log: { info(obj: object, msg: string): void },
+    private readonly log: Logger,
     private readonly includeBody: boolean,
   ) {}
 

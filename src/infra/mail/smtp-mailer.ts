@@ -1,7 +1,7 @@
 // The SMTP adapter of the mail port (nodemailer), used when SMTP_URL is set; compose points it
 // at Mailpit. Timeouts are bounded so a stuck server fails the job (which is retried) instead
 // of holding a worker slot forever. nodemailer is loaded with the first message: only the
-// worker sends mail, and the api, which builds the same container, never pays for the module
+// worker sends mail, and a process that never sends one never pays for the module
 // (about 15 MB of RSS, bench/results).
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';

@@ -1,8 +1,8 @@
 // The background queues and the rules every job follows, shared by the api (which enqueues)
 // and the worker (which processes). Adding a queue = a name here, its defaults below, and a
-// processor in the worker (see docs/jobs.md).
+// processor in the worker's composition root (src/compose/worker.ts; see docs/jobs.md). It
+// imports nothing: config.ts reads WORKER_QUEUES against these names.
 import type { DefaultJobOptions } from 'bullmq';
-import type { Config } from '../../config.js';
 
 export const QUEUE_NAMES = ['email', 'imports', 'reports'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -25,7 +25,7 @@ export interface JobEnqueuer {
  * BullMQ keys live under the app's Redis prefix too (BullMQ refuses ioredis' keyPrefix and has
  * its own `prefix` option), so apps and test runs sharing a server never see each other's jobs.
  */
-export function bullPrefix(config: Pick<Config, 'redisPrefix'>): string {
+export function bullPrefix(config: { redisPrefix: string }): string {
   return `${config.redisPrefix}bull`;
 }
 
@@ -33,7 +33,7 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 
 export function defaultJobOptions(
-  config: Pick<Config, 'jobAttempts' | 'jobBackoffMs'>,
+  config: { jobAttempts: number; jobBackoffMs: number },
   queue: QueueName,
 ): DefaultJobOptions {
   return {

@@ -3,7 +3,6 @@
 // while Redis is away, so enqueueing fails at once with a 503 instead of hanging a request.
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../../config.js';
 import { ServiceUnavailableError } from '../../lib/errors.js';
 import {
   bullPrefix,
@@ -73,8 +72,8 @@ export class JobQueues implements JobEnqueuer, JobLookup {
 
   constructor(
     private readonly connection: Redis,
-    config: Pick<Config, 'redisPrefix' | 'jobAttempts' | 'jobBackoffMs'>,
-    onError: (err: Error) => void,
+    config: { redisPrefix: string; jobAttempts: number; jobBackoffMs: number },
+    private readonly hooks: { onError: (err: Error) => void; onClose?: () => Promise<void> },
   ) {
     const make = (name: QueueName) => {
       const queue = new Queue<OwnedJobData>(name, {
@@ -82,7 +81,7 @@ export class JobQueues implements JobEnqueuer, JobLookup {
         prefix: bullPrefix(config),
         defaultJobOptions: defaultJobOptions(config, name),
       });
-      queue.on('error', onError);
+      queue.on('error', hooks.onError);
       return queue;
     };
     this.queues = Object.fromEntries(QUEUE_NAMES.map((name) => [name, make(name)])) as Record<
@@ -181,6 +180,7 @@ export class JobQueues implements JobEnqueuer, JobLookup {
 
   async close(): Promise<void> {
     await Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => {})));
+    await this.hooks.onClose?.();
   }
 
   /** Runs a queue call with Redis down turned into a fast 503. */

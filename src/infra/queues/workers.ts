@@ -5,24 +5,19 @@
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
+import type { Logger } from '../../lib/logger.js';
+import { logOutagesOnce } from '../redis/outages.js';
 import { publishNotification, type Notification } from '../realtime/notifications.js';
-import { bullPrefix, QUEUE_NAMES, type OwnedJobData, type QueueName } from './definitions.js';
+import { bullPrefix, type OwnedJobData, type QueueName } from './definitions.js';
 
 export type Processor = (job: Job) => Promise<unknown>;
-export type Processors = Record<QueueName, Processor>;
-
-export interface WorkerLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+/** The processor of each queue this process runs; a queue left out gets no worker here. */
+export type Processors = Partial<Record<QueueName, Processor>>;
 
 export interface StartWorkersOptions {
   config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'workerConcurrency' | 'jobLockDuration' | 'jobStalledInterval'>;
   processors: Processors;
-  log: WorkerLogger;
-  /** Run only some queues (to scale one kind of work on its own); all by default. */
-  queues?: readonly QueueName[];
+  log: Logger;
 }
 
 export interface WorkerSet {
@@ -37,15 +32,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   // Notifications are best effort: a failed publish never fails a job.
   const publisher = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
-  let down = false;
-  connection.on('error', (err) => {
-    if (!down) log.warn({ err }, 'worker redis connection unavailable, reconnecting');
-    down = true;
-  });
-  connection.on('ready', () => {
-    if (down) log.info({}, 'worker redis connection restored');
-    down = false;
-  });
+  logOutagesOnce(connection, log, 'worker redis connection');
   publisher.on('error', () => {});
 
   const notify = (job: Job | undefined, notification: Notification) => {
@@ -56,8 +43,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
     );
   };
 
-  const workers = (options.queues ?? QUEUE_NAMES).map((queue) => {
-    const worker = new Worker(queue, processors[queue], {
+  const workers = (Object.entries(processors) as Array<[QueueName, Processor]>).map(([queue, processor]) => {
+    const worker = new Worker(queue, processor, {
       connection,
       prefix: bullPrefix(config),
       concurrency: config.workerConcurrency,

@@ -12,6 +12,7 @@
 // A Redis that stalls (accepts connections, never answers) costs each call at most
 // `timeoutMs`, and after one failure a circuit breaker skips Redis for `cooldownMs` before one
 // request probes it again: reading from PostgreSQL is always correct, waiting on the cache is not.
+import type { Logger } from '../../lib/logger.js';
 import { createHash } from 'node:crypto';
 import { redisCircuitBreaker, type CircuitBreaker } from '../../lib/circuit-breaker.js';
 
@@ -21,11 +22,6 @@ export interface CacheRedis {
   on(event: 'ready', listener: () => void): unknown;
   get(key: string): Promise<string | null>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-}
-
-export interface CacheLogger {
-  warn(obj: object, msg: string): void;
-  info(msg: string): void;
 }
 
 export interface CachedRepresentation {
@@ -44,7 +40,7 @@ export interface EntityCacheOptions {
   /** Key namespace, e.g. `items`: keys are `cache:items:<id>` and `cache:items:<id>:v`. */
   namespace: string;
   ttlSeconds: number;
-  log: CacheLogger;
+  log: Logger;
   /** Longest wait on one Redis call before reading from the database instead. */
   timeoutMs?: number;
   /** How long Redis is skipped after a failure before one request probes it. */

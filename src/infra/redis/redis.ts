@@ -3,15 +3,10 @@
 // decides how to degrade instead of hanging requests. A Redis that accepts connections but does
 // not answer (frozen, overloaded) raises no error at all: commandTimeout is the outer bound of
 // every command, the handshake's included, and the features bound their own waits well below it.
-import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
+import type { Logger } from '../../lib/logger.js';
 import { withTimeout } from '../../lib/with-timeout.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    redis: Redis;
-  }
-}
+import { logOutagesOnce } from './outages.js';
 
 /** How long start-up waits for a connection before going on without it (it keeps trying). */
 export const STARTUP_CONNECT_WAIT_MS = 1_000;
@@ -50,29 +45,24 @@ export async function connectAtStartup(redis: Redis): Promise<void> {
   await withTimeout(redis.connect(), STARTUP_CONNECT_WAIT_MS);
 }
 
-export default fp(
-  async (app) => {
-    const redis = createRedis(app.config.redisUrl, app.config.redisPrefix);
-    let down = false;
-    // One log line per outage, not one per failed command.
-    redis.on('error', (err) => {
-      if (!down) app.log.warn({ err }, 'redis unavailable');
-      down = true;
-    });
-    redis.on('ready', () => {
-      if (down) app.log.info('redis connection restored');
-      down = false;
-    });
-    try {
-      await connectAtStartup(redis);
-    } catch (err) {
-      // Start anyway: readiness reports the outage and features degrade until it reconnects.
-      app.log.warn({ err }, 'redis not reachable at start-up');
-    }
-    app.decorate('redis', redis);
-    app.addHook('onClose', async () => {
-      await redis.quit().catch(() => redis.disconnect());
-    });
-  },
-  { name: 'redis', dependencies: ['config'] },
-);
+/**
+ * The app's command connection (cache, rate limits, deny-list, tickets), keyed under the app's
+ * prefix, and the wait for it at start-up. Start-up goes on without Redis after
+ * STARTUP_CONNECT_WAIT_MS: readiness reports it, and features degrade until it is back.
+ */
+export function openRedis(
+  config: { redisUrl: string; redisPrefix: string },
+  log: Logger,
+): { redis: Redis; connected: Promise<void> } {
+  const redis = createRedis(config.redisUrl, config.redisPrefix);
+  logOutagesOnce(redis, log, 'redis');
+  const connected = connectAtStartup(redis).catch((err: unknown) =>
+    log.warn({ err }, 'redis not reachable at start-up'),
+  );
+  return { redis, connected };
+}
+
+/** Closes politely (QUIT), or at once when Redis does not answer. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
+}

@@ -2,7 +2,7 @@
 // accepted by the auth guard as `X-API-Key` on behalf of their owner.
 import { ConflictError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
 import type { Pagination, PageResult } from '../../lib/pagination.js';
-import type { AuthenticatedUser } from '../auth/auth.service.js';
+import type { Caller } from '../../lib/caller.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
 import type { ApiKey, ApiKeysRepository } from './api-keys.repository.js';
 
@@ -56,7 +56,7 @@ export class ApiKeysService {
   }
 
   /** The owner of a live key, in their current state; made-up, revoked or orphaned keys are refused alike. */
-  async authenticate(key: string): Promise<AuthenticatedUser & { apiKeyId: number }> {
+  async authenticate(key: string): Promise<Caller & { apiKeyId: number }> {
     const found = KEY_PATTERN.test(key) ? await this.keys.findActiveByHash(hashToken(key)) : null;
     if (!found || !found.user.isActive) throw new UnauthorizedError('The API key is invalid or revoked');
     await this.keys.touch(found.id, new Date(), LAST_USED_GRANULARITY_MS);

@@ -1,13 +1,7 @@
 // Append-only audit trail of write operations (who, what, which id, which request, when).
+// The entries come from the audit-log plugin, which decides what a write request records.
 import type { PrismaClient } from '../../db/prisma.js';
-
-export interface AuditEntry {
-  actorId: number | null;
-  action: string;
-  entity: string;
-  entityId: string | null;
-  requestId: string;
-}
+import type { AuditEntry } from '../../plugins/audit-log.js';
 
 export class AuditLogRepository {
   constructor(private readonly db: Pick<PrismaClient, 'auditLog'>) {}

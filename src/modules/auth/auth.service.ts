@@ -2,6 +2,7 @@
 // repositories, a password hasher, a token signer and the session service from the
 // composition root.
 import { randomUUID } from 'node:crypto';
+import type { Caller } from '../../lib/caller.js';
 import { UnauthorizedError } from '../../lib/errors.js';
 import type { Role, User, UsersRepository } from '../users/users.repository.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -12,13 +13,6 @@ import { generateToken, hashToken } from './tokens.js';
 export interface AccessTokenSigner {
   /** `sid` is the refresh family: revoking it revokes every access token issued for it. */
   sign(claims: { sub: string; role: Role; sid: string }): { token: string; expiresIn: number };
-}
-
-export interface AuthenticatedUser {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
 }
 
 export interface TokenPair {
@@ -134,7 +128,7 @@ export class AuthService {
     jti?: unknown;
     sid?: unknown;
     exp?: unknown;
-  }): Promise<AuthenticatedUser> {
+  }): Promise<Caller> {
     const { sub, typ, jti, sid, exp } = claims;
     const wellFormed =
       typ === 'access' &&

@@ -7,7 +7,7 @@ import type { UsersRepository } from '../users/users.repository.js';
 import type { SessionRevoker } from '../users/users.service.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { PasswordResetRepository } from './password-reset.repository.js';
-import type { WarnLogger } from './sessions.service.js';
+import type { Logger } from '../../lib/logger.js';
 import { generateToken, hashToken } from './tokens.js';
 
 export const RESET_TOKEN_TTL_SECONDS = 30 * 60;
@@ -20,7 +20,7 @@ export interface PasswordResetServiceDeps {
   mailer: Mailer;
   /** Where the emailed link points, e.g. `${PUBLIC_URL}/reset-password`. */
   resetUrl: string;
-  log: WarnLogger;
+  log: Logger;
 }
 
 export class PasswordResetService {

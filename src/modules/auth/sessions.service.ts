@@ -4,6 +4,7 @@
 // without taking the API down with Redis. A Redis that stalls instead of failing costs a request
 // at most DENY_LIST_BUDGET_MS, and after one failure the checks go straight to PostgreSQL for a
 // cool-down before one request probes Redis again.
+import type { Logger } from '../../lib/logger.js';
 import { CircuitBreaker } from '../../lib/circuit-breaker.js';
 import { withTimeout } from '../../lib/with-timeout.js';
 import type { SessionRevoker } from '../users/users.service.js';
@@ -13,11 +14,6 @@ import type { TokenDenyList } from './token-deny-list.js';
 /** How long a request waits for the deny-list (read or write) before going on without it. */
 const DENY_LIST_BUDGET_MS = 250;
 const DENY_LIST_COOLDOWN_MS = 5_000;
-
-export interface WarnLogger {
-  warn(obj: object, msg: string): void;
-  info?(msg: string): void;
-}
 
 /** What ended: sessions (refresh families), and the user when all their credentials may have changed. */
 export interface SessionRevocation {
@@ -41,7 +37,7 @@ export class SessionsService implements SessionRevoker {
       refreshTokens: RefreshTokensRepository;
       denyList: TokenDenyList;
       accessTokenTtlSeconds: number;
-      log: WarnLogger;
+      log: Logger;
       /** Told after every revocation (live WebSocket and SSE connections of it end on every instance). */
       onRevoked?: (revocation: SessionRevocation) => Promise<void>;
     },
@@ -50,7 +46,7 @@ export class SessionsService implements SessionRevoker {
       cooldownMs: DENY_LIST_COOLDOWN_MS,
       // One line per outage, not one per request.
       onOpen: (err) => deps.log.warn({ err }, 'deny-list unavailable; checking sessions in PostgreSQL'),
-      onClose: () => deps.log.info?.('deny-list available again'),
+      onClose: () => deps.log.info('deny-list available again'),
     });
   }
 

@@ -1,13 +1,12 @@
 // HTTP surface of files: multipart uploads streamed to storage, metadata reads, and downloads
 // with ETag/304, single byte ranges (206/416) and an attachment Content-Disposition.
-// @fastify/multipart is registered inside this plugin only, so no other route accepts
-// multipart bodies.
-import multipart from '@fastify/multipart';
+// Multipart is accepted by this plugin's routes only (plugins/uploads.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ifNoneMatchHits } from '../../infra/redis/entity-cache.js';
 import { AppError, UnsupportedMediaTypeError } from '../../lib/errors.js';
+import { acceptUploads } from '../../plugins/uploads.js';
 import { attachmentDisposition, ifRangeAllows, resolveRange, sendNotModified } from '../../lib/http-download.js';
 import { authenticated, emptyResponse, headers, jsonResponse, problems, responseHeaders } from '../../lib/openapi.js';
 import type { FilesService, UploadPart } from './files.service.js';
@@ -41,20 +40,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
   app,
   { files, maxUploadBytes, maxFilesPerRequest = 20 },
 ) => {
-  await app.register(multipart, {
-    limits: {
-      // One byte over the limit must reach storage so it can tell "too large" from "exactly
-      // the limit"; the parser truncates there, so it never reads further into a file.
-      fileSize: maxUploadBytes + 1,
-      files: maxFilesPerRequest,
-      fields: 10,
-      fieldSize: 1024,
-      parts: maxFilesPerRequest + 10,
-      headerPairs: 100,
-    },
-    // Storage raises the size error (and cleans up); the parser only stops reading.
-    throwFileSizeLimit: false,
-  });
+  await acceptUploads(app, { maxUploadBytes, maxFiles: maxFilesPerRequest, maxFields: 10 });
 
   // Stored types: what uploads accept, and the CSV that imports and reports store.
   const downloadTypes = [...new Set([...app.config.allowedUploadTypes, 'text/csv'])];

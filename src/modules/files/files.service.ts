@@ -1,7 +1,9 @@
 // File rules: who sees what (owner or ADMIN; anyone else gets 404, so ids cannot be probed),
 // which uploads are accepted (type allowlist, magic bytes, size), and all-or-nothing uploads:
 // bytes first, rows after, and any failure removes whatever this request already stored.
+import type { Logger } from '../../lib/logger.js';
 import type { Readable } from 'node:stream';
+import type { Caller } from '../../lib/caller.js';
 import { NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../lib/errors.js';
 import type { Pagination, PageResult } from '../../lib/pagination.js';
 import { peekHead } from '../../lib/stream-head.js';
@@ -15,11 +17,6 @@ import {
 import { sanitizeFilename } from './filenames.js';
 import type { FileRecord, FilesRepository, NewFile } from './files.repository.js';
 import { SNIFF_BYTES, contentMatchesDeclaredType } from './magic-bytes.js';
-
-export interface Actor {
-  id: number;
-  role: 'USER' | 'ADMIN';
-}
 
 /** One part of an upload as the HTTP layer hands it over: a name, a declared type, a stream. */
 export interface UploadPart {
@@ -38,7 +35,7 @@ export interface FilesServiceOptions {
   maxUploadBytes: number;
   /** Media types (or `type/*` wildcards) accepted, from ALLOWED_UPLOAD_TYPES. */
   allowedTypes: string[];
-  log: { warn(obj: object, msg: string): void };
+  log: Logger;
 }
 
 export const UPLOAD_FIELD = 'file';
@@ -51,7 +48,7 @@ export class FilesService {
    * then records them in one transaction. Nothing is kept if any part is refused, the client
    * goes away or the insert fails.
    */
-  async upload(actor: Actor, parts: AsyncIterable<UploadPart>): Promise<FileInfo[]> {
+  async upload(actor: Pick<Caller, 'id' | 'role'>, parts: AsyncIterable<UploadPart>): Promise<FileInfo[]> {
     const stored: Array<{ object: StoredObject; filename: string; contentType: string }> = [];
     try {
       for await (const part of parts) {
@@ -81,12 +78,12 @@ export class FilesService {
     }
   }
 
-  async list(actor: Actor, page: Pagination): Promise<PageResult<FileInfo>> {
+  async list(actor: Pick<Caller, 'id' | 'role'>, page: Pagination): Promise<PageResult<FileInfo>> {
     const { items, total } = await this.options.files.list(actor.role === 'ADMIN' ? undefined : actor.id, page);
     return { items: items.map(toInfo), total, ...page };
   }
 
-  async get(actor: Actor, id: string): Promise<FileInfo> {
+  async get(actor: Pick<Caller, 'id' | 'role'>, id: string): Promise<FileInfo> {
     return toInfo(await this.visible(actor, id));
   }
 
@@ -95,7 +92,7 @@ export class FilesService {
    * caller has decided it needs them (not for 304, 416 or HEAD).
    */
   async download(
-    actor: Actor,
+    actor: Pick<Caller, 'id' | 'role'>,
     id: string,
   ): Promise<{ file: FileInfo; open: (range?: ByteRange) => Promise<Readable> }> {
     const record = await this.visible(actor, id);
@@ -113,13 +110,13 @@ export class FilesService {
   }
 
   /** Removes the row first, then the bytes: a crash in between leaves unreferenced bytes, never a dangling row. */
-  async delete(actor: Actor, id: string): Promise<void> {
+  async delete(actor: Pick<Caller, 'id' | 'role'>, id: string): Promise<void> {
     const file = await this.visible(actor, id);
     if (!(await this.options.files.delete(id))) throw new NotFoundError('File not found');
     await this.removeObjects([file.storageKey]);
   }
 
-  private async visible(actor: Actor, id: string): Promise<FileRecord> {
+  private async visible(actor: Pick<Caller, 'id' | 'role'>, id: string): Promise<FileRecord> {
     const file = await this.options.files.findById(id);
     if (!file || (file.ownerId !== actor.id && actor.role !== 'ADMIN')) throw new NotFoundError('File not found');
     return file;

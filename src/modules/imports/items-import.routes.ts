@@ -1,9 +1,9 @@
 // POST /api/v1/items/import: a multipart CSV upload that becomes an `imports` job. Multipart is
-// registered inside this plugin only, so no other route accepts multipart bodies.
-import multipart from '@fastify/multipart';
+// accepted by this plugin's routes only (plugins/uploads.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { UnsupportedMediaTypeError, ValidationError } from '../../lib/errors.js';
+import { acceptUploads } from '../../plugins/uploads.js';
 import { authenticated, jsonResponse, problems, responseHeaders } from '../../lib/openapi.js';
 import { JobAccepted } from '../jobs/jobs.schemas.js';
 import type { ItemsImportService } from './items-import.service.js';
@@ -28,11 +28,7 @@ export const itemsImportRoutes: FastifyPluginAsyncTypebox<ItemsImportRoutesOptio
   app,
   { imports, maxUploadBytes },
 ) => {
-  await app.register(multipart, {
-    // One byte over the limit reaches storage, which then refuses the upload (413).
-    limits: { fileSize: maxUploadBytes + 1, files: 1, fields: 5, fieldSize: 1024, parts: 6, headerPairs: 100 },
-    throwFileSizeLimit: false,
-  });
+  await acceptUploads(app, { maxUploadBytes, maxFiles: 1, maxFields: 5 });
 
   app.post(
     '/import',

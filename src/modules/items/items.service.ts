@@ -1,13 +1,9 @@
 // Item rules: ownership (owner or ADMIN may write), tags as a set, and tax never above price.
+import type { Caller } from '../../lib/caller.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Pagination, PageResult } from '../../lib/pagination.js';
 import type { UnitOfWork } from '../../db/unit-of-work.js';
 import type { Item, ItemData, ItemFilter, ItemSort, ItemsRepository } from './items.repository.js';
-
-export interface Actor {
-  id: number;
-  role: 'USER' | 'ADMIN';
-}
 
 export type ItemPatch = Partial<ItemData>;
 
@@ -33,12 +29,12 @@ export class ItemsService {
     return { items, total, ...page };
   }
 
-  create(actor: Actor, data: ItemData): Promise<Item> {
+  create(actor: Pick<Caller, 'id' | 'role'>, data: ItemData): Promise<Item> {
     return this.items.create(actor.id, normalize(data));
   }
 
   /** PUT: every field is replaced; fields left out return to their defaults. */
-  async replace(actor: Actor, id: number, data: ItemData): Promise<Item> {
+  async replace(actor: Pick<Caller, 'id' | 'role'>, id: number, data: ItemData): Promise<Item> {
     await this.writable(actor, id);
     const next = normalize({ description: null, tax: null, tags: [], images: [], ...data });
     const item = await this.uow.run(async ({ items }) => {
@@ -52,7 +48,7 @@ export class ItemsService {
   }
 
   /** PATCH: only the fields sent change; the rules are checked on the merged result. */
-  async patch(actor: Actor, id: number, changes: ItemPatch): Promise<Item> {
+  async patch(actor: Pick<Caller, 'id' | 'role'>, id: number, changes: ItemPatch): Promise<Item> {
     const current = await this.writable(actor, id);
     checkTax({ price: changes.price ?? current.price, tax: changes.tax === undefined ? current.tax : changes.tax });
     const { images, ...fields } = changes;
@@ -66,13 +62,13 @@ export class ItemsService {
     return item ?? this.get(id);
   }
 
-  async delete(actor: Actor, id: number): Promise<void> {
+  async delete(actor: Pick<Caller, 'id' | 'role'>, id: number): Promise<void> {
     await this.writable(actor, id);
     await this.items.delete(id);
     await this.onChange(id);
   }
 
-  private async writable(actor: Actor, id: number): Promise<Item> {
+  private async writable(actor: Pick<Caller, 'id' | 'role'>, id: number): Promise<Item> {
     const item = await this.get(id);
     if (item.ownerId !== actor.id && actor.role !== 'ADMIN')
       throw new ForbiddenError('Only the owner or an admin may change this item');

@@ -5,17 +5,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ServiceUnavailableError } from '../../lib/errors.js';
 import { authenticated, problems } from '../../lib/openapi.js';
-import type { AuthUser } from '../../plugins/auth.js';
 import type { EventStreams } from '../../infra/realtime/event-streams.js';
 import type { NotificationFeed } from './notifications.service.js';
 import type { EndReason, SessionWatch } from './session-watch.js';
-import { liveCredential } from './websocket-auth.js';
+import { liveCredential, type CredentialChecks } from './websocket-auth.js';
 
 export interface EventsRoutesOptions {
   notifications: NotificationFeed;
   streams: EventStreams;
-  /** Ends streams whose credential expired or was revoked; the app's own watch by default. */
-  sessions?: SessionWatch;
+  /** Ends streams whose credential expired or was revoked. */
+  sessions: SessionWatch;
+  checks: CredentialChecks;
 }
 
 /** The last event of a stream whose credential expired or was revoked. */
@@ -32,7 +32,7 @@ function eventName(message: string): string {
 
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
   app,
-  { notifications, streams, sessions = app.realtime.sessions },
+  { notifications, streams, sessions, checks },
 ) => {
   app.get(
     '/events',
@@ -67,7 +67,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const user = request.user as AuthUser;
+      const { user } = request;
       // Subscribe before answering, so a Redis outage is a 503 problem rather than a silent stream.
       // Until the stream starts, notifications and the end of the session wait here (one may
       // arrive right after SUBSCRIBE).
@@ -75,7 +75,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       let deliver: (message: string) => void = (message) => void early.push(message);
       let endedEarly: EndReason | undefined;
       let end: (reason: EndReason) => void = (reason) => void (endedEarly ??= reason);
-      const { expiresAt, ...credential } = liveCredential(app, request, app.config.accessTokenTtl);
+      const { expiresAt, ...credential } = liveCredential(request, app.config.accessTokenTtl, checks);
       let stop: () => void;
       let unguard: () => void;
       try {

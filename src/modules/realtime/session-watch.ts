@@ -9,7 +9,7 @@
 //   lifetime), which bounds the damage when a revocation message is lost (Redis down).
 // The instance subscribes to the revocation channel while it holds at least one connection.
 import type { PubSub } from '../../infra/realtime/hub.js';
-import { parseRevocation, type Revocation } from './revocations.js';
+import { parseRevocation, type Revocation } from '../../infra/realtime/revocations.js';
 
 export type EndReason = 'revoked' | 'expired';
 

@@ -6,9 +6,17 @@
 // Once open, a WebSocket or an SSE stream is guarded by the session watch (session-watch.ts):
 // it ends at its credential's expiry and as soon as that credential is revoked.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccessClaims, Caller } from '../../lib/caller.js';
 import { ServiceUnavailableError, UnauthorizedError } from '../../lib/errors.js';
-import { bearerToken, type AccessClaims } from '../../plugins/auth.js';
+import { bearerToken } from '../../plugins/auth.js';
 import type { WatchedConnection } from './session-watch.js';
+import type { WsTicketService } from './ws-tickets.js';
+
+/** The credential checks of the auth and API-key modules, run at connect time and again while open. */
+export interface CredentialChecks {
+  resolveAccessToken(claims: AccessClaims): Promise<Caller>;
+  authenticateApiKey(key: string): Promise<{ apiKeyId: number }>;
+}
 
 export function tokenFromUpgrade(request: FastifyRequest): string | undefined {
   const fromHeader = bearerToken(request);
@@ -24,13 +32,13 @@ function ticketFromUpgrade(request: FastifyRequest): string | undefined {
 
 const INVALID_TICKET = 'The ticket is invalid, used or expired: get a new one at POST /api/v1/ws-ticket';
 
-export function authenticateUpgrade(app: FastifyInstance) {
+export function authenticateUpgrade(app: FastifyInstance, tickets: WsTicketService, checks: CredentialChecks) {
   return async (request: FastifyRequest): Promise<void> => {
     const ticket = bearerToken(request) ? undefined : ticketFromUpgrade(request);
     if (ticket !== undefined) {
       let claims;
       try {
-        claims = await app.realtime.tickets.redeem(ticket);
+        claims = await tickets.redeem(ticket);
       } catch (err) {
         request.log.warn({ err }, 'ticket store unavailable');
         throw new ServiceUnavailableError('Live connections are unavailable, try again later');
@@ -38,7 +46,7 @@ export function authenticateUpgrade(app: FastifyInstance) {
       if (!claims) throw new UnauthorizedError(INVALID_TICKET);
       // The ticket was issued for a verified access token: check the session and the user as
       // they are now (logged out since, deactivated...).
-      request.user = await app.deps.authService.resolveAccessToken(claims);
+      request.user = await checks.resolveAccessToken(claims as AccessClaims);
       request.accessClaims = claims as AccessClaims;
       return;
     }
@@ -63,9 +71,9 @@ export const CLOSE_POLICY = 1008;
  * `apiKeyLifetimeSeconds` by making the client reconnect).
  */
 export function liveCredential(
-  app: FastifyInstance,
   request: FastifyRequest,
   apiKeyLifetimeSeconds: number,
+  checks: CredentialChecks,
 ): Omit<WatchedConnection, 'end'> & { expiresAt: number } {
   const userId = request.user.id;
   const claims = request.accessClaims;
@@ -74,8 +82,7 @@ export function liveCredential(
       userId,
       sessionId: claims.sid,
       expiresAt: claims.exp * 1000,
-      stillValid: async () =>
-        claims.exp * 1000 > Date.now() && (await app.deps.authService.resolveAccessToken(claims)).id === userId,
+      stillValid: async () => claims.exp * 1000 > Date.now() && (await checks.resolveAccessToken(claims)).id === userId,
     };
   }
   const apiKey = request.headers['x-api-key'];
@@ -84,6 +91,6 @@ export function liveCredential(
     userId,
     expiresAt: Date.now() + apiKeyLifetimeSeconds * 1000,
     stillValid: async () =>
-      typeof apiKey === 'string' && (await app.deps.apiKeysService.authenticate(apiKey)).apiKeyId === apiKeyId,
+      typeof apiKey === 'string' && (await checks.authenticateApiKey(apiKey)).apiKeyId === apiKeyId,
   };
 }

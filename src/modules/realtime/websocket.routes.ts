@@ -8,7 +8,6 @@ import { Compile } from 'typebox/compile';
 import type { WebSocket } from 'ws';
 import { AppError } from '../../lib/errors.js';
 import { problems } from '../../lib/openapi.js';
-import type { AuthUser } from '../../plugins/auth.js';
 import type { ChatMembership, ChatService } from './chat.service.js';
 import type { NotificationFeed } from './notifications.service.js';
 import { TokenBucket } from './rate-limiter.js';
@@ -21,14 +20,19 @@ import {
   TokenQuery,
   websocketDoc,
 } from './realtime.schemas.js';
-import type { EndReason } from './session-watch.js';
-import { authenticateUpgrade, CLOSE_POLICY, liveCredential } from './websocket-auth.js';
+import type { EndReason, SessionWatch } from './session-watch.js';
+import { authenticateUpgrade, CLOSE_POLICY, liveCredential, type CredentialChecks } from './websocket-auth.js';
 import { sendOrDrop } from './websocket-send.js';
 import { wsTicketRoutes } from './ws-ticket.routes.js';
+import type { WsTicketService } from './ws-tickets.js';
 
 export interface WebsocketRoutesOptions {
   chat: ChatService;
   notifications: NotificationFeed;
+  /** Ends sockets whose credential expired or was revoked. */
+  sessions: SessionWatch;
+  tickets: WsTicketService;
+  checks: CredentialChecks;
   messageRate: { perSecond: number; burst: number };
 }
 
@@ -79,10 +83,10 @@ const CLOSE_REASONS: Record<EndReason, string> = { expired: 'access token expire
 
 export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> = async (
   app,
-  { chat, notifications, messageRate },
+  { chat, notifications, sessions, tickets, checks, messageRate },
 ) => {
-  const authenticate = authenticateUpgrade(app);
-  await app.register(wsTicketRoutes, { prefix: '/api/v1', tickets: app.realtime.tickets });
+  const authenticate = authenticateUpgrade(app, tickets, checks);
+  await app.register(wsTicketRoutes, { prefix: '/api/v1', tickets });
 
   /**
    * Closes the socket when its credential expires or is revoked (on any instance). Resolves to
@@ -90,9 +94,9 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> 
    * unavailable): the socket is then closed with 1011, as when its feed cannot be joined.
    */
   const guard = (socket: WebSocket, request: FastifyRequest): Promise<(() => void) | undefined> => {
-    const { expiresAt, ...credential } = liveCredential(app, request, app.config.accessTokenTtl);
+    const { expiresAt, ...credential } = liveCredential(request, app.config.accessTokenTtl, checks);
     const end = (reason: EndReason) => socket.close(CLOSE_POLICY, CLOSE_REASONS[reason]);
-    return app.realtime.sessions.guard({ ...credential, end }, expiresAt).then(
+    return sessions.guard({ ...credential, end }, expiresAt).then(
       (stop) => {
         if (socket.readyState === socket.CLOSED || socket.readyState === socket.CLOSING) stop();
         else socket.once('close', stop);
@@ -150,7 +154,7 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> 
     },
     handler: webSocketOnly,
     wsHandler: (socket: WebSocket, request) => {
-      const user = request.user as AuthUser;
+      const { user } = request;
       void guard(socket, request);
       const { room } = request.params as { room: string };
       const bucket = new TokenBucket(messageRate.perSecond, messageRate.burst);
@@ -214,7 +218,7 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> 
     },
     handler: webSocketOnly,
     wsHandler: (socket: WebSocket, request) => {
-      const user = request.user as AuthUser;
+      const { user } = request;
       void guard(socket, request);
       let closed = false;
       const following = notifications

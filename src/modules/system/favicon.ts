@@ -3,7 +3,7 @@
 // revalidated with its ETag.
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { quieterOf } from '../../logger.js';
+import { quieterOf } from '../../infra/logging.js';
 
 export const FAVICON_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">' +

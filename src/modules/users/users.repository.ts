@@ -2,11 +2,17 @@
 // domain objects and translate database conflicts into domain errors.
 import type { PrismaClient } from '../../db/prisma.js';
 import { Prisma } from '../../generated/prisma/client.js';
-import type { Role } from '../../generated/prisma/enums.js';
+import type { Role as PrismaRole } from '../../generated/prisma/enums.js';
+import type { Role } from '../../lib/caller.js';
 import { ConflictError } from '../../lib/errors.js';
 import type { Pagination } from '../../lib/pagination.js';
 
-export type { Role } from '../../generated/prisma/enums.js';
+export type { Role } from '../../lib/caller.js';
+
+// The caller's roles are the schema's: this fails to compile when one side gains a role.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const rolesMatch: Same<Role, PrismaRole> = true;
+void rolesMatch;
 
 export interface User {
   id: number;

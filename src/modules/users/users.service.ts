@@ -1,4 +1,5 @@
 // Profile and user-management rules: who may change what, and which changes end sessions.
+import type { Logger } from '../../lib/logger.js';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
 import type { Pagination, PageResult } from '../../lib/pagination.js';
 import type { Storage } from '../../infra/storage/storage.js';
@@ -16,7 +17,7 @@ export interface OwnedDataCleanup {
   /** The items service's change listener: drops the item's cache entry on every instance. */
   onItemRemoved: ItemChangeListener;
   storage: Pick<Storage, 'delete'>;
-  log: { warn(obj: object, msg: string): void };
+  log: Logger;
 }
 
 export interface ProfileChanges {

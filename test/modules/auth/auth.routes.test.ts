@@ -136,7 +136,7 @@ describe('POST /api/v1/auth/token', () => {
   });
 
   it('spends bcrypt time on unknown emails too (dummy hash)', async () => {
-    const hasher = app.deps.passwordHasher;
+    const hasher = app.services.auth.hasher;
     let compares = 0;
     const original = hasher.verify.bind(hasher);
     hasher.verify = async (password, stored) => {

@@ -55,7 +55,7 @@ describe('password reset', () => {
     expect(known.body).toBe(unknown.body);
 
     const token = await tokenMailedTo(user.email);
-    await app.deps.passwordResetService.idle();
+    await app.services.auth.passwordReset.idle();
     expect(mailer.sent.some((m) => m.to === ghost)).toBe(false);
     const message = mailer.sent.find((m) => m.to === user.email)!;
     expect(message.subject).toMatch(/reset/i);
@@ -141,7 +141,7 @@ describe('password reset', () => {
     const user = await createUser(app);
     await app.prisma.user.update({ where: { id: user.id }, data: { isActive: false } });
     expect((await requestReset(user.email)).statusCode).toBe(202);
-    await app.deps.passwordResetService.idle();
+    await app.services.auth.passwordReset.idle();
     expect(mailer.sent.some((m) => m.to === user.email)).toBe(false);
   });
 });
@@ -272,7 +272,13 @@ describe('LogMailer (the adapter used without SMTP)', () => {
     const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
     return {
       lines,
-      log: { info: (obj: object, msg: string) => void lines.push({ obj: obj as Record<string, unknown>, msg }) },
+      log: {
+        debug: () => {},
+        info: (obj: object | string, msg?: string) =>
+          void lines.push({ obj: (typeof obj === 'string' ? {} : obj) as Record<string, unknown>, msg: msg ?? '' }),
+        warn: () => {},
+        error: () => {},
+      },
     };
   };
 

@@ -53,7 +53,7 @@ async function requestReset(user: TestUser): Promise<string> {
     payload: { email: user.email },
   });
   expect(response.statusCode).toBe(202);
-  await app.deps.passwordResetService.idle();
+  await app.services.auth.passwordReset.idle();
   const row = await app.prisma.passwordResetToken.findFirstOrThrow({
     where: { userId: user.id },
     orderBy: { createdAt: 'desc' },

@@ -462,7 +462,7 @@ describe('GET /api/v1/files/:id/content', () => {
   it('answers 404 (and logs) when the row exists but its bytes are gone', async () => {
     const lost = await uploadOne(owner);
     const row = await app.prisma.file.findUniqueOrThrow({ where: { id: lost.id } });
-    await app.deps.storage.delete(row.storageKey);
+    await app.services.storage.delete(row.storageKey);
     const response = await app.inject({
       method: 'GET',
       url: `/api/v1/files/${lost.id}/content`,
@@ -480,7 +480,7 @@ describe('DELETE /api/v1/files/:id', () => {
     const response = await app.inject({ method: 'DELETE', url: `/api/v1/files/${file.id}`, headers: owner.headers });
     expect(response.statusCode).toBe(204);
     expect(await app.prisma.file.count({ where: { id: file.id } })).toBe(0);
-    expect(await app.deps.storage.stat(storageKey)).toBeNull();
+    expect(await app.services.storage.stat(storageKey)).toBeNull();
     expect(
       (await app.inject({ method: 'GET', url: `/api/v1/files/${file.id}`, headers: owner.headers })).statusCode,
     ).toBe(404);

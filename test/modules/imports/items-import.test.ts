@@ -85,8 +85,8 @@ const rows = (count: number, make: (i: number) => string) =>
 beforeAll(async () => {
   app = await buildTestApp({ env });
   // With the pool: the SQL batch insert production uses (the Prisma one is compared below).
-  repository = new InterruptedRepository(app.prisma, app.pg);
-  worker = await startWorkerRuntime(testConfig(env), { overrides: { itemsImportRepository: repository } });
+  repository = new InterruptedRepository(app.prisma, app.services.database.pool);
+  worker = await startWorkerRuntime(testConfig(env), { overrides: { importsRepository: repository } });
   user = await createUser(app);
 });
 afterAll(async () => {
@@ -111,7 +111,7 @@ describe('ItemsImportRepository', () => {
         ownerId: i.ownerId,
         utcSeconds: Math.abs(i.createdAt.getTime() - Date.now()) < 60_000,
       }));
-    const viaSql = new ItemsImportRepository(app.prisma, app.pg);
+    const viaSql = new ItemsImportRepository(app.prisma, app.services.database.pool);
     const viaPrisma = new ItemsImportRepository(app.prisma);
     const sqlJob = `repo-sql-${Date.now()}`;
     const prismaJob = `repo-prisma-${Date.now()}`;
@@ -307,7 +307,7 @@ describe('POST /api/v1/items/import', () => {
     expect(job).toMatchObject({ state: 'completed', attemptsMade: 2, result: { inserted: 1200, failed: 0 } });
     expect(await app.prisma.item.count({ where: { importJobId: job.id } })).toBe(1200);
 
-    const queued = await app.queues.queues.imports.getJob(job.id);
+    const queued = await app.services.queues.queues.imports.getJob(job.id);
     await queued!.retry('completed');
     await vi.waitFor(async () => expect((await finished(owner, job.id)).attemptsMade).toBeGreaterThan(2), {
       timeout: 20_000,

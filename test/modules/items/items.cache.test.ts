@@ -127,7 +127,7 @@ describe('a burst of misses (stampede)', () => {
       }
     }
     const app = await buildTestApp({
-      overrides: { itemsRepository: new CountingRepository(appA.prisma as PrismaClient) },
+      overrides: { items: { repository: new CountingRepository(appA.prisma as PrismaClient) } },
     });
     try {
       const item = await createItem(app, owner);

@@ -35,7 +35,7 @@ let app: App;
 let port: number;
 
 beforeAll(async () => {
-  app = await buildTestApp({ overrides: { itemsExportService: new ItemsExportService(endless) } });
+  app = await buildTestApp({ overrides: { items: { exportService: new ItemsExportService(endless) } } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
 });

@@ -38,7 +38,8 @@ const activeCopies = async () =>
       )
     )[0]!.n,
   );
-const busyExportConnections = () => app.pgExport.totalCount - app.pgExport.idleCount;
+const busyExportConnections = () =>
+  app.services.database.exportPool.totalCount - app.services.database.exportPool.idleCount;
 
 /** Starts an export and stops reading it, like a stalled client. */
 async function stalledExport(): Promise<{
@@ -63,10 +64,10 @@ describe('CSV export limits', () => {
   it('refuses one export beyond EXPORT_CONCURRENCY with 503 + Retry-After, while the API keeps answering', async () => {
     const held = [await stalledExport(), await stalledExport()];
     try {
-      expect(app.deps.itemsExportService.running).toBe(2);
+      expect(app.services.items.exportService.running).toBe(2);
       // Held on the export pool, none on the API's.
       expect(busyExportConnections()).toBe(2);
-      expect(app.pg.totalCount - app.pg.idleCount).toBe(0);
+      expect(app.services.database.pool.totalCount - app.services.database.pool.idleCount).toBe(0);
       const refused = await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${tag}` });
       expect(refused.statusCode).toBe(503);
       expect(refused.headers['retry-after']).toBe('5');
@@ -89,7 +90,7 @@ describe('CSV export limits', () => {
       for (const { request } of held) request.destroy();
     }
     // The slots come back when the clients leave.
-    await vi.waitFor(() => expect(app.deps.itemsExportService.running).toBe(0), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(app.services.items.exportService.running).toBe(0), { timeout: 10_000, interval: 50 });
     expect(
       (await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${tag}&maxPrice=0.5` })).statusCode,
     ).toBe(200);
@@ -109,7 +110,7 @@ describe('CSV export limits', () => {
       async () => {
         expect(await activeCopies()).toBe(0);
         expect(busyExportConnections()).toBe(0);
-        expect(app.deps.itemsExportService.running).toBe(0);
+        expect(app.services.items.exportService.running).toBe(0);
       },
       { timeout: 15_000, interval: 100 },
     );

@@ -180,8 +180,8 @@ describe('the COPY-based export', () => {
     );
     await app.inject({ method: 'GET', url: exportUrl({ sort: 'price' }) });
     // Exports use their own pool (src/db/export-pool.ts), never the API's.
-    expect(app.pgExport.totalCount).toBeGreaterThan(0);
-    expect(app.pgExport.totalCount - app.pgExport.idleCount).toBe(0);
+    expect(app.services.database.exportPool.totalCount).toBeGreaterThan(0);
+    expect(app.services.database.exportPool.totalCount - app.services.database.exportPool.idleCount).toBe(0);
 
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
@@ -201,7 +201,7 @@ describe('the COPY-based export', () => {
     await vi.waitFor(
       async () => {
         expect(await activeCopies()).toBe(0);
-        expect(app.pgExport.totalCount - app.pgExport.idleCount).toBe(0);
+        expect(app.services.database.exportPool.totalCount - app.services.database.exportPool.idleCount).toBe(0);
       },
       { timeout: 10_000, interval: 100 },
     );
@@ -240,7 +240,7 @@ describe('formula injection', () => {
         .map((parts) => parts.join('').replace(/\0/g, '')),
       { numRuns: 500, seed: 42 },
     );
-    const { rows: results } = await app.pg.query<{ v: string; n: string }>(
+    const { rows: results } = await app.services.database.pool.query<{ v: string; n: string }>(
       `SELECT v, ${neutralizeSql('v')} AS n FROM unnest($1::text[]) AS v`,
       [values],
     );

@@ -140,7 +140,7 @@ describe('welcome email', () => {
     const user = await createUser(app);
     const jobId = emailJobId(`welcome:${user.id}`);
     await settled(user, jobId);
-    const queued = await app.queues.queues.email.getJob(jobId);
+    const queued = await app.services.queues.queues.email.getJob(jobId);
     await queued!.retry('completed');
     await vi.waitFor(
       async () => {
@@ -151,13 +151,13 @@ describe('welcome email', () => {
     );
     // The same message enqueued again maps to the same job id: the finished job is returned,
     // nothing new is queued.
-    await app.deps.mailer.send({
+    await app.services.mailer.send({
       to: user.email,
       subject: 'Welcome!',
       text: 'again',
       idempotencyKey: `welcome:${user.id}`,
     });
-    const same = await app.queues.queues.email.getJob(jobId);
+    const same = await app.services.queues.queues.email.getJob(jobId);
     expect(await same!.getState()).toBe('completed');
     expect(same!.returnvalue).toEqual({ sent: false });
     expect(mailer.to(user.email)).toHaveLength(1);
@@ -246,7 +246,7 @@ describe('Redis down for the queues', () => {
       expect(response.headers['retry-after']).toBeDefined();
 
       await expect(
-        down.deps.mailer.send({ to: user.email, subject: 's', text: 't', idempotencyKey: 'x:1' }),
+        down.services.mailer.send({ to: user.email, subject: 's', text: 't', idempotencyKey: 'x:1' }),
       ).rejects.toMatchObject({ status: 503 });
       const registered = await down.inject({
         method: 'POST',

@@ -31,7 +31,7 @@ beforeAll(async () => {
   admin = await createUser(app, { role: 'ADMIN' });
   // Creation times interleave the two states, so a page cut per state would come out wrong.
   const base = Date.now() - 60_000;
-  const reports = app.queues.queues.reports;
+  const reports = app.services.queues.queues.reports;
   for (const n of [1, 3, 5])
     await reports.add(
       'items-by-tag',
@@ -47,7 +47,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await app?.queues.queues.reports.obliterate({ force: true });
+  await app?.services.queues.queues.reports.obliterate({ force: true });
   await app?.close();
 });
 

@@ -23,9 +23,9 @@ let user: TestUser;
 
 beforeAll(async () => {
   broken = await startInstance({
-    overrides: { chatService: new ChatService(down, 'x:'), notificationFeed: new NotificationFeed(down, 'x:') },
+    overrides: { realtime: { chat: new ChatService(down, 'x:'), notifications: new NotificationFeed(down, 'x:') } },
   });
-  halfBroken = await startInstance({ overrides: { chatService: new ChatService(flaky, 'x:') } });
+  halfBroken = await startInstance({ overrides: { realtime: { chat: new ChatService(flaky, 'x:') } } });
   user = await createUser(broken.app);
 });
 

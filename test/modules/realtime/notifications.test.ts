@@ -148,7 +148,7 @@ describe('GET /api/v1/events (SSE)', () => {
       async () => (await subscribers(userChannel(redisPrefix, carol.id))) === 0,
       'unsubscribed after disconnect',
     );
-    expect(a.app.realtime.hub.localListeners(userChannel(redisPrefix, carol.id))).toBe(0);
+    expect(a.app.services.hub.localListeners(userChannel(redisPrefix, carol.id))).toBe(0);
   });
 
   it('accepts an API key', async () => {
@@ -190,9 +190,9 @@ describe('notifications from a real job', () => {
       await job.updateProgress(50);
       return { rows: 3 };
     };
-    const processors: Processors = { email: report, imports: report, reports: report };
-    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-    workers = await startWorkers({ config, processors, log: quiet, queues: ['reports'] });
+    const processors: Processors = { reports: report };
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    workers = await startWorkers({ config, processors, log: quiet });
     connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
     queue = new Queue('reports', { connection, prefix: bullPrefix(config) });
   });
@@ -213,7 +213,7 @@ describe('notifications from a real job', () => {
       'one instance subscribed',
     );
     await eventually(
-      () => jobsApp.app.realtime.hub.localListeners(userChannel(jobsPrefix, owner.id)) === 2,
+      () => jobsApp.app.services.hub.localListeners(userChannel(jobsPrefix, owner.id)) === 2,
       'socket and stream listening',
     );
 

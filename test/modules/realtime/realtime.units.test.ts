@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { inject } from 'vitest';
-import { redactUrl } from '../../../src/logger.js';
+import { redactUrl } from '../../../src/infra/logging.js';
 import { sseFrame } from '../../../src/infra/realtime/event-streams.js';
 import { RedisHub } from '../../../src/infra/realtime/hub.js';
 import { TokenBucket } from '../../../src/modules/realtime/rate-limiter.js';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { revocationChannel } from '../../../src/modules/realtime/revocations.js';
+import { revocationChannel } from '../../../src/infra/realtime/revocations.js';
 import { createUser, type TestUser } from '../../helpers/app.js';
 import { connect, eventually, SseReader, startInstance, type Client, type Instance } from './realtime-clients.js';
 
@@ -49,7 +49,7 @@ async function openAll(token: string): Promise<{ chat: Client; notifications: Cl
   expect(events.response.statusCode).toBe(200);
   await events.waitFor((event) => event.comment === 'connected');
   // Once B watches the revocations of these connections, nothing published later is missed.
-  await eventually(() => b.app.realtime.sessions.size === 3, 'B watching the three connections');
+  await eventually(() => b.app.services.realtime.sessions.size === 3, 'B watching the three connections');
   return { chat, notifications, events };
 }
 
@@ -71,7 +71,7 @@ describe('revocation ends live connections on every instance', () => {
     const other = await secondSession(user);
     const revoked = await openAll(user.accessToken);
     const survivor = await connect(`${b.ws}/ws/notifications`, bearer(other));
-    await eventually(() => b.app.realtime.sessions.size === 4, 'B watching four connections');
+    await eventually(() => b.app.services.realtime.sessions.size === 4, 'B watching four connections');
 
     const logout = await a.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: user.headers });
     expect(logout.statusCode).toBe(204);
@@ -79,7 +79,7 @@ describe('revocation ends live connections on every instance', () => {
 
     expect(survivor.socket.readyState).toBe(survivor.socket.OPEN);
     await survivor.close();
-    await eventually(() => b.app.realtime.sessions.size === 0, 'nothing left to watch on B');
+    await eventually(() => b.app.services.realtime.sessions.size === 0, 'nothing left to watch on B');
   });
 
   it('a reused refresh token revokes its family: the connections of that session end', async () => {
@@ -107,7 +107,7 @@ describe('revocation ends live connections on every instance', () => {
     const second = await connect(`${b.ws}/ws/notifications`, bearer(other));
     const keyed = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': apiKey });
     await keyed.waitFor((event) => event.comment === 'connected');
-    await eventually(() => b.app.realtime.sessions.size === 5, 'B watching five connections');
+    await eventually(() => b.app.services.realtime.sessions.size === 5, 'B watching five connections');
 
     const changed = await a.app.inject({
       method: 'PATCH',
@@ -136,7 +136,7 @@ describe('revocation ends live connections on every instance', () => {
     const connections = await openAll(user.accessToken);
     const keyed = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': apiKey });
     await keyed.waitFor((event) => event.comment === 'connected');
-    await eventually(() => b.app.realtime.sessions.size === 4, 'B watching four connections');
+    await eventually(() => b.app.services.realtime.sessions.size === 4, 'B watching four connections');
 
     const deactivated = await a.app.inject({
       method: 'PATCH',

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { RedisHub } from '../../../src/infra/realtime/hub.js';
-import { parseRevocation, publishRevocation, revocationChannel } from '../../../src/modules/realtime/revocations.js';
+import { parseRevocation, publishRevocation, revocationChannel } from '../../../src/infra/realtime/revocations.js';
 import { SessionWatch, type EndReason, type WatchedConnection } from '../../../src/modules/realtime/session-watch.js';
 
 const prefix = `${inject('redisPrefix')}watch-${randomBytes(3).toString('hex')}:`;

@@ -50,7 +50,7 @@ it('closes every socket with 1001 and ends every event stream when an instance s
     "bob's leave from the other instance",
   );
   expect(left.room).toBe(room);
-  expect(leaving.app.realtime.hub.localListeners()).toBe(0);
+  expect(leaving.app.services.hub.localListeners()).toBe(0);
   await eventually(() => watcher.socket.readyState === watcher.socket.OPEN, 'the other instance keeps its clients');
   await watcher.close();
 });

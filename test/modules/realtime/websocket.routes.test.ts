@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { subscriberName } from '../../../src/plugins/realtime-hub.js';
+import { subscriberName } from '../../../src/infra/realtime/open-hub.js';
 import { createUser, type TestUser } from '../../helpers/app.js';
 import { connect, joinRoom, startInstance, type ChatFrame, type Instance } from './realtime-clients.js';
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { LocalDiskStorage } from '../../../src/infra/storage/local-disk-storage.js';
 import { FilesRepository, type FileRecord } from '../../../src/modules/files/files.repository.js';
+import { ReportsRepository } from '../../../src/modules/reports/reports.repository.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
 import {
   ItemsReportProcessor,
@@ -107,7 +108,7 @@ describe('POST /api/v1/reports/items', () => {
     const { jobId } = response.json<{ jobId: string }>();
     const first = await finished(admin, jobId);
     const filesBefore = await app.prisma.file.count({ where: { ownerId: admin.id } });
-    await (await app.queues.queues.reports.getJob(jobId))!.retry('completed');
+    await (await app.services.queues.queues.reports.getJob(jobId))!.retry('completed');
     await vi.waitFor(
       async () => expect((await finished(admin, jobId)).attemptsMade).toBeGreaterThan(first.attemptsMade),
       { timeout: 20_000, interval: 50 },
@@ -127,8 +128,8 @@ describe('POST /api/v1/reports/items', () => {
 describe('ItemsReportProcessor after a crash', () => {
   let root: string;
   let storage: LocalDiskStorage;
-  const processor = (files: FilesRepository = app.deps.filesRepository) =>
-    new ItemsReportProcessor({ storage, files, reports: app.deps.reportsRepository });
+  const processor = (files: FilesRepository = app.services.files.repository) =>
+    new ItemsReportProcessor({ storage, files, reports: new ReportsRepository(app.prisma) });
   const storedObjects = async () =>
     (await readdir(join(root, 'objects'), { recursive: true, withFileTypes: true }).catch(() => [])).filter((entry) =>
       entry.isFile(),

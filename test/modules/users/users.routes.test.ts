@@ -256,14 +256,14 @@ describe('user management (ADMIN)', () => {
       (file) => file.storageKey,
     );
     expect(keys).toHaveLength(2);
-    for (const key of keys) expect(await app.deps.storage.stat(key)).not.toBeNull();
+    for (const key of keys) expect(await app.services.storage.stat(key)).not.toBeNull();
 
     expect(
       (await app.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: admin.headers })).statusCode,
     ).toBe(204);
 
     expect(await app.prisma.file.count({ where: { ownerId: user.id } })).toBe(0);
-    for (const key of keys) expect(await app.deps.storage.stat(key)).toBeNull();
+    for (const key of keys) expect(await app.services.storage.stat(key)).toBeNull();
   });
 
   it('still deletes the user when their bytes cannot be removed, and logs it', async () => {

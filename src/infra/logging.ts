@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type LoggerOptions } from 'pino';
 import type PinoPretty from 'pino-pretty';
-import type { Config } from './config.js';
+import type { Config } from '../config.js';
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',

@@ -1,0 +1,20 @@
+// The API-keys module: personal keys, shown once, accepted by the auth guard as `X-API-Key`.
+import type { FastifyPluginAsync } from 'fastify';
+import type { PrismaClient } from '../../db/prisma.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import { apiKeysRoutes } from './api-keys.routes.js';
+import { ApiKeysService } from './api-keys.service.js';
+
+export interface ApiKeysModuleDeps {
+  prisma: PrismaClient;
+  /** Ends live connections opened with a deleted key, on every instance (the auth module's sessions). */
+  liveConnections: { credentialRevoked(userId: number): Promise<void> };
+}
+
+export function apiKeysModule({ prisma, liveConnections }: ApiKeysModuleDeps) {
+  const service = new ApiKeysService(new ApiKeysRepository(prisma), liveConnections);
+  const routes: FastifyPluginAsync = async (app) => {
+    await app.register(apiKeysRoutes, { apiKeys: service });
+  };
+  return { service, routes };
+}
