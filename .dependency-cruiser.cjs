@@ -38,7 +38,8 @@ module.exports = {
     {
       name: 'infra-below-features',
       severity: 'error',
-      comment: 'Infrastructure (Redis, queues, realtime hub, storage, mail, logging) serves features, never imports them.',
+      comment:
+        'Infrastructure (Redis, queues, realtime hub, storage, mail, logging) serves features, never imports them.',
       from: { path: '^src/infra/' },
       to: { path: '^src/(plugins|modules|compose)/' },
     },
