@@ -48,6 +48,8 @@ export function auditEntriesOf(request: FastifyRequest, reply: FastifyReply): Au
 
 export default fp(
   async (app) => {
+    // Writes in flight, awaited on close. A Set rather than a library (p-queue's onIdle): these
+    // few lines need no queue and no concurrency limit.
     const pending = new Set<Promise<void>>();
     app.decorateRequest('auditEntityIds', null);
     app.addHook('onResponse', async (request, reply) => {

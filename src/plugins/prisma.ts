@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin';
 import { createExportPool } from '../db/export-pool.js';
 import { createDatabase, type PgPool, type PrismaClient } from '../db/prisma.js';
-import { withTimeout } from '../lib/with-timeout.js';
+import { budget } from '../lib/resilience.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,10 +31,12 @@ export default fp(
     // (listen() waits for onReady): the first readiness probe and the first request do not pay
     // for the query engine and a new connection.
     const started = performance.now();
-    const warmUp = withTimeout(database.warmUp(), WARM_UP_TIMEOUT_MS).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const warmUp = budget(WARM_UP_TIMEOUT_MS)
+      .execute(() => database.warmUp())
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     app.addHook('onReady', async () => {
       const err = await warmUp;
       if (err === undefined) app.log.debug({ ms: Math.round(performance.now() - started) }, 'database warmed up');

@@ -23,7 +23,7 @@ import fp from 'fastify-plugin';
 import { AttemptCounter, type AttemptVerdict } from '../lib/attempt-counter.js';
 import { AppError, ServiceUnavailableError, TooManyRequestsError } from '../lib/errors.js';
 import { coalescingRedisStore } from '../lib/rate-limit-store.js';
-import { redisCircuitBreaker } from '../lib/circuit-breaker.js';
+import { redisBreaker } from '../lib/resilience.js';
 import { bearerToken } from './auth.js';
 
 /** Which counter an attempt goes to: per client IP, scope and subject. */
@@ -134,7 +134,8 @@ export default fp(
 
     // One breaker for both limits: they share the connection, so either one's failure is news
     // for the other. The redis plugin logs connection errors, but a frozen Redis raises none.
-    const breaker = redisCircuitBreaker(app.redis, {
+    const breaker = redisBreaker(app.redis, {
+      budgetMs: REDIS_BUDGET_MS,
       cooldownMs: REDIS_COOLDOWN_MS,
       onOpen: (err) =>
         app.log.warn(
@@ -154,7 +155,7 @@ export default fp(
       if (EXEMPT.test(request.url)) return;
       let result: Awaited<ReturnType<typeof globalCheck>>;
       try {
-        result = await breaker.call(() => globalCheck(request), REDIS_BUDGET_MS);
+        result = await breaker.execute(() => globalCheck(request));
       } catch {
         return; // fail open; the breaker logged the outage once
       }
@@ -181,7 +182,7 @@ export default fp(
       work: () => Promise<AttemptVerdict>,
     ) => {
       try {
-        return await breaker.call(work, REDIS_BUDGET_MS);
+        return await breaker.execute(work);
       } catch (err) {
         if (whenUnavailable === 'allow') return undefined;
         // The outage itself was logged once by the breaker; this is the per-attempt trace.
@@ -193,7 +194,7 @@ export default fp(
     /** Counter updates after the check: bounded, and their failure never changes the answer. */
     const settle = async (request: FastifyRequest, scope: string, work: () => Promise<void>) => {
       try {
-        await breaker.call(work, REDIS_BUDGET_MS);
+        await breaker.execute(work);
       } catch (err) {
         request.log.debug({ err, scope }, 'credential attempt not recorded (Redis)');
       }
