@@ -2,7 +2,7 @@
 // own small pool (export-pool.ts), with the warm-up started at once so that it overlaps the rest
 // of the start-up.
 import type { Logger } from '../lib/logger.js';
-import { withTimeout } from '../lib/with-timeout.js';
+import { budget } from '../lib/resilience.js';
 import { createExportPool } from './export-pool.js';
 import { createDatabase, type PgPool, type PrismaClient } from './prisma.js';
 
@@ -36,11 +36,13 @@ export function openDatabase(config: DatabaseConfig, log: Logger): OpenDatabase 
   const database = createDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
   const exportPool = createExportPool(config.databaseUrl, config.exportConcurrency);
   const started = performance.now();
-  const warmedUp = withTimeout(database.warmUp(), WARM_UP_TIMEOUT_MS).then(
-    () => log.debug({ ms: Math.round(performance.now() - started) }, 'database warmed up'),
-    (err: unknown) =>
-      log.warn({ err }, 'database warm-up failed; starting anyway, readiness reports postgres down until it answers'),
-  );
+  const warmedUp = budget(WARM_UP_TIMEOUT_MS)
+    .execute(() => database.warmUp())
+    .then(
+      () => log.debug({ ms: Math.round(performance.now() - started) }, 'database warmed up'),
+      (err: unknown) =>
+        log.warn({ err }, 'database warm-up failed; starting anyway, readiness reports postgres down until it answers'),
+    );
   return {
     prisma: database.prisma,
     pool: database.pool,

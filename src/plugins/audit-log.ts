@@ -61,6 +61,8 @@ export function auditEntriesOf(request: FastifyRequest, reply: FastifyReply): Au
 
 export default fp<AuditLogOptions>(
   async (app, { auditLog }) => {
+    // Writes in flight, awaited on close. A Set rather than a library (p-queue's onIdle): these
+    // few lines need no queue and no concurrency limit.
     const pending = new Set<Promise<void>>();
     app.decorateRequest('auditEntityIds', null);
     app.addHook('onResponse', async (request, reply) => {

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import { jsonResponse } from '../lib/openapi.js';
-import { TimeoutError } from '../lib/with-timeout.js';
+import { TaskCancelledError } from '../lib/resilience.js';
 import { quieterOf } from '../infra/logging.js';
 
 // Both checks run in parallel, so this is the probe's answer time when a dependency stalls
@@ -80,7 +80,7 @@ export default fp<HealthOptions>(
       const budget = runningTime(budgetMs);
       try {
         const answered = await Promise.race([pending.then(() => true), budget.elapsed.then(() => false)]);
-        if (!answered) throw new TimeoutError(`no answer within ${budgetMs} ms`);
+        if (!answered) throw new TaskCancelledError(`no answer within ${budgetMs} ms`);
         if (name === 'postgres') postgresAnswered = true;
         return { status: 'up' as const };
       } catch (err) {

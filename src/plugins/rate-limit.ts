@@ -24,7 +24,7 @@ import type { Redis } from 'ioredis';
 import { AttemptCounter, type AttemptVerdict } from '../infra/redis/attempt-counter.js';
 import { AppError, ServiceUnavailableError, TooManyRequestsError } from '../lib/errors.js';
 import { coalescingRedisStore } from '../infra/redis/rate-limit-store.js';
-import { redisCircuitBreaker } from '../lib/circuit-breaker.js';
+import { redisBreaker } from '../lib/resilience.js';
 import { bearerToken } from './auth.js';
 
 /** Which counter an attempt goes to: per client IP, scope and subject. */
@@ -140,7 +140,8 @@ export default fp<RateLimitOptions>(
 
     // One breaker for both limits: they share the connection, so either one's failure is news
     // for the other. The redis plugin logs connection errors, but a frozen Redis raises none.
-    const breaker = redisCircuitBreaker(redis, {
+    const breaker = redisBreaker(redis, {
+      budgetMs: REDIS_BUDGET_MS,
       cooldownMs: REDIS_COOLDOWN_MS,
       onOpen: (err) =>
         app.log.warn(
@@ -160,7 +161,7 @@ export default fp<RateLimitOptions>(
       if (EXEMPT.test(request.url)) return;
       let result: Awaited<ReturnType<typeof globalCheck>>;
       try {
-        result = await breaker.call(() => globalCheck(request), REDIS_BUDGET_MS);
+        result = await breaker.execute(() => globalCheck(request));
       } catch {
         return; // fail open; the breaker logged the outage once
       }
@@ -187,7 +188,7 @@ export default fp<RateLimitOptions>(
       work: () => Promise<AttemptVerdict>,
     ) => {
       try {
-        return await breaker.call(work, REDIS_BUDGET_MS);
+        return await breaker.execute(work);
       } catch (err) {
         if (whenUnavailable === 'allow') return undefined;
         // The outage itself was logged once by the breaker; this is the per-attempt trace.
@@ -199,7 +200,7 @@ export default fp<RateLimitOptions>(
     /** Counter updates after the check: bounded, and their failure never changes the answer. */
     const settle = async (request: FastifyRequest, scope: string, work: () => Promise<void>) => {
       try {
-        await breaker.call(work, REDIS_BUDGET_MS);
+        await breaker.execute(work);
       } catch (err) {
         request.log.debug({ err, scope }, 'credential attempt not recorded (Redis)');
       }

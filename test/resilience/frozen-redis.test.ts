@@ -8,8 +8,6 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { CircuitBreaker, CircuitOpenError } from '../../src/lib/circuit-breaker.js';
-import { TimeoutError } from '../../src/lib/with-timeout.js';
 import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 
@@ -47,42 +45,6 @@ async function login(app: App, user: TestUser) {
 function claimsOf(accessToken: string): { sid: string; exp: number } {
   return JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string; exp: number };
 }
-
-describe('CircuitBreaker', () => {
-  it('skips for the cool-down after a failure, then lets one probe through', async () => {
-    let now = 0;
-    const events: string[] = [];
-    const breaker = new CircuitBreaker({
-      cooldownMs: 5_000,
-      now: () => now,
-      onOpen: () => events.push('open'),
-      onClose: () => events.push('close'),
-    });
-    const never = () => new Promise<never>(() => {});
-
-    await expect(breaker.call(never, 10)).rejects.toBeInstanceOf(TimeoutError);
-    await expect(breaker.call(never, 10)).rejects.toBeInstanceOf(CircuitOpenError);
-    now = 4_999;
-    expect(breaker.allow()).toBe(false);
-
-    now = 5_000;
-    let finishProbe!: (value: string) => void;
-    const probe = breaker.call(() => new Promise<string>((resolve) => (finishProbe = resolve)), 1_000);
-    // Only one probe at a time: the others keep skipping while it is in flight.
-    expect(breaker.allow()).toBe(false);
-    finishProbe('ok');
-    await expect(probe).resolves.toBe('ok');
-    expect(breaker.isOpen).toBe(false);
-    expect(await breaker.call(async () => 42, 10)).toBe(42);
-
-    // A second outage: one more warning; a reconnection ends the cool-down early.
-    breaker.failure(new Error('connection lost'));
-    expect(breaker.allow()).toBe(false);
-    breaker.retryNow();
-    expect(breaker.allow()).toBe(true);
-    expect(events).toEqual(['open', 'close', 'open']);
-  });
-});
 
 /** The shared Redis of the run: for set-up that needs a healthy Redis (logins). */
 let healthy: App;

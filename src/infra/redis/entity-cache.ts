@@ -14,7 +14,7 @@
 // request probes it again: reading from PostgreSQL is always correct, waiting on the cache is not.
 import type { Logger } from '../../lib/logger.js';
 import { createHash } from 'node:crypto';
-import { redisCircuitBreaker, type CircuitBreaker } from '../../lib/circuit-breaker.js';
+import { redisBreaker, type Breaker } from '../../lib/resilience.js';
 
 /** The ioredis commands used here; keys get the client's keyPrefix. */
 export interface CacheRedis {
@@ -85,13 +85,12 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
 export class EntityCache {
   private readonly inFlight = new Map<string, Promise<CachedRepresentation>>();
   private readonly pendingInvalidations = new Set<string>();
-  private readonly breaker: CircuitBreaker;
-  private readonly timeoutMs: number;
+  private readonly breaker: Breaker;
 
   constructor(private readonly options: EntityCacheOptions) {
     const { namespace, log } = options;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.breaker = redisCircuitBreaker(options.redis, {
+    this.breaker = redisBreaker(options.redis, {
+      budgetMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
       onOpen: (err) =>
         log.warn({ err }, `${namespace} cache: redis unavailable, reading from the database until it is back`),
@@ -163,14 +162,15 @@ export class EntityCache {
   private connected(): boolean {
     const { status } = this.options.redis;
     if (status === 'ready') return true;
-    this.breaker.failure(new Error(`redis connection is ${status}`));
+    // A failed call for the breaker: it logs the outage once and probes after the reconnection.
+    void this.attempt(() => Promise.reject(new Error(`redis connection is ${status}`)));
     return false;
   }
 
   /** Runs a bounded Redis command unless the breaker is open; undefined when skipped or failed. */
   private async attempt<T>(command: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await this.breaker.call(command, this.timeoutMs);
+      return await this.breaker.execute(command);
     } catch {
       // Logged by the breaker, once per outage.
       return undefined;

@@ -5,7 +5,7 @@
 // every command, the handshake's included, and the features bound their own waits well below it.
 import { Redis } from 'ioredis';
 import type { Logger } from '../../lib/logger.js';
-import { withTimeout } from '../../lib/with-timeout.js';
+import { budget } from '../../lib/resilience.js';
 import { logOutagesOnce } from './outages.js';
 
 /** How long start-up waits for a connection before going on without it (it keeps trying). */
@@ -42,7 +42,7 @@ export function createRedis(
  * the background, features degrade until it is ready, and start-up never hangs on Redis.
  */
 export async function connectAtStartup(redis: Redis): Promise<void> {
-  await withTimeout(redis.connect(), STARTUP_CONNECT_WAIT_MS);
+  await budget(STARTUP_CONNECT_WAIT_MS).execute(() => redis.connect());
 }
 
 /**

@@ -24,7 +24,7 @@ export interface PasswordResetServiceDeps {
 }
 
 export class PasswordResetService {
-  /** Background work in flight, so shutdown (and tests) can wait for it. */
+  /** Background work in flight, so shutdown (and tests) can wait for it; a Set: no queue library needed. */
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly deps: PasswordResetServiceDeps) {}

@@ -5,8 +5,7 @@
 // at most DENY_LIST_BUDGET_MS, and after one failure the checks go straight to PostgreSQL for a
 // cool-down before one request probes Redis again.
 import type { Logger } from '../../lib/logger.js';
-import { CircuitBreaker } from '../../lib/circuit-breaker.js';
-import { withTimeout } from '../../lib/with-timeout.js';
+import { budget, createBreaker, isBrokenCircuitError, type Breaker } from '../../lib/resilience.js';
 import type { SessionRevoker } from '../users/users.service.js';
 import type { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import type { TokenDenyList } from './token-deny-list.js';
@@ -14,6 +13,7 @@ import type { TokenDenyList } from './token-deny-list.js';
 /** How long a request waits for the deny-list (read or write) before going on without it. */
 const DENY_LIST_BUDGET_MS = 250;
 const DENY_LIST_COOLDOWN_MS = 5_000;
+const withinBudget = budget(DENY_LIST_BUDGET_MS);
 
 /** What ended: sessions (refresh families), and the user when all their credentials may have changed. */
 export interface SessionRevocation {
@@ -30,7 +30,7 @@ export interface AccessTokenIdentity {
 }
 
 export class SessionsService implements SessionRevoker {
-  private readonly breaker: CircuitBreaker;
+  private readonly breaker: Breaker;
 
   constructor(
     private readonly deps: {
@@ -42,7 +42,8 @@ export class SessionsService implements SessionRevoker {
       onRevoked?: (revocation: SessionRevocation) => Promise<void>;
     },
   ) {
-    this.breaker = new CircuitBreaker({
+    this.breaker = createBreaker({
+      budgetMs: DENY_LIST_BUDGET_MS,
       cooldownMs: DENY_LIST_COOLDOWN_MS,
       // One line per outage, not one per request.
       onOpen: (err) => deps.log.warn({ err }, 'deny-list unavailable; checking sessions in PostgreSQL'),
@@ -102,9 +103,10 @@ export class SessionsService implements SessionRevoker {
    * never fails the revocation.
    */
   private async announce(revocation: SessionRevocation): Promise<void> {
-    if (!this.deps.onRevoked) return;
+    const { onRevoked } = this.deps;
+    if (!onRevoked) return;
     try {
-      await withTimeout(this.deps.onRevoked(revocation), DENY_LIST_BUDGET_MS);
+      await withinBudget.execute(() => onRevoked(revocation));
     } catch (err) {
       this.deps.log.warn({ err }, 'revocation not announced; live connections end at their token expiry');
     }
@@ -112,25 +114,27 @@ export class SessionsService implements SessionRevoker {
 
   async isRevoked(token: { jti: string; sid: string }): Promise<boolean> {
     try {
-      return await this.breaker.call(() => this.deps.denyList.isDenied(token.jti, token.sid), DENY_LIST_BUDGET_MS);
+      return await this.breaker.execute(() => this.deps.denyList.isDenied(token.jti, token.sid));
     } catch {
       return this.deps.refreshTokens.isFamilyRevoked(token.sid);
     }
   }
 
   /**
-   * Deny-list writes are attempted even while the breaker is open: revocations are rare, and
-   * one that reaches Redis closes the known gap (other instances reading Redis would accept the
-   * token). The wait is bounded; the command is not cancelled, so a frozen Redis that thaws
-   * still applies it.
+   * Deny-list writes go through the breaker, so a failed one spares the next reads the wait. They
+   * are attempted even while it is open (outside it, then: the outcome does not count): revocations
+   * are rare, and one that reaches Redis closes the known gap (other instances reading Redis would
+   * accept the token). The wait is bounded; the command is not cancelled, so a frozen Redis that
+   * thaws still applies it.
    */
   private async bestEffort(message: string, write: () => Promise<void>): Promise<boolean> {
     try {
-      await withTimeout(write(), DENY_LIST_BUDGET_MS);
-      this.breaker.success();
+      await this.breaker.execute(write).catch((err: unknown) => {
+        if (isBrokenCircuitError(err)) return withinBudget.execute(write);
+        throw err;
+      });
       return true;
     } catch (err) {
-      this.breaker.failure(err);
       // Per revocation, not per request: it tells operators a revocation missed the shared list.
       this.deps.log.warn({ err }, message);
       return false;

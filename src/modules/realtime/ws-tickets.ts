@@ -7,12 +7,13 @@
 // atomically, so of two connections presenting one ticket, on any instances, exactly one wins.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { withTimeout } from '../../lib/with-timeout.js';
+import { budget } from '../../lib/resilience.js';
 
 export const TICKET_TTL_SECONDS = 30;
 const KEY = 'ws:ticket:';
 /** A silent Redis fails a ticket within this, like the other live-connection checks (503 / 1011 in about half a second). */
 const REDIS_BUDGET_MS = 500;
+const withinBudget = budget(REDIS_BUDGET_MS);
 
 /** What a ticket stands for: the session and user of the access token it was issued with. */
 export interface TicketClaims {
@@ -41,9 +42,8 @@ export class WsTicketService {
     if (expiresIn < 1) throw new RangeError('the access token expires too soon to issue a ticket');
     const ticket = randomBytes(32).toString('base64url');
     const { sub, role, typ, jti, sid, iat, exp } = claims;
-    await withTimeout(
+    await withinBudget.execute(() =>
       this.redis.set(keyOf(ticket), JSON.stringify({ sub, role, typ, jti, sid, iat, exp }), 'EX', expiresIn),
-      REDIS_BUDGET_MS,
     );
     return { ticket, expiresIn };
   }
@@ -52,7 +52,7 @@ export class WsTicketService {
   async redeem(ticket: string): Promise<TicketClaims | undefined> {
     // A ticket is 43 base64url characters; anything else cannot be one (and is not hashed).
     if (!/^[\w-]{43}$/.test(ticket)) return undefined;
-    const stored = await withTimeout(this.redis.getdel(keyOf(ticket)), REDIS_BUDGET_MS);
+    const stored = await withinBudget.execute(() => this.redis.getdel(keyOf(ticket)));
     if (stored === null) return undefined;
     const claims = JSON.parse(stored) as TicketClaims;
     return claims.exp * 1000 > Date.now() ? claims : undefined;
