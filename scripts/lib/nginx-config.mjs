@@ -10,7 +10,7 @@
 // whose TLS server says `http2 on;`. Debian bookworm's nginx (1.22) does not know that
 // directive; for it, and only for it, HTTP/2 moves back into the `listen` line (`listen ... ssl
 // http2`, the pre-1.25.1 spelling). Nothing else differs between the two.
-//   node scripts/topology/nginx-config.mjs --compose <prefix>   prints the adaptation made
+//   node scripts/lib/nginx-config.mjs --compose <prefix>   prints the adaptation made
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -78,7 +78,7 @@ export function writeNginxConfig({ projectDir, prefix, httpPort, httpsPort, upst
   writeFileSync(
     upstreamFile,
     [
-      '# Written by scripts/topology/nginx-config.mjs: the api instances of the native topology test.',
+      '# Written by scripts/lib/nginx-config.mjs: the api instances of the native topology test.',
       'upstream api_instances {',
       ...upstreams.map((port) => `  server 127.0.0.1:${port} max_fails=1 fail_timeout=5s;`),
       '}',

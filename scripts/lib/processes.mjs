@@ -1,6 +1,7 @@
-// Child processes of the topology test: started with their output kept in memory (and in a log
-// file), stopped by process id. Nothing is left running: stopAll() signals every pid it started
-// and escalates to SIGKILL after a grace period.
+// Child processes of the native nginx harnesses (check:deploy's nginx log check, tools/topology,
+// tools/faults): started with their output kept in memory (and in a log file), stopped by process
+// id. Nothing is left running: stopAll() signals every pid it started and escalates to SIGKILL
+// after a grace period.
 import { spawn } from 'node:child_process';
 import { closeSync, createWriteStream, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';

@@ -7,7 +7,7 @@
 // for a fast client and, once, for a slow one (reading at --slow-mbps), the case where a server
 // without backpressure would buffer the whole export.
 //
-//   node bench/export-100k.mjs [run.mjs options]   (= node bench/run.mjs --only export-100k)
+//   node tools/bench/export-100k.mjs [run.mjs options]   (= node tools/bench/run.mjs --only export-100k)
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +18,7 @@ const RSS_LIMIT_MB = 200;
 
 /** The app's COPY statement for an unfiltered export (dist/ is built by run.mjs). */
 export async function copyStatement() {
-  const { exportStatement } = await import('../dist/modules/items/items-export.repository.js');
+  const { exportStatement } = await import('../../dist/modules/items/items-export.repository.js');
   return exportStatement({}, '-createdAt');
 }
 

@@ -8,7 +8,7 @@
 // those forms. The imported rows are deleted (and the table vacuumed) after each round, so the
 // other scenarios keep seeing the seeded data only.
 //
-//   node bench/import-100k.mjs [run.mjs options]   (= node bench/run.mjs --only import-100k)
+//   node tools/bench/import-100k.mjs [run.mjs options]   (= node tools/bench/run.mjs --only import-100k)
 import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';

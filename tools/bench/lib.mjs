@@ -117,7 +117,7 @@ export async function scratchDatabase(label = 'bench') {
   const name = `${label}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
   await adminQuery(`CREATE DATABASE "${name}"`);
   const url = databaseUrl(name);
-  execFileSync(process.execPath, ['scripts/prisma.mjs', 'migrate', 'deploy'], {
+  execFileSync(process.execPath, ['tools/prisma-offline/prisma.mjs', 'migrate', 'deploy'], {
     env: { ...process.env, DATABASE_URL: url },
     stdio: 'ignore',
   });

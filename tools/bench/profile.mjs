@@ -4,7 +4,7 @@
 // for `--duration` seconds, stops the api (the profile is written on exit) and prints the
 // functions with the most self time, so a missed target can be explained with data.
 //
-//   npm run -s build && node bench/profile.mjs --database-url postgresql://.../bench_dev \
+//   npm run -s build && node tools/bench/profile.mjs --database-url postgresql://.../bench_dev \
 //     --path /api/v1/items/1 [--method POST --body '{...}' --auth] [--duration 10] [--top 30]
 //
 // The database must hold the seeded data (`npm run db:seed -- --items 100000`) and the bench

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: every scenario against its baseline, measured in the same run, interleaved
-// over several rounds (median, min and max of the ratios), written to bench/results/<date>.md
+// over several rounds (median, min and max of the ratios), written to tools/bench/results/<date>.md
 // and .json, and to latest.md, latest.json and latest.svg (the chart the README embeds).
 //
 // Options: --rounds 5  --duration 5 (seconds per HTTP measurement)  --items 100000 (seeded)
@@ -86,7 +86,7 @@ export async function runBench({ only = option('only', '').split(',').filter(Boo
     processes.push(api);
     processes.push(
       await startProcess({
-        script: 'bench/baseline-server.mjs',
+        script: 'tools/bench/baseline-server.mjs',
         env: { PORT: String(BASELINE_PORT), DATABASE_URL: db.url },
         cpu: 0,
         readyUrl: `http://127.0.0.1:${BASELINE_PORT}/health`,
@@ -229,7 +229,7 @@ export function renderMarkdown(meta, results, fixes) {
     lines.push(
       '## Before/after',
       '',
-      "Changes tried where a target was missed, each measured before and after on this machine, in isolation and in the order made (request rates: bench/profile.mjs, the built api under autocannon pinned as above, median of 3 runs of 4 s, each variant run twice and interleaved; RSS: the api's peak during a 100k export, median of 3 runs). Figures of different rows come from different stages of the work and are comparable within a row only. Source: bench/results/fixes.json.",
+      "Changes tried where a target was missed, each measured before and after on this machine, in isolation and in the order made (request rates: tools/bench/profile.mjs, the built api under autocannon pinned as above, median of 3 runs of 4 s, each variant run twice and interleaved; RSS: the api's peak during a 100k export, median of 3 runs). Figures of different rows come from different stages of the work and are comparable within a row only. Source: tools/bench/results/fixes.json.",
       '',
       '| fix | scenario | before | after | change | kept |',
       '|---|---|---|---|---|---|',
@@ -276,22 +276,22 @@ function writeResults(results, compareSeconds) {
     bcryptCost: BCRYPT_COST,
     bcryptCompareMs: compareSeconds * 1000,
   };
-  const fixes = existsSync('bench/results/fixes.json')
-    ? JSON.parse(readFileSync('bench/results/fixes.json', 'utf8'))
+  const fixes = existsSync('tools/bench/results/fixes.json')
+    ? JSON.parse(readFileSync('tools/bench/results/fixes.json', 'utf8'))
     : [];
   const markdown = renderMarkdown(meta, results, fixes);
   process.stdout.write(`${markdown}\n`);
   if (option('no-write', false) === true) return;
   const day = date.slice(0, 10);
-  mkdirSync('bench/results', { recursive: true });
+  mkdirSync('tools/bench/results', { recursive: true });
   const jsonText = `${JSON.stringify({ meta, results }, null, 2)}\n`;
-  writeFileSync(`bench/results/${day}.json`, jsonText);
-  writeFileSync(`bench/results/${day}.md`, markdown.replace('](latest.svg)', `](${day}.svg)`));
-  writeFileSync(`bench/results/${day}.svg`, renderChart(results, day));
-  writeFileSync('bench/results/latest.json', jsonText);
-  writeFileSync('bench/results/latest.md', markdown);
-  writeFileSync('bench/results/latest.svg', renderChart(results, day));
-  log(`written bench/results/${day}.{md,json,svg} and latest.{md,json,svg}`);
+  writeFileSync(`tools/bench/results/${day}.json`, jsonText);
+  writeFileSync(`tools/bench/results/${day}.md`, markdown.replace('](latest.svg)', `](${day}.svg)`));
+  writeFileSync(`tools/bench/results/${day}.svg`, renderChart(results, day));
+  writeFileSync('tools/bench/results/latest.json', jsonText);
+  writeFileSync('tools/bench/results/latest.md', markdown);
+  writeFileSync('tools/bench/results/latest.svg', renderChart(results, day));
+  log(`written tools/bench/results/${day}.{md,json,svg} and latest.{md,json,svg}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runBench();

@@ -6,7 +6,7 @@
 // fly on both sides, so neither holds the file in memory; the api's answer (size and sha256) is
 // checked against what was sent.
 //
-//   node bench/upload-200mb.mjs [run.mjs options]   (= node bench/run.mjs --only upload-200mb)
+//   node tools/bench/upload-200mb.mjs [run.mjs options]   (= node tools/bench/run.mjs --only upload-200mb)
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import http from 'node:http';

@@ -4,7 +4,7 @@
 // it receives. Reports deliveries per second (one message to one client = one delivery) and the
 // delivery latency distribution (send -> receive, same clock: this process), per offered rate.
 //
-//   npm run build && node bench/ws-fanout.mjs [--clients 500] [--senders 10] [--rates 50,100,200] [--seconds 5] [--rounds 3]
+//   npm run build && node tools/bench/ws-fanout.mjs [--clients 500] [--senders 10] [--rates 50,100,200] [--seconds 5] [--rounds 3]
 //
 // `npm run bench -- --only ws-fanout` (or `--ws` beside the other scenarios) runs it as a
 // scenario of run.mjs instead: 200 msg/s per round, the p99 compared with the 50 ms budget.
@@ -314,8 +314,11 @@ function writeResults(results, closes) {
       clientCpuMicrosPerDelivery: of('clientCpuMicrosPerDelivery'),
     };
   });
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/ws-fanout.json', `${JSON.stringify({ meta, byRate, results, closes }, null, 2)}\n`);
+  mkdirSync('tools/bench/results', { recursive: true });
+  writeFileSync(
+    'tools/bench/results/ws-fanout.json',
+    `${JSON.stringify({ meta, byRate, results, closes }, null, 2)}\n`,
+  );
   const ms = (v) => v.toFixed(1);
   const range = (s, f = ms) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
   const lines = [
@@ -345,7 +348,7 @@ function writeResults(results, closes) {
       .join(' ')}.`,
     '',
   ];
-  writeFileSync('bench/results/ws-fanout.md', lines.join('\n'));
+  writeFileSync('tools/bench/results/ws-fanout.md', lines.join('\n'));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What a Docker engine changes on the host's network, saved before it starts and undone after it
-# stopped (scripts/compose-smoke.sh): the docker0 and br-<id> bridges and their veth ends, the
+# stopped (run.sh): the docker0 and br-<id> bridges and their veth ends, the
 # DOCKER* iptables chains with the rules that jump to them or name those bridges (filter and nat,
 # IPv4 and IPv6), the FORWARD policy it sets to DROP, and net.ipv4.ip_forward (and IPv6
 # forwarding), which it turns on. Rules and links that were there before, or that are not

@@ -2,22 +2,22 @@
 # Full `docker-compose up --build` of docker-compose.yml on THIS machine, where no registry is
 # reachable: a private Docker engine (vfs storage, its own data root and socket), stand-in images
 # for postgres, redis, nginx, mailpit and node built from a debootstrapped Debian and tagged with
-# the names the compose file uses (scripts/compose-smoke/), then the stack is built and started
+# the names the compose file uses (this folder), then the stack is built and started
 # with the api scaled to 2, checked through nginx, and torn down. Not part of CI: it needs root,
 # several GB of disk and minutes.
 # Teardown: `down -v` with a long engine timeout (docker-compose's default 60 s read timeout is
 # too short for a vfs engine, and the old script hid the failure), then whatever the project
 # still has (containers, volumes, networks) is force-removed and counted: the run FAILS if
 # anything is left. dockerd is stopped by pid, its netns mounts unmounted, and the host's
-# network put back as it was (scripts/compose-smoke/host-network.sh: docker0/br-* bridges,
+# network put back as it was (host-network.sh: docker0/br-* bridges,
 # DOCKER iptables chains and rules, FORWARD policy, ip_forward). The engine's data root is
 # deleted unless KEEP=1.
-#   sudo scripts/compose-smoke.sh            (SMOKE_DIR=/var/tmp/compose-smoke by default)
+#   sudo tools/compose-smoke/run.sh          (SMOKE_DIR=/var/tmp/compose-smoke by default)
 # docker-compose 1.29 (Debian's) runs the stack here: it cannot expand the nested defaults of
 # PUBLIC_URL/CORS_ORIGINS, so the smoke override sets them; the stand-in nginx is Debian's 1.22,
-# which gets `http2 on;` spelled the old way (scripts/topology/nginx-config.mjs), nothing else.
+# which gets `http2 on;` spelled the old way (scripts/lib/nginx-config.mjs), nothing else.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 repo=$(pwd)
 work=${SMOKE_DIR:-/var/tmp/compose-smoke}
 http_port=${SMOKE_HTTP_PORT:-18080}
@@ -49,7 +49,7 @@ export DOCKER_HOST="unix://$work/docker.sock"
 export DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0
 host_state="$work/host-network"
 rm -rf "$host_state"
-bash scripts/compose-smoke/host-network.sh save "$host_state"
+bash tools/compose-smoke/host-network.sh save "$host_state"
 dockerd --storage-driver=vfs --data-root="$work/docker" --exec-root="$work/exec" \
   --host="$DOCKER_HOST" --pidfile="$work/dockerd.pid" >"$work/dockerd.log" 2>&1 &
 dockerd_pid=$!
@@ -86,8 +86,8 @@ cleanup() {
   for _ in $(seq 1 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
   if kill -0 "$dockerd_pid" 2>/dev/null; then echo "dockerd (pid $dockerd_pid) ignored SIGTERM for 60 s: SIGKILL"; kill -KILL "$dockerd_pid" 2>/dev/null || true; fi
   for mount in "$work/exec/netns/"*; do [ -e "$mount" ] && umount "$mount" 2>/dev/null; done
-  bash scripts/compose-smoke/host-network.sh restore "$host_state" | sed 's/^/  /'
-  if ! bash scripts/compose-smoke/host-network.sh diff "$host_state" >"$work/host-diff.log"; then
+  bash tools/compose-smoke/host-network.sh restore "$host_state" | sed 's/^/  /'
+  if ! bash tools/compose-smoke/host-network.sh diff "$host_state" >"$work/host-diff.log"; then
     echo "host network still differs from before the run:"; sed 's/^/  /' "$work/host-diff.log"; status=1
   else
     echo "host network as before the run (links, iptables filter/nat, ip_forward)"
@@ -134,7 +134,7 @@ step "stand-in images"
 image_of() { node --input-type=module -e "import { resolveCompose } from './scripts/compose-resolve.mjs'; process.stdout.write(resolveCompose('docker-compose.yml').services['$1'].image)"; }
 node_image=$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile)
 postgres_image=$(image_of postgres); redis_image=$(image_of redis); nginx_image=$(image_of nginx); mailpit_image=$(image_of mailpit)
-standin_dir=scripts/compose-smoke
+standin_dir=tools/compose-smoke
 install -m 755 "$standin_dir/postgres-entrypoint.sh" "$rootfs/usr/local/bin/postgres-entrypoint.sh"
 install -m 755 "$standin_dir/redis-entrypoint.sh" "$rootfs/usr/local/bin/redis-entrypoint.sh"
 install -m 755 "$standin_dir/nginx-entrypoint.sh" "$rootfs/docker-entrypoint.sh"
@@ -161,7 +161,7 @@ cd "${SMOKE_SRC:-$repo}"
 # reachable from the host, the engine's bridge NAT is not set up here); PUBLIC_URL/CORS_ORIGINS
 # spelled out (docker-compose 1.x cannot expand their nested defaults); nginx's conf.d adapted to
 # Debian's nginx 1.22 in the stand-in (`http2 on;` -> `listen ... ssl http2`); free host ports.
-node scripts/topology/nginx-config.mjs --compose "$work/nginx-compat" | sed 's/^/  /'
+node scripts/lib/nginx-config.mjs --compose "$work/nginx-compat" | sed 's/^/  /'
 cat >"$work/docker-compose.smoke.yml" <<YAML
 x-smoke-environment: &smoke-environment
   PUBLIC_URL: http://localhost:$http_port

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeNginxConfig } from '../../scripts/topology/nginx-config.mjs';
-import { ProcessGroup, freePort, waitFor } from '../../scripts/topology/processes.mjs';
-import { testEnv } from '../helpers/app.js';
-import { multipart } from '../modules/files/multipart.js';
-import { ChildProcessHandle } from '../helpers/child-process.js';
+import { writeNginxConfig } from '../../scripts/lib/nginx-config.mjs';
+import { ProcessGroup, freePort, waitFor } from '../../scripts/lib/processes.mjs';
+import { testEnv } from '../../test/helpers/app.js';
+import { multipart } from '../../test/modules/files/multipart.js';
+import { ChildProcessHandle } from '../../test/helpers/child-process.js';
 
 const projectDir = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'faults-nginx-'));

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { App } from '../../src/app.js';
-import { buildTestApp } from '../helpers/app.js';
+import { buildTestApp } from '../../test/helpers/app.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 let app: App;

@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
-import { buildTestApp, createUser, problemOf, testEnv, type TestUser } from '../helpers/app.js';
-import { PrivateRedis } from '../helpers/private-redis.js';
-import { ChildProcessHandle } from '../helpers/child-process.js';
+import { buildTestApp, createUser, problemOf, testEnv, type TestUser } from '../../test/helpers/app.js';
+import { PrivateRedis } from '../../test/helpers/private-redis.js';
+import { ChildProcessHandle } from '../../test/helpers/child-process.js';
 
 let redis: PrivateRedis;
 let app: App;

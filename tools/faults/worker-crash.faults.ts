@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import { emailJobId } from '../../src/modules/email/email-jobs.js';
-import { buildTestApp, createUser, testEnv, type TestUser } from '../helpers/app.js';
-import { FakeSmtp } from '../helpers/fake-smtp.js';
-import { multipart } from '../modules/files/multipart.js';
-import { ChildProcessHandle } from '../helpers/child-process.js';
+import { buildTestApp, createUser, testEnv, type TestUser } from '../../test/helpers/app.js';
+import { FakeSmtp } from '../../test/helpers/fake-smtp.js';
+import { multipart } from '../../test/modules/files/multipart.js';
+import { ChildProcessHandle } from '../../test/helpers/child-process.js';
 
 const smtp = new FakeSmtp();
 let app: App;

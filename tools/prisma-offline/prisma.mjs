@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Runs the Prisma CLI: `node scripts/prisma.mjs <prisma args>`, used by every npm script that needs
-// it. Prisma's migrate/db commands need its native schema engine, a binary that `npm install`
-// downloads from binaries.prisma.sh. Where that download failed (no internet, locked-down CI) this
-// wrapper points the CLI at prisma/engine-shim/schema-engine.mjs, an engine built on the wasm
-// schema engine from npm. Everywhere else the CLI runs exactly as `npx prisma` would.
+// Runs the Prisma CLI: `node tools/prisma-offline/prisma.mjs <prisma args>`, used by every npm
+// script that needs it. Prisma's migrate/db commands need its native schema engine, a binary that
+// `npm install` downloads from binaries.prisma.sh. Where that download failed (no internet,
+// locked-down CI) this wrapper points the CLI at engine-shim/schema-engine.mjs, an engine built on
+// the wasm schema engine from npm. Everywhere else the CLI runs exactly as `npx prisma` would.
+// Optional: README.md says how to drop it and call `prisma` directly.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -11,9 +12,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(projectDir, 'package.json'));
-const shimPath = path.join(projectDir, 'prisma', 'engine-shim', 'schema-engine.mjs');
+const shimPath = path.join(projectDir, 'tools', 'prisma-offline', 'engine-shim', 'schema-engine.mjs');
 
 const prismaDir = path.dirname(require.resolve('prisma/package.json'));
 const prismaCli = path.join(prismaDir, 'build', 'index.js');
@@ -24,7 +25,7 @@ const configured = env.PRISMA_SCHEMA_ENGINE_BINARY || env.PRISMA_MIGRATION_ENGIN
 if (!configured && !findNativeEngine()) {
   env.PRISMA_SCHEMA_ENGINE_BINARY = shimPath;
   process.stderr.write(
-    'prisma: native schema engine not installed; using the wasm engine shim (prisma/engine-shim/README.md)\n',
+    'prisma: native schema engine not installed; using the wasm engine shim (tools/prisma-offline/README.md)\n',
   );
 }
 

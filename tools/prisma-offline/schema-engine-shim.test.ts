@@ -1,6 +1,7 @@
-// The Prisma schema engine shim (prisma/engine-shim), exercised through the real Prisma CLI exactly
-// as the npm scripts run it: `node scripts/prisma.mjs <args>`. PRISMA_SCHEMA_ENGINE_BINARY is set
-// to the shim, so these tests check the shim even where Prisma's native engine is installed.
+// The Prisma schema engine shim (engine-shim/), exercised through the real Prisma CLI exactly as
+// the npm scripts run it: `node tools/prisma-offline/prisma.mjs <args>`. PRISMA_SCHEMA_ENGINE_BINARY
+// is set to the shim, so these tests check the shim even where Prisma's native engine is installed.
+// Also covers the drift check, scripts/check-migrations.mjs, which runs through the wrapper.
 // Every test works on databases and project folders of its own, so it can run next to any other.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,9 +13,9 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PRISMA = path.join(ROOT, 'scripts/prisma.mjs');
+const PRISMA = path.join(ROOT, 'tools/prisma-offline/prisma.mjs');
 const CHECK_MIGRATIONS = path.join(ROOT, 'scripts/check-migrations.mjs');
-const SHIM = path.join(ROOT, 'prisma/engine-shim/schema-engine.mjs');
+const SHIM = path.join(ROOT, 'tools/prisma-offline/engine-shim/schema-engine.mjs');
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
 /** The key of the advisory lock Prisma Migrate holds while it applies migrations. */
 const PRISMA_MIGRATE_LOCK_KEY = 72707369;
@@ -171,7 +172,7 @@ const COMMITTED_MIGRATIONS = path.join(ROOT, 'prisma/migrations');
 
 // ---------------------------------------------------------------------------------------------
 
-describe('Prisma schema engine shim (real CLI through scripts/prisma.mjs)', () => {
+describe('Prisma schema engine shim (real CLI through tools/prisma-offline/prisma.mjs)', () => {
   it('migrate deploy applies the committed migrations to an empty database, once', { timeout: 60_000 }, async () => {
     const db = await createDatabase('deploy');
     const committed = await migrationNames(COMMITTED_MIGRATIONS);
@@ -514,7 +515,7 @@ describe('Prisma schema engine shim (real CLI through scripts/prisma.mjs)', () =
     expect(drift.code, drift.output).toBe(0);
   });
 
-  it('scripts/prisma.mjs keeps an engine set in PRISMA_SCHEMA_ENGINE_BINARY', { timeout: 60_000 }, async () => {
+  it('the prisma.mjs wrapper keeps an engine set in PRISMA_SCHEMA_ENGINE_BINARY', { timeout: 60_000 }, async () => {
     const version = await runNode(PRISMA, ['version'], { env: { DATABASE_URL: urlFor('unused') } });
     expect(version.code, version.output).toBe(0);
     expect(version.stdout).toContain('wasm shim');

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { sleep, waitFor } from './processes.mjs';
+import { sleep, waitFor } from '../../scripts/lib/processes.mjs';
 
 function assert(condition, message) {
   if (!condition) throw new Error(message);

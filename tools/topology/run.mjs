@@ -2,7 +2,7 @@
 // `npm run test:topology`: the compose topology, run natively on loopback. It starts the one-shot
 // migrate (scripts/docker-migrate.sh, as the migrate service does), two api instances, the worker
 // and Debian's nginx with the project's real nginx/ configuration (templated only for upstream
-// addresses and ports, scripts/topology/nginx-config.mjs), then checks through nginx what a
+// addresses and ports, scripts/lib/nginx-config.mjs), then checks through nginx what a
 // client of the compose stack relies on. Redis is a private redis-server with a password (as in
 // compose), which the api, the worker and BullMQ get through REDIS_URL only. Every process it
 // starts is stopped by process id, the scratch database is dropped.
@@ -16,11 +16,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { topologyChecks } from './topology/checks.mjs';
-import { writeNginxConfig } from './topology/nginx-config.mjs';
-import { ProcessGroup, freePort, waitFor } from './topology/processes.mjs';
+import { topologyChecks } from './checks.mjs';
+import { writeNginxConfig } from '../../scripts/lib/nginx-config.mjs';
+import { ProcessGroup, freePort, waitFor } from '../../scripts/lib/processes.mjs';
 
-const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const adminDatabaseUrl = process.env.DATABASE_ADMIN_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
 const keepTemp = process.env.TOPOLOGY_KEEP === '1';
 

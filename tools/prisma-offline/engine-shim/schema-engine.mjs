@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Stand-in for Prisma's native `schema-engine` binary, built on @prisma/schema-engine-wasm.
-// The Prisma CLI runs it when PRISMA_SCHEMA_ENGINE_BINARY points here; scripts/prisma.mjs sets
-// that only when the native engine is not installed. Protocol, support and caveats: README.md.
+// The Prisma CLI runs it when PRISMA_SCHEMA_ENGINE_BINARY points here; ../prisma.mjs sets that
+// only when the native engine is not installed. Protocol, support and caveats: ../README.md.
 //
 //   schema-engine.mjs --version
 //   schema-engine.mjs --datasource '<json>' cli can-connect-to-database | create-database
