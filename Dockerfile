@@ -2,8 +2,8 @@
 #   runtime  (the default target) the api (default CMD) and the worker (`node dist/worker.js`):
 #            node + production node_modules WITHOUT the Prisma CLI + dist
 #   migrate  the one-shot migrate job (`prisma migrate deploy`, then the seed): the runtime's
-#            files plus the Prisma CLI, its config, the migrations, the schema-engine shim and
-#            openssl
+#            files plus the Prisma CLI, its config, the migrations, the schema-engine shim
+#            (tools/prisma-offline) and openssl
 #   docker build -t my-api .                  docker build --target migrate -t my-api-migrate .
 # Stages: node-openssl (node + openssl), deps (npm ci + generated Prisma client), build (tsc,
 # bundled seed, dev dependencies pruned), runtime-deps (the same minus the Prisma CLI).
@@ -15,9 +15,9 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 # The official node -slim images ship no openssl. Prisma's CLI detects the libssl version to pick
 # its native schema engine (at `npm ci`, where it downloads it, and when migrate runs it); without
 # openssl it guesses openssl-1.1.x, fetches an engine that cannot load libssl3, and migrate fails
-# (scripts/prisma.mjs then falls back to the wasm engine shim). The api and the worker never load
-# a native Prisma engine (driver adapter + the client's wasm query compiler), so `runtime` does
-# not need openssl.
+# (tools/prisma-offline/prisma.mjs then falls back to the wasm engine shim). The api and the
+# worker never load a native Prisma engine (driver adapter + the client's wasm query compiler),
+# so `runtime` does not need openssl.
 FROM ${NODE_IMAGE} AS node-openssl
 RUN apt-get update \
     && apt-get install -y --no-install-recommends openssl \
@@ -30,7 +30,7 @@ WORKDIR /app
 # placeholder that exists only in this build step is enough.
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
-COPY scripts/prisma.mjs ./scripts/prisma.mjs
+COPY tools/prisma-offline ./tools/prisma-offline
 RUN DATABASE_URL=postgresql://build:build@localhost:5432/build \
     npm ci --no-audit --no-fund --loglevel=warn
 
@@ -62,17 +62,18 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The Prisma CLI's config, the migrations and the offline schema-engine shim (used when the
-# native engine could not be downloaded at build time, scripts/prisma.mjs).
+# native engine could not be downloaded at build time, tools/prisma-offline/prisma.mjs).
 COPY prisma.config.ts ./
 COPY prisma ./prisma
-COPY scripts/prisma.mjs scripts/docker-migrate.sh ./scripts/
+COPY tools/prisma-offline ./tools/prisma-offline
+COPY scripts/docker-migrate.sh ./scripts/
 USER node
 CMD ["sh", "scripts/docker-migrate.sh"]
 
 FROM ${NODE_IMAGE} AS runtime
 # MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's helpers, libuv's pool) its
 # own malloc arena, whose freed pages stay resident; two arenas keep the api's native memory
-# down at no measurable cost (bench/results).
+# down at no measurable cost (tools/bench/results).
 ENV NODE_ENV=production \
     PORT=3000 \
     UPLOAD_DIR=/app/uploads \
@@ -93,7 +94,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # Heap flags, for the api only (the worker sets its own command): V8 sizes its heap for the
 # whole machine, not for a container, and grew the api to 250-300 MB RSS during a 100k-row
 # export on a 24 GB host; with a 4 MB young generation (semi-space) and old space capped at
-# 256 MB (4x the ~60 MB the api holds) it stays under 200 MB (bench/results, export-100k). The
-# price is more frequent minor GCs: about 10 % of the throughput of a cached read. Drop the
-# flags (or raise them) for a host where memory is cheaper than CPU.
+# 256 MB (4x the ~60 MB the api holds) it stays under 200 MB (tools/bench/results,
+# export-100k). The price is more frequent minor GCs: about 10 % of the throughput of a cached
+# read. Drop the flags (or raise them) for a host where memory is cheaper than CPU.
 CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=256", "dist/server.js"]

@@ -27,7 +27,7 @@ export default tseslint.config(
   },
   {
     // The layers allowed to speak Prisma.
-    files: ['src/**/*.repository.ts', 'src/db/**', 'prisma/**', 'test/**', 'bench/**', 'scripts/**'],
+    files: ['src/**/*.repository.ts', 'src/db/**', 'prisma/**', 'test/**', 'tools/**', 'scripts/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );

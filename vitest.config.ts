@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // tools/**: the optional tools' own tests (tools/prisma-offline); they go when a tool is dropped.
+    include: ['test/**/*.test.ts', 'tools/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
     testTimeout: 20_000,

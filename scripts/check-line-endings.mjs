@@ -15,14 +15,14 @@ const mustBeLf = [
   'docker-compose.yml',
   '.dockerignore',
   'scripts/docker-migrate.sh',
-  'scripts/prisma.mjs',
+  'tools/prisma-offline/prisma.mjs',
   'nginx/nginx.conf',
   'nginx/scripts/make-self-signed-cert.sh',
   'nginx/conf.d/api.conf',
   'nginx/snippets/proxy.conf',
-  'scripts/compose-smoke/nginx-entrypoint.sh',
-  'scripts/compose-smoke/postgres-entrypoint.sh',
-  'scripts/compose-smoke/redis-entrypoint.sh',
+  'tools/compose-smoke/nginx-entrypoint.sh',
+  'tools/compose-smoke/postgres-entrypoint.sh',
+  'tools/compose-smoke/redis-entrypoint.sh',
 ];
 const executable = ['nginx/scripts/make-self-signed-cert.sh', 'scripts/docker-migrate.sh'];
 

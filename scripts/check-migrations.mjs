@@ -13,7 +13,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const prismaWrapper = path.join(path.dirname(fileURLToPath(import.meta.url)), 'prisma.mjs');
+// Prisma's CLI through the offline-engine wrapper (tools/prisma-offline/README.md).
+const prismaWrapper = path.join(path.dirname(fileURLToPath(import.meta.url)), '../tools/prisma-offline/prisma.mjs');
 const migrations = 'prisma/migrations';
 const schema = 'prisma/schema.prisma';
 

@@ -12,8 +12,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeNginxConfig } from './topology/nginx-config.mjs';
-import { ProcessGroup, freePort, waitFor } from './topology/processes.mjs';
+import { writeNginxConfig } from './lib/nginx-config.mjs';
+import { ProcessGroup, freePort, waitFor } from './lib/processes.mjs';
 
 const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nginx-logs-'));

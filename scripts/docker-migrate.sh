@@ -4,7 +4,7 @@
 # started at once (a rolling deploy, `--scale`) apply each migration exactly once; the seed is
 # idempotent (an existing admin keeps its password, demo items are created once).
 set -eu
-node scripts/prisma.mjs migrate deploy
+node tools/prisma-offline/prisma.mjs migrate deploy
 if [ "${SEED:-true}" = "true" ]; then
   node dist/seed.js
 fi

@@ -9,7 +9,7 @@
 #   dockerfile  dockerfile-utils' validator and the image rules (scripts/lint-dockerfile.mjs)
 #   nginx       no deprecated `listen ... http2`; `nginx -t` on the real nginx/ configuration
 #               (for a local nginx older than 1.25.1 with `http2 on;` spelled the old way,
-#               scripts/topology/nginx-config.mjs), compose service names mapped to 127.0.0.1 in
+#               scripts/lib/nginx-config.mjs), compose service names mapped to 127.0.0.1 in
 #               a private hosts file (unshare -m + bind mount) for this check only; then nginx
 #               runs on loopback and no secret sent in a query string reaches its logs
 #               (scripts/check-nginx-logs.mjs)
@@ -51,7 +51,7 @@ need nginx nginx
 need openssl openssl
 if grep -rnE '^\s*listen\s[^;#]*\bhttp2\b' nginx/; then fail "nginx: \`listen ... http2\` is deprecated since nginx 1.25.1: use \`http2 on;\`"; fi
 grep -qE '^\s*http2 on;' nginx/conf.d/api.conf || fail "nginx: the TLS server must enable HTTP/2 with \`http2 on;\`"
-adaptation=$(node scripts/topology/nginx-config.mjs --compose "$tmp/nginx")
+adaptation=$(node scripts/lib/nginx-config.mjs --compose "$tmp/nginx")
 sh nginx/scripts/make-self-signed-cert.sh "$tmp/nginx/certs" localhost >/dev/null
 { cat /etc/hosts; echo "127.0.0.1 api worker migrate postgres redis mailpit nginx"; } > "$tmp/hosts"
 nginx_test=(nginx -t -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -g "pid $tmp/nginx/nginx.pid;")
@@ -71,7 +71,7 @@ node scripts/check-nginx-logs.mjs | sed 's/^/ok   /'
 node scripts/check-k8s.mjs | sed 's/^/ok   /'
 
 # --- shell scripts -------------------------------------------------------------------------
-for script in scripts/docker-migrate.sh nginx/scripts/make-self-signed-cert.sh scripts/compose-smoke.sh scripts/compose-smoke/*.sh; do
+for script in scripts/docker-migrate.sh nginx/scripts/make-self-signed-cert.sh tools/compose-smoke/*.sh; do
   [ -f "$script" ] || continue
   sh -n "$script" 2>/dev/null || bash -n "$script" || fail "syntax: $script"
 done

@@ -135,7 +135,7 @@ export function loggerOptions(config: Pick<Config, 'logLevel' | 'nodeEnv'>): Log
  * The logger options with their destination: `stream` when given (tests capture lines), the
  * one-line development format in development, else stdout written synchronously. pino's
  * default stdout stream hands every line to libuv's thread pool (an asynchronous fs.write);
- * measured on a cached item read, a plain write(2) per line is cheaper (bench/results: +8 %),
+ * measured on a cached item read, a plain write(2) per line is cheaper (tools/bench/results: +8 %),
  * and no line can be lost in a buffer when the process dies. (Batching lines, 4 KB per write,
  * measured no better.) As with any synchronous log, a stdout that stops reading stalls the process.
  */
@@ -188,7 +188,7 @@ export function developmentFormat(options: { colorize?: boolean } = {}): (line: 
  * the request (method, url, address), the status and the response time, under the request's
  * `requestId`. Fastify's own "incoming request" line moves to `debug` (except for upgrades): at
  * `info` it doubled the cost of logging, the largest single cost of a cached read
- * (bench/results), and said nothing the completion line does not, except for requests still in
+ * (tools/bench/results), and said nothing the completion line does not, except for requests still in
  * flight (LOG_LEVEL=debug shows them).
  */
 export class AccessLogController extends LogController {

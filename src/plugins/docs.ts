@@ -44,7 +44,7 @@ const HOP_HEADERS = new Set(['content-length', 'connection', 'keep-alive', 'tran
 /**
  * Scalar's plugin embeds its whole browser bundle as a string and brings an OpenAPI parser:
  * about 17 MB of heap (two copies of a 4 MB two-byte string) and 30 MB of RSS held by every api
- * process from start-up, for a page few requests ever ask for (bench/results: the export's RSS
+ * process from start-up, for a page few requests ever ask for (tools/bench/results: the export's RSS
  * target). So it is loaded with the first request under /reference, into a private Fastify
  * instance that is never listened on, and each request is passed to it with `inject`: the
  * same routes, pages and answers as the plugin registered here, and this app's hooks (security

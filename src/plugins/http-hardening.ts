@@ -14,7 +14,7 @@ const LIVENESS_URL = '/health/live';
  * The headers helmet sets with these options, computed once. They are the same for every
  * response (no CSP nonces), and @fastify/helmet would rebuild helmet's middleware, re-parsing
  * every CSP directive, on each request (measured: a cached item read went from 5300 to 7800
- * req/s without that, bench/results/fixes.json).
+ * req/s without that, tools/bench/results/fixes.json).
  */
 export function securityHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};

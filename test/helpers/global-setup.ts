@@ -60,7 +60,7 @@ export default async function setup(project: TestProject) {
   await admin.end();
 
   const databaseUrl = databaseUrlFor(database);
-  await run(process.execPath, ['scripts/prisma.mjs', 'migrate', 'deploy'], {
+  await run(process.execPath, ['tools/prisma-offline/prisma.mjs', 'migrate', 'deploy'], {
     env: { ...process.env, DATABASE_URL: databaseUrl },
   });
 

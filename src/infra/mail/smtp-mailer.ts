@@ -2,7 +2,7 @@
 // at Mailpit. Timeouts are bounded so a stuck server fails the job (which is retried) instead
 // of holding a worker slot forever. nodemailer is loaded with the first message: only the
 // worker sends mail, and a process that never sends one never pays for the module
-// (about 15 MB of RSS, bench/results).
+// (about 15 MB of RSS, tools/bench/results).
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { MailMessage, Mailer } from './mailer.js';

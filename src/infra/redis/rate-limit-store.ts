@@ -1,6 +1,6 @@
 // A Redis store for @fastify/rate-limit that coalesces concurrent hits on one key into one
 // command. The plugin's own store sends one Lua call per request; under load that round trip
-// was the largest single cost of a cached read (bench/results: 7.3k req/s against 9.8k with an
+// was the largest single cost of a cached read (tools/bench/results: 7.3k req/s against 9.8k with an
 // in-memory store). Here the first hit on a key is sent at once, and the hits that arrive while
 // it is in flight wait for it and then go together as one INCRBY n: each caller gets its own
 // count (the total minus the hits after it in the batch), so the counts, the 429 decisions and

@@ -4,7 +4,7 @@
 //
 // With the pg pool, a batch is ONE statement whose single parameter is the batch as JSON
 // (jsonb_to_recordset): Prisma's createMany spent about 70 % of the worker's CPU building and
-// binding its thousands of parameters (bench/results, import-100k profile). Same table, same
+// binding its thousands of parameters (tools/bench/results, import-100k profile). Same table, same
 // conflict rule, same values; timestamps are written in UTC like Prisma's.
 import type { PgPool, PrismaClient } from '../../db/prisma.js';
 import type { ItemData } from '../items/items.repository.js';

@@ -1,7 +1,7 @@
 // The CSV export, rendered by PostgreSQL itself: `COPY (SELECT ...) TO STDOUT (FORMAT csv)`
 // streams the rows as CSV bytes, which go to the client as they come. Node never turns rows into
 // objects, so an export of any size costs a few 64 KB chunks of memory and runs at nearly
-// `psql \copy` speed (bench/results). Prisma has no COPY, hence raw SQL on the shared pg pool.
+// `psql \copy` speed (tools/bench/results). Prisma has no COPY, hence raw SQL on the shared pg pool.
 //
 // COPY takes no bind parameters, so the list's parameterized WHERE (one definition of the
 // filters for both) gets its values written in as literals: each one is validated by the route

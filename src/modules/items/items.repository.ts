@@ -148,7 +148,7 @@ export class ItemsRepository {
   /**
    * `pool`: the pg pool under Prisma. With it, `list` runs its three statements itself (what
    * Prisma sends, minus its query planning and result mapping: the list answered 0.56 of the
-   * same query in bare Fastify through Prisma, see bench/results); without it (a repository
+   * same query in bare Fastify through Prisma, see tools/bench/results); without it (a repository
    * bound to a transaction, tests), Prisma does.
    */
   constructor(

@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+// `npm run test:topology`: the compose topology, run natively on loopback. It starts the one-shot
+// migrate (scripts/docker-migrate.sh, as the migrate service does), two api instances, the worker
+// and Debian's nginx with the project's real nginx/ configuration (templated only for upstream
+// addresses and ports, scripts/lib/nginx-config.mjs), then checks through nginx what a
+// client of the compose stack relies on. Redis is a private redis-server with a password (as in
+// compose), which the api, the worker and BullMQ get through REDIS_URL only. Every process it
+// starts is stopped by process id, the scratch database is dropped.
+// Needs: nginx, openssl and redis-server on PATH, PostgreSQL (DATABASE_ADMIN_URL), and a build
+// (`npm run build && npm run build:seed`, which the npm script runs first).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { topologyChecks } from './checks.mjs';
+import { writeNginxConfig } from '../../scripts/lib/nginx-config.mjs';
+import { ProcessGroup, freePort, waitFor } from '../../scripts/lib/processes.mjs';
+
+const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const adminDatabaseUrl = process.env.DATABASE_ADMIN_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
+const keepTemp = process.env.TOPOLOGY_KEEP === '1';
+
+const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+const databaseName = `topology_${runId}`;
+const databaseUrl = Object.assign(new URL(adminDatabaseUrl), { pathname: `/${databaseName}` }).toString();
+const redisPrefix = `topology:${runId}:`;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'topology-'));
+const procs = new ProcessGroup(tmp);
+
+const log = (line) => process.stdout.write(`${line}\n`);
+
+async function withAdminClient(fn) {
+  const client = new pg.Client({ connectionString: adminDatabaseUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A private redis-server that demands a password, like compose's. The password holds characters
+ * that must be percent-encoded in a URL, so the app is shown to decode REDIS_URL's userinfo.
+ * Returns the URL the app gets; asserts that a client without the password is refused.
+ */
+async function startRedis(port) {
+  const password = `topo:${randomBytes(12).toString('base64url')}/@#`;
+  procs.start('redis', 'redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--requirepass',
+    password,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    tmp,
+  ]);
+  const url = `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  await waitFor(
+    'redis-server',
+    async () => {
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => {}); // not listening yet: waitFor retries
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } finally {
+        probe.disconnect();
+      }
+    },
+    10_000,
+  );
+  // A bare PING on a raw socket: the server must answer with a NOAUTH error.
+  const reply = await new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString('utf8').trim());
+    });
+    socket.once('error', reject);
+  });
+  if (!reply.startsWith('-NOAUTH'))
+    throw new Error(`the private redis-server answered a client without the password: ${reply}`);
+  return { url, password };
+}
+
+async function main() {
+  for (const file of ['dist/server.js', 'dist/seed.js']) {
+    if (!existsSync(path.join(projectDir, file)))
+      throw new Error(`${file} is missing: run \`npm run build && npm run build:seed\` first`);
+  }
+  const hasWorker = existsSync(path.join(projectDir, 'dist/worker.js'));
+  const [apiPortA, apiPortB, httpPort, httpsPort, redisPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const adminPassword = randomBytes(12).toString('base64url');
+  const redis = await startRedis(redisPort);
+  log(
+    `ok   redis-server (pid ${procs.get('redis').child.pid}) on ${redisPort} with a password; a client without it gets NOAUTH`,
+  );
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: '5',
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redisPrefix,
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    METRICS_PASSWORD: randomBytes(16).toString('base64url'),
+    ADMIN_EMAIL: 'admin@topology.test',
+    ADMIN_PASSWORD: adminPassword,
+    BCRYPT_COST: '10',
+    // nginx reaches the api from 127.0.0.1: the only proxy trusted, as nginx's address in compose.
+    TRUST_PROXY: '127.0.0.1',
+    UPLOAD_DIR: path.join(tmp, 'uploads'),
+    LOG_LEVEL: 'info',
+    // The load of the SIGTERM step comes from one address; the limits are not under test here.
+    RATE_LIMIT_MAX: '1000000',
+    LOGIN_RATE_LIMIT_MAX: '1000',
+    // As in compose: a signalled api answers new requests 503 (nginx retries them) for 2 s first.
+    DRAIN_DELAY: '2s',
+  };
+
+  log(
+    `topology run ${runId}: redis on ${redisPort}, api on ${apiPortA} and ${apiPortB}, nginx on ${httpPort} (http) and ${httpsPort} (https), logs in ${tmp}`,
+  );
+  await withAdminClient((client) => client.query(`CREATE DATABASE "${databaseName}"`));
+
+  // migrate: exactly what the compose `migrate` service runs.
+  await procs.run('migrate', 'sh', ['scripts/docker-migrate.sh'], { cwd: projectDir, env });
+  log('ok   migrate: migrations applied and admin seeded (scripts/docker-migrate.sh)');
+
+  const apis = { a: apiPortA, b: apiPortB };
+  for (const [name, port] of Object.entries(apis)) {
+    procs.start(`api-${name}`, process.execPath, ['dist/server.js'], {
+      cwd: projectDir,
+      env: { ...env, PORT: String(port) },
+    });
+  }
+  if (hasWorker) procs.start('worker', process.execPath, ['dist/worker.js'], { cwd: projectDir, env });
+  for (const [name, port] of Object.entries(apis)) {
+    await waitFor(`api-${name} ready`, async () => {
+      const exit = procs.get(`api-${name}`).exitInfo;
+      if (exit) throw new Error(`api-${name} exited: ${procs.get(`api-${name}`).lines.slice(-10).join('\n')}`);
+      return (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok;
+    });
+  }
+
+  const prefix = path.join(tmp, 'nginx');
+  const config = writeNginxConfig({ projectDir, prefix, httpPort, httpsPort, upstreams: Object.values(apis) });
+  await procs.run(
+    'make-cert',
+    'sh',
+    [path.join(projectDir, 'nginx/scripts/make-self-signed-cert.sh'), path.join(prefix, 'certs'), 'localhost'],
+    { env },
+  );
+  const nginxGlobals = `daemon off; pid ${path.join(prefix, 'nginx.pid')};${process.getuid?.() === 0 ? ' user root;' : ''}`;
+  await procs.run('nginx-test', 'nginx', ['-t', '-q', '-p', prefix, '-c', config, '-g', nginxGlobals], {
+    env,
+    outputToFile: true,
+  });
+  procs.start('nginx', 'nginx', ['-p', prefix, '-c', config, '-g', nginxGlobals], { env, outputToFile: true });
+  await waitFor('nginx', async () => (await fetch(`http://127.0.0.1:${httpPort}/nginx-health`)).ok, 10_000);
+  log(
+    `ok   started: api-a (pid ${procs.get('api-a').child.pid}), api-b (pid ${procs.get('api-b').child.pid}), ` +
+      `${hasWorker ? `worker (pid ${procs.get('worker').child.pid}), ` : 'no worker (dist/worker.js absent), '}nginx (pid ${procs.get('nginx').child.pid})`,
+  );
+
+  const results = await topologyChecks({
+    procs,
+    http: `http://127.0.0.1:${httpPort}`,
+    https: `https://localhost:${httpsPort}`,
+    ws: `ws://127.0.0.1:${httpPort}`,
+    caCert: readFileSync(path.join(prefix, 'certs', 'tls.crt')),
+    admin: { email: env.ADMIN_EMAIL, password: adminPassword },
+    instances: ['api-a', 'api-b'],
+    hasWorker,
+    secrets: { redisPassword: redis.password },
+    log,
+  });
+  return results;
+}
+
+// A crash or Ctrl-C must not leave api, worker or nginx processes behind.
+let cleanedUp;
+const cleanup = async () => {
+  cleanedUp ??= (async () => {
+    // Redis last: the api and the worker close their connections to it while they drain.
+    await procs.stopAll({ except: ['redis'] });
+    await procs.stop('redis').catch(() => undefined);
+    const leftovers = [...procs.procs.entries()].filter(([, p]) => !p.exitInfo).map(([name]) => name);
+    if (leftovers.length > 0) log(`FAIL processes still running: ${leftovers.join(', ')}`);
+    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`)).catch(
+      (err) => log(`warn: dropping ${databaseName}: ${err.message}`),
+    );
+  })();
+  return cleanedUp;
+};
+for (const event of ['uncaughtException', 'unhandledRejection']) {
+  process.on(event, (err) => {
+    log(`FAIL ${event}: ${err instanceof Error ? err.stack : String(err)}`);
+    void cleanup().finally(() => process.exit(1));
+  });
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void cleanup().finally(() => process.exit(130)));
+
+let failed = true;
+try {
+  const results = await main();
+  failed = results.some((r) => !r.ok);
+  const passed = results.filter((r) => r.ok).length;
+  log(`\ntopology: ${passed} passed, ${results.length - passed} failed`);
+} catch (err) {
+  log(`FAIL ${err instanceof Error ? err.stack : String(err)}`);
+} finally {
+  await cleanup();
+  if (failed || keepTemp) log(`logs kept in ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
