@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/compose/api.js';
 import type { DbClient } from '../src/db/unit-of-work.js';
 import { ItemsRepository, type ItemImage } from '../src/modules/items/items.repository.js';
-import { buildTestApp, createUser } from './helpers/app.js';
+import { buildTestApp } from './helpers/app.js';
+import { createUser } from './helpers/factories/users.js';
 
 /** Writes the images, then fails: the transaction must undo the item update too. */
 class FailingImagesRepository extends ItemsRepository {

@@ -3,7 +3,8 @@
 // answer 422; path ids point at resources the test owns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createUser, type TestUser } from '../helpers/factories/users.js';
 
 interface Operation {
   operationId: string;

@@ -5,7 +5,8 @@ import { randomInt } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createUser, type TestUser } from '../helpers/factories/users.js';
 import { multipart } from '../modules/files/multipart.js';
 import { contractValidator, type ContractValidator } from './contract.js';
 

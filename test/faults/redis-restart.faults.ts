@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, testEnv, type TestUser } from '../helpers/app.js';
+import { buildTestApp, problemOf, testEnv } from '../helpers/app.js';
+import { createUser, type TestUser } from '../helpers/factories/users.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 import { ChildProcessHandle } from '../helpers/child-process.js';
 

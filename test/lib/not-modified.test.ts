@@ -2,7 +2,8 @@
 // `null` through the JSON serializer: `Content-Type: application/json` and `Content-Length: 4`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createUser, type TestUser } from '../helpers/factories/users.js';
 import { multipart } from '../modules/files/multipart.js';
 
 let app: App;

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/compose/api.js';
 import { AuditLogRepository, type AuditEntry } from '../../src/modules/audit/audit-log.repository.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createUser, type TestUser } from '../helpers/factories/users.js';
 import { multipart } from '../modules/files/multipart.js';
 
 let app: App;

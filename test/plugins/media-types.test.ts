@@ -3,7 +3,8 @@
 // except where the document lists other types (the token endpoint's form, multipart uploads).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, uniqueEmail, type TestUser } from '../helpers/app.js';
+import { buildTestApp, problemOf } from '../helpers/app.js';
+import { createUser, uniqueEmail, type TestUser } from '../helpers/factories/users.js';
 import { multipart } from '../modules/files/multipart.js';
 
 let app: App;

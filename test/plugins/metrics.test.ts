@@ -3,7 +3,8 @@ import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
 import { basicCredentials } from '../../src/plugins/metrics.js';
-import { buildTestApp, createUser, problemOf } from '../helpers/app.js';
+import { buildTestApp, problemOf } from '../helpers/app.js';
+import { createUser } from '../helpers/factories/users.js';
 
 let app: App;
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

@@ -4,7 +4,8 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, uniqueEmail } from '../helpers/app.js';
+import { buildTestApp, problemOf } from '../helpers/app.js';
+import { createUser, uniqueEmail } from '../helpers/factories/users.js';
 
 /** A random documentation-range address: unique per call for practical purposes. */
 const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
 import { CircuitBreaker, CircuitOpenError } from '../../src/lib/circuit-breaker.js';
 import { TimeoutError } from '../../src/lib/with-timeout.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createUser, type TestUser } from '../helpers/factories/users.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 
 const BOUND_MS = 1000;

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
 import { LogMailer, type MailMessage, type Mailer } from '../../src/infra/mail/mailer.js';
 import { hashToken } from '../../src/modules/auth/tokens.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createUser, type TestUser } from '../helpers/factories/users.js';
 
 /** One response as it left the server: its headers (Set-Cookie included) and its body. */
 interface Sent {

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { LogMailer, type MailMessage, type Mailer } from '../../../src/infra/mail/mailer.js';
 import { hashToken } from '../../../src/modules/auth/tokens.js';
-import { buildTestApp, createUser, problemOf, uniqueEmail } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createUser, uniqueEmail } from '../../helpers/factories/users.js';
 
 class CapturingMailer implements Mailer {
   readonly sent: MailMessage[] = [];

@@ -2,7 +2,8 @@
 // replicas behind a load balancer. What one revokes, the other refuses on the next request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let other: App;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { multipart, PDF, PNG, ZIP, type FormPart } from './multipart.js';
 
 // Its own upload directory, so "nothing left on disk" is checked against this file's writes only.

@@ -9,7 +9,8 @@ import type { App } from '../../../src/compose/api.js';
 import { userChannel } from '../../../src/infra/realtime/notifications.js';
 import { ItemsImportRepository, type ImportedRow } from '../../../src/modules/imports/items-import.repository.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
-import { buildTestApp, createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf, testConfig } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { multipart, PNG } from '../files/multipart.js';
 
 /** Fails the second batch of the first attempt for the owners listed, like a crash mid-import. */

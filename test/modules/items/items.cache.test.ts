@@ -7,7 +7,8 @@ import { inject } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import type { PrismaClient } from '../../../src/db/prisma.js';
 import { ItemsRepository } from '../../../src/modules/items/items.repository.js';
-import { buildTestApp, createUser, type TestUser } from '../../helpers/app.js';
+import { buildTestApp } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { PrivateRedis } from '../../helpers/private-redis.js';
 
 let appA: App;

@@ -8,7 +8,8 @@ import type { App } from '../../../src/compose/api.js';
 import { escapeLiteral } from 'pg';
 import { neutralizeCell, neutralizeSql } from '../../../src/lib/csv-cells.js';
 import { exportStatement } from '../../../src/modules/items/items-export.repository.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let owner: TestUser;

@@ -7,7 +7,8 @@ import type { App } from '../../../src/compose/api.js';
 import type { MailMessage, Mailer } from '../../../src/infra/mail/mailer.js';
 import { emailJobId } from '../../../src/modules/email/email-jobs.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
-import { buildTestApp, createUser, problemOf, testConfig, uniqueEmail, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf, testConfig } from '../../helpers/app.js';
+import { createUser, uniqueEmail, type TestUser } from '../../helpers/factories/users.js';
 
 /** Delivers into memory; `failures` makes the next N sends to an address throw. */
 class FlakyMailer implements Mailer {

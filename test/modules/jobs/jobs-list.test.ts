@@ -2,7 +2,8 @@
 // skip and limit applied once to that list rather than to each state.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { buildTestApp, createUser, type TestUser } from '../../helpers/app.js';
+import { buildTestApp } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 
 // A prefix of its own: no worker of another test file takes these jobs, so the counts are exact.
 const env = { REDIS_PREFIX: `${inject('redisPrefix')}jobs-list:` };

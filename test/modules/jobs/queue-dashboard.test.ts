@@ -8,7 +8,8 @@ import type { App } from '../../../src/compose/api.js';
 import { PasswordHasher } from '../../../src/modules/auth/password-hasher.js';
 import { DASHBOARD_SESSION_TTL_SECONDS } from '../../../src/modules/queue-dashboard/admin-credentials.js';
 import { DASHBOARD_COOKIE } from '../../../src/modules/queue-dashboard/queue-dashboard.routes.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 
 /** Counts bcrypt verifications (the dashboard must not run one per request). */
 class CountingHasher extends PasswordHasher {

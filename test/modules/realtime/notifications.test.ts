@@ -9,7 +9,8 @@ import { publishNotification, userChannel } from '../../../src/infra/realtime/no
 import { bullPrefix, type OwnedJobData } from '../../../src/infra/queues/definitions.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
 import { startWorkers, type Processors, type WorkerSet } from '../../../src/infra/queues/workers.js';
-import { createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
+import { problemOf, testConfig } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { connect, eventually, SseReader, startInstance, type Instance } from './realtime-clients.js';
 
 interface NotificationFrame {

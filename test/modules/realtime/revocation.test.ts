@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { revocationChannel } from '../../../src/modules/realtime/revocations.js';
-import { createUser, type TestUser } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { connect, eventually, SseReader, startInstance, type Client, type Instance } from './realtime-clients.js';
 
 let a: Instance;

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { problemOf } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { connect, startInstance, type ChatFrame, type Instance } from './realtime-clients.js';
 
 const lines: string[] = [];

@@ -15,7 +15,8 @@ import {
   type ReportJob,
   type ReportJobData,
 } from '../../../src/modules/reports/items-report.processor.js';
-import { buildTestApp, createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf, testConfig } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 
 const env = { REDIS_PREFIX: `${inject('redisPrefix')}reports:`, JOB_BACKOFF_MS: '50' };
 let app: App;
