@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { buildTestApp } from '../../helpers/app.js';
-import { createUser, type TestUser } from '../../helpers/factories/users.js';
+import { createAdmin, type TestUser } from '../../helpers/factories/users.js';
 
 // A prefix of its own: no worker of another test file takes these jobs, so the counts are exact.
 const env = { REDIS_PREFIX: `${inject('redisPrefix')}jobs-list:` };
@@ -29,7 +29,7 @@ const list = async (query: string) => {
 
 beforeAll(async () => {
   app = await buildTestApp({ env });
-  admin = await createUser(app, { role: 'ADMIN' });
+  admin = await createAdmin(app);
   // Creation times interleave the two states, so a page cut per state would come out wrong.
   const base = Date.now() - 60_000;
   const reports = app.queues.queues.reports;
