@@ -49,7 +49,7 @@ describe('GET /metrics', () => {
 
   it('labels requests by route pattern, method and status, never by raw URL', async () => {
     const user = await createUser(app);
-    const { id } = await createItem(app, user, { name: 'metered', price: 1 });
+    const { id } = await createItem(app, user);
     await app.inject({ method: 'GET', url: `/api/v1/items/${id}` });
     await app.inject({ method: 'GET', url: '/api/v1/items/999999999' });
     await app.inject({ method: 'GET', url: `/no/such/path/${id}` });
