@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/compose/api.js';
 import type { DbClient } from '../src/db/unit-of-work.js';
 import { ItemsRepository, type ItemImage } from '../src/modules/items/items.repository.js';
-import { buildTestApp, createUser } from './helpers/app.js';
+import { buildTestApp } from './helpers/app.js';
+import { createItem } from './helpers/factories/items.js';
+import { createUser } from './helpers/factories/users.js';
 
 /** Writes the images, then fails: the transaction must undo the item update too. */
 class FailingImagesRepository extends ItemsRepository {
@@ -25,14 +27,11 @@ describe('dependency overrides and the request-scoped transaction', () => {
 
   it('uses the replacement and rolls back every write of a failed PUT', async () => {
     const user = await createUser(app);
-    const created = await app.inject({
-      method: 'POST',
-      url: '/api/v1/items',
-      headers: user.headers,
-      payload: { name: 'Original', price: 10, images: [{ url: 'https://img.example.com/o.png', name: 'orig' }] },
+    const { id } = await createItem(app, user, {
+      name: 'Original',
+      price: 10,
+      images: [{ url: 'https://img.example.com/o.png', name: 'orig' }],
     });
-    expect(created.statusCode).toBe(201);
-    const { id } = created.json();
 
     const replaced = await app.inject({
       method: 'PUT',

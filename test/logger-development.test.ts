@@ -5,7 +5,8 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/compose/api.js';
 import { developmentFormat } from '../src/infra/logging.js';
-import { buildTestApp, createUser } from './helpers/app.js';
+import { buildTestApp } from './helpers/app.js';
+import { createUser } from './helpers/factories/users.js';
 
 let app: App;
 const lines: string[] = [];

@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/compose/api.js';
 import { DEVELOPMENT_ADMIN_PASSWORD } from '../src/config.js';
-import { buildTestApp, testEnv, uniqueEmail } from './helpers/app.js';
+import { buildTestApp, testEnv } from './helpers/app.js';
+import { uniqueEmail } from './helpers/factories/users.js';
 
 const execute = promisify(execFile);
 const seedScript = fileURLToPath(new URL('../prisma/seed.ts', import.meta.url));

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/compose/api.js';
-import { buildTestApp, testEnv, uniqueEmail } from './helpers/app.js';
+import { buildTestApp, testEnv } from './helpers/app.js';
+import { uniqueEmail } from './helpers/factories/users.js';
 
 const run = promisify(execFile);
 let app: App;

@@ -3,7 +3,8 @@
 // answer 422; path ids point at resources the test owns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createAdmin, createUser, type TestUser } from '../helpers/factories/users.js';
 
 interface Operation {
   operationId: string;
@@ -16,7 +17,7 @@ let document: { paths: Record<string, Record<string, Operation>> };
 
 beforeAll(async () => {
   app = await buildTestApp();
-  admin = await createUser(app, { role: 'ADMIN' });
+  admin = await createAdmin(app);
   document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
 });
 afterAll(() => app.close());

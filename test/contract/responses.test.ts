@@ -5,7 +5,9 @@ import { randomInt } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { randomIp } from '../helpers/factories/clients.js';
+import { createAdmin, createUser, type TestUser } from '../helpers/factories/users.js';
 import { multipart } from '../modules/files/multipart.js';
 import { contractValidator, type ContractValidator } from './contract.js';
 
@@ -33,7 +35,7 @@ async function call(options: Call, target: App = app) {
 beforeAll(async () => {
   app = await buildTestApp({ env: LIMITS });
   contract = await contractValidator(app.swagger() as Record<string, unknown>);
-  [owner, other, admin] = await Promise.all([createUser(app), createUser(app), createUser(app, { role: 'ADMIN' })]);
+  [owner, other, admin] = await Promise.all([createUser(app), createUser(app), createAdmin(app)]);
 });
 afterAll(() => app.close());
 afterEach(() => {
@@ -328,7 +330,7 @@ describe('429', () => {
   afterAll(() => limited.close());
 
   it('the global limit answers 429 as documented, on GET and on a body operation', async () => {
-    const remoteAddress = `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
+    const remoteAddress = randomIp();
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++)
       statuses.push((await call({ method: 'GET', url: '/api/v1/items', remoteAddress }, limited)).statusCode);

@@ -7,7 +7,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
 import { DASHBOARD_COOKIE } from '../../src/modules/queue-dashboard/queue-dashboard.routes.js';
-import { buildTestApp, createUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createAdmin } from '../helpers/factories/users.js';
 import { launchChromium } from '../helpers/browser.js';
 
 let app: App;
@@ -27,7 +28,7 @@ afterAll(async () => {
 
 describe('queue dashboard at /admin/queues', () => {
   it('renders for an admin with Basic, keeps a session cookie, and its fonts pass the CSP', async () => {
-    const admin = await createUser(app, { role: 'ADMIN' });
+    const admin = await createAdmin(app);
     const context = await browser.newContext({ httpCredentials: { username: admin.email, password: admin.password } });
     const page = await context.newPage();
     const violations: string[] = [];

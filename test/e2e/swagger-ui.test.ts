@@ -4,7 +4,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createUser } from '../helpers/factories/users.js';
 import { launchChromium } from '../helpers/browser.js';
 
 let app: App;

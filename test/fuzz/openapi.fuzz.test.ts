@@ -8,7 +8,8 @@ import ajvFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createUser, type TestUser } from '../helpers/factories/users.js';
 
 interface Operation {
   method: string;

@@ -1,5 +1,5 @@
-// Builds the real app against the run's database and Redis prefix, and makes users for tests.
-import { randomBytes } from 'node:crypto';
+// Builds the real app against the run's database and Redis prefix. Test data (users, items,
+// files, API keys) comes from the factories in ./factories/.
 import { inject } from 'vitest';
 import { buildApp, type App, type BuildAppOptions } from '../../src/compose/api.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -43,51 +43,6 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
   extend?.(app);
   await app.ready();
   return app;
-}
-
-export function uniqueEmail(label = 'user'): string {
-  return `${label}-${randomBytes(6).toString('hex')}@example.com`;
-}
-
-export interface TestUser {
-  id: number;
-  email: string;
-  password: string;
-  name: string;
-  accessToken: string;
-  refreshToken: string;
-  headers: { authorization: string };
-}
-
-/** Registers a user through the API (optionally promoted to ADMIN in the database) and logs in. */
-export async function createUser(
-  app: App,
-  options: { role?: 'USER' | 'ADMIN'; name?: string } = {},
-): Promise<TestUser> {
-  const email = uniqueEmail(options.role === 'ADMIN' ? 'admin' : 'user');
-  const password = `pw-${randomBytes(8).toString('hex')}`;
-  const name = options.name ?? 'Test User';
-  const registered = await app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/register',
-    payload: { email, password, name },
-  });
-  // Sign-up answers 202 without the user (it never tells whether the email was taken).
-  if (registered.statusCode !== 202) throw new Error(`register failed: ${registered.statusCode} ${registered.body}`);
-  const { id } = await app.prisma.user.findUniqueOrThrow({ where: { email }, select: { id: true } });
-  if (options.role === 'ADMIN') await app.prisma.user.update({ where: { id }, data: { role: 'ADMIN' } });
-  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: email, password } });
-  if (login.statusCode !== 200) throw new Error(`login failed: ${login.statusCode} ${login.body}`);
-  const tokens = login.json<{ access_token: string; refresh_token: string }>();
-  return {
-    id,
-    email,
-    password,
-    name,
-    accessToken: tokens.access_token,
-    refreshToken: tokens.refresh_token,
-    headers: { authorization: `Bearer ${tokens.access_token}` },
-  };
 }
 
 /** Asserts the RFC 9457 shape and returns the parsed problem. */

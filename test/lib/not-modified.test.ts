@@ -2,8 +2,10 @@
 // `null` through the JSON serializer: `Content-Type: application/json` and `Content-Length: 4`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
-import { multipart } from '../modules/files/multipart.js';
+import { buildTestApp } from '../helpers/app.js';
+import { uploadFile } from '../helpers/factories/files.js';
+import { createItem } from '../helpers/factories/items.js';
+import { createUser, type TestUser } from '../helpers/factories/users.js';
 
 let app: App;
 let owner: TestUser;
@@ -30,26 +32,14 @@ async function notModified(url: string, headers: Record<string, string>) {
 
 describe('304 Not Modified', () => {
   it('on an item: no content headers, ETag and Cache-Control kept', async () => {
-    const created = await app.inject({
-      method: 'POST',
-      url: '/api/v1/items',
-      headers: owner.headers,
-      payload: { name: 'cached', price: 3 },
-    });
-    const response = await notModified(created.headers.location as string, {});
+    const { id } = await createItem(app, owner);
+    const response = await notModified(`/api/v1/items/${id}`, {});
     expect(response.headers['cache-control']).toBe('no-cache');
   });
 
   it('on a file download: no content headers, no Content-Disposition, ETag kept', async () => {
-    const form = multipart([{ name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'hello' }]);
-    const uploaded = await app.inject({
-      method: 'POST',
-      url: '/api/v1/files',
-      headers: { ...owner.headers, ...form.headers },
-      payload: form.payload,
-    });
-    const [file] = uploaded.json<Array<{ id: string }>>();
-    const response = await notModified(`/api/v1/files/${file?.id}/content`, owner.headers);
+    const file = await uploadFile(app, owner, { filename: 'a.txt', content: 'hello' });
+    const response = await notModified(`/api/v1/files/${file.id}/content`, owner.headers);
     expect(response.headers['content-disposition']).toBeUndefined();
     expect(response.headers['accept-ranges']).toBe('bytes');
   });

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/compose/api.js';
 import { AuditLogRepository } from '../../src/modules/audit/audit-log.repository.js';
 import type { AuditEntry } from '../../src/plugins/audit-log.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
-import { multipart } from '../modules/files/multipart.js';
+import { buildTestApp } from '../helpers/app.js';
+import { filePart, postFiles } from '../helpers/factories/files.js';
+import { createUser, type TestUser } from '../helpers/factories/users.js';
 
 let app: App;
 let user: TestUser;
@@ -80,16 +81,10 @@ describe('audit log', () => {
   });
 
   it('records one row per uploaded file, with the file id', async () => {
-    const form = multipart([
-      { name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'one' },
-      { name: 'file', filename: 'b.txt', contentType: 'text/plain', content: 'two' },
+    const uploaded = await postFiles(app, user, [
+      filePart({ filename: 'a.txt', content: 'one' }),
+      filePart({ filename: 'b.txt', content: 'two' }),
     ]);
-    const uploaded = await app.inject({
-      method: 'POST',
-      url: '/api/v1/files',
-      headers: { ...user.headers, ...form.headers },
-      payload: form.payload,
-    });
     expect(uploaded.statusCode).toBe(201);
     const ids = uploaded.json<Array<{ id: string }>>().map((file) => file.id);
     const rows = await vi.waitFor(async () => {

@@ -1,7 +1,8 @@
 // Every error leaves as RFC 9457 problem+json with the request id; 5xx say nothing inside.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, uniqueEmail, type TestUser } from '../helpers/app.js';
+import { buildTestApp, problemOf } from '../helpers/app.js';
+import { createUser, uniqueEmail, type TestUser } from '../helpers/factories/users.js';
 
 let app: App;
 let user: TestUser;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
 import { loadConfig } from '../../src/config.js';
-import { buildTestApp, createUser, problemOf, testEnv } from '../helpers/app.js';
+import { buildTestApp, problemOf, testEnv } from '../helpers/app.js';
+import { createUser } from '../helpers/factories/users.js';
 
 let app: App;
 

@@ -3,8 +3,9 @@
 // except where the document lists other types (the token endpoint's form, multipart uploads).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, uniqueEmail, type TestUser } from '../helpers/app.js';
-import { multipart } from '../modules/files/multipart.js';
+import { buildTestApp, problemOf } from '../helpers/app.js';
+import { filePart, postFiles } from '../helpers/factories/files.js';
+import { createUser, uniqueEmail, type TestUser } from '../helpers/factories/users.js';
 
 let app: App;
 let user: TestUser;
@@ -96,17 +97,7 @@ describe('what the document lists is accepted', () => {
   });
 
   it('multipart at the upload', async () => {
-    const body = multipart([{ name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'a' }]);
-    expect(
-      (
-        await app.inject({
-          method: 'POST',
-          url: '/api/v1/files',
-          headers: { ...user.headers, ...body.headers },
-          payload: body.payload,
-        })
-      ).statusCode,
-    ).toBe(201);
+    expect((await postFiles(app, user, [filePart({ filename: 'a.txt', content: 'a' })])).statusCode).toBe(201);
   });
 
   it('a Content-Type without a body is not checked', async () => {

@@ -1,9 +1,11 @@
 // /metrics: Prometheus text behind HTTP Basic; requests labelled by route pattern.
-import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
 import { basicCredentials } from '../../src/plugins/metrics.js';
-import { buildTestApp, createUser, problemOf } from '../helpers/app.js';
+import { buildTestApp, problemOf } from '../helpers/app.js';
+import { randomIp } from '../helpers/factories/clients.js';
+import { createItem } from '../helpers/factories/items.js';
+import { createUser } from '../helpers/factories/users.js';
 
 let app: App;
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -47,13 +49,7 @@ describe('GET /metrics', () => {
 
   it('labels requests by route pattern, method and status, never by raw URL', async () => {
     const user = await createUser(app);
-    const created = await app.inject({
-      method: 'POST',
-      url: '/api/v1/items',
-      headers: user.headers,
-      payload: { name: 'metered', price: 1 },
-    });
-    const id = created.json().id;
+    const { id } = await createItem(app, user);
     await app.inject({ method: 'GET', url: `/api/v1/items/${id}` });
     await app.inject({ method: 'GET', url: '/api/v1/items/999999999' });
     await app.inject({ method: 'GET', url: `/no/such/path/${id}` });
@@ -90,7 +86,6 @@ describe('wrong metrics passwords (the credential rate limit)', () => {
   });
   afterAll(() => Promise.all([limited.close(), down.close()]));
 
-  const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
   const scrapeAs = (target: App, remoteAddress: string, password: string) =>
     target.inject({
       method: 'GET',

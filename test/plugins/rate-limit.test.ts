@@ -1,13 +1,13 @@
 // Rate limits live in Redis: two app instances (two replicas) share the counters. Each test
 // uses client addresses of its own (inject's remoteAddress), so parallel tests never share a
 // bucket with it.
-import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, uniqueEmail } from '../helpers/app.js';
+import { buildTestApp, problemOf } from '../helpers/app.js';
+import { randomIp } from '../helpers/factories/clients.js';
+import { createUser, uniqueEmail } from '../helpers/factories/users.js';
 
 /** A random documentation-range address: unique per call for practical purposes. */
-const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
 
 const limits = { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW: '1m', LOGIN_RATE_LIMIT_MAX: '2' };
 

@@ -8,7 +8,10 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { bearer } from '../helpers/factories/clients.js';
+import { createItem } from '../helpers/factories/items.js';
+import { createUser, logIn, type TokenPair, type TestUser } from '../helpers/factories/users.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 
 const BOUND_MS = 1000;
@@ -19,28 +22,7 @@ async function timed(app: App, options: InjectOptions) {
   return { response, ms: performance.now() - started };
 }
 
-const bearer = (accessToken: string) => ({ authorization: `Bearer ${accessToken}` });
-
-async function createItem(app: App, user: TestUser, name: string) {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/items',
-    headers: user.headers,
-    payload: { name, price: 12, tags: ['frozen'] },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json<{ id: number; name: string }>();
-}
-
-async function login(app: App, user: TestUser) {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/token',
-    payload: { username: user.email, password: user.password },
-  });
-  expect(response.statusCode, response.body).toBe(200);
-  return response.json<{ access_token: string; refresh_token: string }>();
-}
+const frozenItem = (name: string) => ({ name, price: 12, tags: ['frozen'] });
 
 function claimsOf(accessToken: string): { sid: string; exp: number } {
   return JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string; exp: number };
@@ -61,7 +43,7 @@ describe('Redis freezes while the app runs', () => {
   let user: TestUser;
   let item: { id: number; name: string };
   /** A second session, for refresh and logout during the outage. */
-  let session: { access_token: string; refresh_token: string };
+  let session: TokenPair;
 
   const cacheWarnings = () => logLines.filter((line) => line.includes('items cache: redis unavailable'));
 
@@ -72,8 +54,8 @@ describe('Redis freezes while the app runs', () => {
       logStream: { write: (line) => void logLines.push(line) },
     });
     user = await createUser(app);
-    session = await login(app, user);
-    item = await createItem(app, user, 'Frozen lamp');
+    session = await logIn(app, user);
+    item = await createItem(app, user, frozenItem('Frozen lamp'));
     expect((await app.inject({ method: 'GET', url: `/api/v1/items/${item.id}` })).headers['x-cache']).toBe('MISS');
     expect((await app.inject({ method: 'GET', url: `/api/v1/items/${item.id}` })).headers['x-cache']).toBe('HIT');
     server.pause();
@@ -226,7 +208,7 @@ describe('Redis freezes while the app runs', () => {
 describe('start-up while Redis is already frozen', () => {
   it('finishes, serves reads from PostgreSQL, and shuts down', async () => {
     const user = await createUser(healthy);
-    const item = await createItem(healthy, user, 'Cold start lamp');
+    const item = await createItem(healthy, user, frozenItem('Cold start lamp'));
     const server = await PrivateRedis.start();
     server.pause();
     let app: App | undefined;
@@ -313,7 +295,7 @@ describe('password change revokes every access token of the user', () => {
       where: { userId: user.id },
       data: { expiresAt: new Date(Date.now() - 60_000) },
     });
-    const fresh = await login(healthy, user);
+    const fresh = await logIn(healthy, user);
     expect((await healthy.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(
       200,
     );
@@ -339,7 +321,7 @@ describe('password change revokes every access token of the user', () => {
       where: { userId: user.id },
       data: { expiresAt: new Date(Date.now() - (healthy.config.accessTokenTtl + 60) * 1000) },
     });
-    const fresh = await login(healthy, user);
+    const fresh = await logIn(healthy, user);
     await changePassword(user, fresh.access_token);
     expect(await healthy.redis.exists(`auth:deny:sid:${sid}`)).toBe(0);
     expect(await healthy.redis.exists(`auth:deny:sid:${claimsOf(fresh.access_token).sid}`)).toBe(1);

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
 import { LogMailer, type MailMessage, type Mailer } from '../../src/infra/mail/mailer.js';
 import { hashToken } from '../../src/modules/auth/tokens.js';
-import { buildTestApp, createUser, type TestUser } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createAdmin, createUser, type TestUser } from '../helpers/factories/users.js';
 
 /** One response as it left the server: its headers (Set-Cookie included) and its body. */
 interface Sent {
@@ -58,7 +59,7 @@ beforeAll(async () => {
     // The development channel: the whole email, reset link included, in the log (see below).
     new LogMailer(app.log, true),
   ];
-  admin = await createUser(app, { role: 'ADMIN' });
+  admin = await createAdmin(app);
   user = await createUser(app);
 });
 afterAll(() => app.close());

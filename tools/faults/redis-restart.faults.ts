@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, testEnv, type TestUser } from '../../test/helpers/app.js';
+import { buildTestApp, problemOf, testEnv } from '../../test/helpers/app.js';
+import { createUser, type TestUser } from '../../test/helpers/factories/users.js';
 import { PrivateRedis } from '../../test/helpers/private-redis.js';
 import { ChildProcessHandle } from '../../test/helpers/child-process.js';
 

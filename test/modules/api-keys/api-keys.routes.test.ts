@@ -1,10 +1,13 @@
 // Personal API keys: shown once, stored as a SHA-256 hash, accepted as X-API-Key on protected
 // routes (on every instance), refused once revoked or when made up.
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { hashToken } from '../../../src/modules/auth/tokens.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { randomIp } from '../../helpers/factories/clients.js';
+import { createApiKey } from '../../helpers/factories/api-keys.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let other: App;
@@ -15,12 +18,6 @@ beforeAll(async () => {
 afterAll(() => Promise.all([app.close(), other.close()]));
 
 const URL = '/api/v1/users/me/api-keys';
-
-async function createKey(user: TestUser, name = 'ci') {
-  const response = await app.inject({ method: 'POST', url: URL, headers: user.headers, payload: { name } });
-  expect(response.statusCode).toBe(201);
-  return response.json<{ id: number; key: string; prefix: string; name: string; lastUsedAt: string | null }>();
-}
 
 const meWithKey = (target: App, key: string) =>
   target.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } });
@@ -57,7 +54,7 @@ describe('API keys', () => {
 
   it('GET /:id answers one key, metadata only: never the key nor its hash', async () => {
     const user = await createUser(app);
-    const created = await createKey(user, 'reader');
+    const created = await createApiKey(app, user, 'reader');
     await meWithKey(app, created.key);
 
     const response = await app.inject({ method: 'GET', url: `${URL}/${created.id}`, headers: user.headers });
@@ -79,7 +76,7 @@ describe('API keys', () => {
   it("GET /:id: someone else's key, a revoked key and a missing key are 404; a bad id is 422", async () => {
     const owner = await createUser(app);
     const stranger = await createUser(app);
-    const { id } = await createKey(owner);
+    const { id } = await createApiKey(app, owner);
     const get = (user: TestUser, keyId: string | number) =>
       app.inject({ method: 'GET', url: `${URL}/${keyId}`, headers: user.headers });
 
@@ -99,7 +96,7 @@ describe('API keys', () => {
 
   it('GET /:id needs a bearer token: 401 without credentials, 403 with an API key', async () => {
     const user = await createUser(app);
-    const { id, key } = await createKey(user);
+    const { id, key } = await createApiKey(app, user);
     expect((await app.inject({ method: 'GET', url: `${URL}/${id}` })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: `${URL}/${id}`, headers: { 'x-api-key': key } })).statusCode).toBe(
       403,
@@ -119,7 +116,7 @@ describe('API keys', () => {
 
   it('X-API-Key authenticates as the owner on protected routes, on any instance, and records the last use', async () => {
     const user = await createUser(app);
-    const { id, key } = await createKey(user);
+    const { id, key } = await createApiKey(app, user);
     const response = await meWithKey(other, key);
     expect(response.statusCode).toBe(200);
     expect(response.json().email).toBe(user.email);
@@ -139,7 +136,7 @@ describe('API keys', () => {
 
   it('a revoked key gets 401 at once on every instance; deleting twice is 404', async () => {
     const user = await createUser(app);
-    const { id, key } = await createKey(user);
+    const { id, key } = await createApiKey(app, user);
     expect((await meWithKey(other, key)).statusCode).toBe(200);
     const deleted = await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: user.headers });
     expect(deleted.statusCode).toBe(204);
@@ -161,7 +158,7 @@ describe('API keys', () => {
 
   it('a key of a deactivated user stops working', async () => {
     const user = await createUser(app);
-    const { key } = await createKey(user);
+    const { key } = await createApiKey(app, user);
     await app.prisma.user.update({ where: { id: user.id }, data: { isActive: false } });
     expect((await meWithKey(app, key)).statusCode).toBe(401);
   });
@@ -169,7 +166,7 @@ describe('API keys', () => {
   it("cannot see or delete someone else's key (404)", async () => {
     const owner = await createUser(app);
     const stranger = await createUser(app);
-    const { id, key } = await createKey(owner);
+    const { id, key } = await createApiKey(app, owner);
     expect((await app.inject({ method: 'DELETE', url: `${URL}/${id}`, headers: stranger.headers })).statusCode).toBe(
       404,
     );
@@ -179,7 +176,7 @@ describe('API keys', () => {
 
   it('keys are managed with a bearer token only: an API key cannot mint or delete keys (403)', async () => {
     const user = await createUser(app);
-    const { id, key } = await createKey(user);
+    const { id, key } = await createApiKey(app, user);
     const mint = await app.inject({
       method: 'POST',
       url: URL,
@@ -225,7 +222,7 @@ describe('API keys', () => {
 
   it('a bearer token wins over X-API-Key; a bad bearer is not rescued by a good key', async () => {
     const user = await createUser(app);
-    const { key } = await createKey(user);
+    const { key } = await createApiKey(app, user);
     const response = await app.inject({
       method: 'GET',
       url: '/api/v1/users/me',
@@ -246,14 +243,13 @@ describe('failed key lookups (the credential rate limit, per client and key pref
   });
   afterAll(() => Promise.all([limited.close(), down.close()]));
 
-  const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
   const me = (target: App, key: string, remoteAddress: string) =>
     target.inject({ method: 'GET', url: '/api/v1/users/me', remoteAddress, headers: { 'x-api-key': key } });
   /** A well-formed key that does not exist, with the given 12-character prefix. */
   const guess = (prefix: string) => (prefix + randomBytes(48).toString('base64url')).slice(0, 47);
 
   it('answers 429 with Retry-After after LOGIN_RATE_LIMIT_MAX wrong keys of one prefix from one client', async () => {
-    const { key, prefix } = await createKey(await createUser(app));
+    const { key, prefix } = await createApiKey(app, await createUser(app));
     const attacker = randomIp();
     const statuses = [];
     for (let i = 0; i < 6; i++) statuses.push((await me(limited, guess(prefix), attacker)).statusCode);
@@ -271,7 +267,7 @@ describe('failed key lookups (the credential rate limit, per client and key pref
   });
 
   it('never counts a valid key, and failures on other prefixes from the same client do not slow it', async () => {
-    const { key } = await createKey(await createUser(app));
+    const { key } = await createApiKey(app, await createUser(app));
     const client = randomIp();
     for (let i = 0; i < 8; i++) expect((await me(limited, key, client)).statusCode).toBe(200);
     // A neighbour behind the same address uses a revoked or mistyped key, over and over.
@@ -281,7 +277,7 @@ describe('failed key lookups (the credential rate limit, per client and key pref
   });
 
   it('keeps working while Redis is down (256 random bits are not guessable; the API stays up)', async () => {
-    const { key, prefix } = await createKey(await createUser(app));
+    const { key, prefix } = await createApiKey(app, await createUser(app));
     const client = randomIp();
     expect((await me(down, key, client)).statusCode).toBe(200);
     expect((await me(down, guess(prefix), client)).statusCode).toBe(401);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, uniqueEmail } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createApiKey } from '../../helpers/factories/api-keys.js';
+import { createUser, uniqueEmail } from '../../helpers/factories/users.js';
 
 let app: App;
 
@@ -193,13 +195,7 @@ describe('POST /api/v1/auth/logout is bearer-only', () => {
 
   it('refuses an API key alone with 401 (WWW-Authenticate: Bearer) and revokes nothing, not even the cookie session', async () => {
     const user = await createUser(app);
-    const created = await app.inject({
-      method: 'POST',
-      url: '/api/v1/users/me/api-keys',
-      headers: user.headers,
-      payload: { name: 'ci' },
-    });
-    const { key } = created.json<{ key: string }>();
+    const { key } = await createApiKey(app, user);
 
     // The refresh cookie a browser would send along must not be revoked on an API key's say-so.
     const response = await logout({ 'x-api-key': key }, { refresh_token: user.refreshToken });
@@ -223,14 +219,7 @@ describe('POST /api/v1/auth/logout is bearer-only', () => {
 
   it('still logs out with a bearer token, with or without an API key alongside', async () => {
     const user = await createUser(app);
-    const { key } = (
-      await app.inject({
-        method: 'POST',
-        url: '/api/v1/users/me/api-keys',
-        headers: user.headers,
-        payload: { name: 'ci' },
-      })
-    ).json<{ key: string }>();
+    const { key } = await createApiKey(app, user);
     expect((await logout({ ...user.headers, 'x-api-key': key })).statusCode).toBe(204);
     expect((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.headers })).statusCode).toBe(401);
     // The key is not a session: logging out leaves it working.

@@ -3,7 +3,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { TEST_JWT_SECRET, buildTestApp, createUser, type TestUser } from '../../helpers/app.js';
+import { TEST_JWT_SECRET, buildTestApp } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let user: TestUser;

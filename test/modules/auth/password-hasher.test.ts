@@ -3,7 +3,8 @@ import bcrypt from 'bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { PasswordHasher } from '../../../src/modules/auth/password-hasher.js';
-import { buildTestApp, uniqueEmail } from '../../helpers/app.js';
+import { buildTestApp } from '../../helpers/app.js';
+import { uniqueEmail } from '../../helpers/factories/users.js';
 
 const hasher = new PasswordHasher(4);
 const prefix = 'p'.repeat(72);

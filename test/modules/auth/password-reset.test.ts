@@ -1,11 +1,13 @@
 // Password reset: 202 whatever the email, one-time hashed token valid 30 minutes, sent through
 // the mail port; confirming sets the password and ends every session.
-import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { LogMailer, type MailMessage, type Mailer } from '../../../src/infra/mail/mailer.js';
 import { hashToken } from '../../../src/modules/auth/tokens.js';
-import { buildTestApp, createUser, problemOf, uniqueEmail } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { randomIp } from '../../helpers/factories/clients.js';
+import { createApiKey } from '../../helpers/factories/api-keys.js';
+import { createUser, uniqueEmail } from '../../helpers/factories/users.js';
 
 class CapturingMailer implements Mailer {
   readonly sent: MailMessage[] = [];
@@ -147,23 +149,13 @@ describe('password reset', () => {
 });
 
 describe('account recovery closes every door', () => {
-  const createKey = async (headers: Record<string, string>) => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/users/me/api-keys',
-      headers,
-      payload: { name: 'ci' },
-    });
-    expect(response.statusCode).toBe(201);
-    return response.json<{ id: number; key: string }>().key;
-  };
   const meWithKey = (key: string) =>
     app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { 'x-api-key': key } });
 
   it('a confirmed reset revokes every API key of the account (and only of that account)', async () => {
     const [user, bystander] = await Promise.all([createUser(app), createUser(app)]);
-    const keys = [await createKey(user.headers), await createKey(user.headers)];
-    const otherKey = await createKey(bystander.headers);
+    const keys = [(await createApiKey(app, user)).key, (await createApiKey(app, user)).key];
+    const { key: otherKey } = await createApiKey(app, bystander);
     for (const key of keys) expect((await meWithKey(key)).statusCode).toBe(200);
 
     await requestReset(user.email);
@@ -176,7 +168,7 @@ describe('account recovery closes every door', () => {
 
   it('a refused confirm (bad token) revokes nothing', async () => {
     const user = await createUser(app);
-    const key = await createKey(user.headers);
+    const { key } = await createApiKey(app, user);
     expect((await confirm('made-up-token', 'the-new-password-1')).statusCode).toBe(400);
     expect((await meWithKey(key)).statusCode).toBe(200);
   });
@@ -237,7 +229,6 @@ describe('guessing reset tokens (the credential rate limit, per client)', () => 
   });
   afterAll(() => limited.close());
 
-  const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
   const confirmFrom = (remoteAddress: string, token: string) =>
     limited.inject({
       method: 'POST',

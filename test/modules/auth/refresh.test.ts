@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { hashToken } from '../../../src/modules/auth/tokens.js';
-import { buildTestApp, createUser, problemOf } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let other: App;

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import type { MailMessage, Mailer } from '../../../src/infra/mail/mailer.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
-import { buildTestApp, createUser, testConfig, uniqueEmail } from '../../helpers/app.js';
+import { buildTestApp, testConfig } from '../../helpers/app.js';
+import { createUser, uniqueEmail } from '../../helpers/factories/users.js';
 
 class CapturingMailer implements Mailer {
   readonly delivered: MailMessage[] = [];

@@ -2,7 +2,8 @@
 // replicas behind a load balancer. What one revokes, the other refuses on the next request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createAdmin, createUser, logIn, type TestUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let other: App;
@@ -18,16 +19,6 @@ const refresh = (target: App, refresh_token: string) =>
   target.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token } });
 const logout = (target: App, user: Pick<TestUser, 'headers'>) =>
   target.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: user.headers });
-
-async function login(target: App, user: TestUser) {
-  const response = await target.inject({
-    method: 'POST',
-    url: '/api/v1/auth/token',
-    payload: { username: user.email, password: user.password },
-  });
-  expect(response.statusCode).toBe(200);
-  return response.json<{ access_token: string; refresh_token: string }>();
-}
 
 describe('POST /api/v1/auth/logout', () => {
   it('answers 204 and revokes the access token and the refresh family on every instance', async () => {
@@ -53,7 +44,7 @@ describe('POST /api/v1/auth/logout', () => {
 
   it('ends only that session: another login of the same user keeps working', async () => {
     const user = await createUser(app);
-    const second = await login(app, user);
+    const second = await logIn(app, user);
     expect((await logout(app, user)).statusCode).toBe(204);
     expect((await me(other, second.access_token)).statusCode).toBe(200);
     expect((await refresh(other, second.refresh_token)).statusCode).toBe(200);
@@ -70,7 +61,7 @@ describe('POST /api/v1/auth/logout', () => {
 describe('revoking every session of a user', () => {
   it('a password change (PATCH /users/me with currentPassword) ends every session at once', async () => {
     const user = await createUser(app);
-    const second = await login(other, user);
+    const second = await logIn(other, user);
     const change = await app.inject({
       method: 'PATCH',
       url: '/api/v1/users/me',
@@ -86,11 +77,11 @@ describe('revoking every session of a user', () => {
     expect((await refresh(other, user.refreshToken)).statusCode).toBe(401);
     expect((await refresh(app, second.refresh_token)).statusCode).toBe(401);
     // The new password opens a new session.
-    await login(other, { ...user, password: 'a-brand-new-password' });
+    await logIn(other, { ...user, password: 'a-brand-new-password' });
   });
 
   it('deactivation by an admin ends every session; reactivation does not revive them', async () => {
-    const admin = await createUser(app, { role: 'ADMIN' });
+    const admin = await createAdmin(app);
     const user = await createUser(app);
     const off = await app.inject({
       method: 'PATCH',
@@ -114,7 +105,7 @@ describe('revoking every session of a user', () => {
   });
 
   it('a role change applies on the very next request on another instance', async () => {
-    const admin = await createUser(app, { role: 'ADMIN' });
+    const admin = await createAdmin(app);
     const user = await createUser(app);
     const listUsers = (target: App) => target.inject({ method: 'GET', url: '/api/v1/users', headers: user.headers });
     expect((await listUsers(other)).statusCode).toBe(403);

@@ -10,7 +10,8 @@ import type { MailMessage, Mailer } from '../../../src/infra/mail/mailer.js';
 import { emailJobId, type EmailJobData } from '../../../src/modules/email/email-jobs.js';
 import { bullPrefix } from '../../../src/infra/queues/definitions.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
-import { buildTestApp, createUser, testConfig, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, testConfig } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 
 class Inbox implements Mailer {
   readonly delivered: MailMessage[] = [];

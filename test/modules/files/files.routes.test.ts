@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
-import { multipart, PDF, PNG, ZIP, type FormPart } from './multipart.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { postFiles, uploadFile, type FileInfo } from '../../helpers/factories/files.js';
+import { createAdmin, createUser, type TestUser } from '../../helpers/factories/users.js';
+import { PDF, PNG, ZIP } from './multipart.js';
 
 // Its own upload directory, so "nothing left on disk" is checked against this file's writes only.
 const uploadDir = join('.tmp', `uploads-${inject('runId')}-files-routes`);
@@ -16,34 +18,11 @@ let owner: TestUser;
 let other: TestUser;
 let admin: TestUser;
 
-interface FileInfo {
-  id: string;
-  ownerId: number;
-  filename: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  createdAt: string;
-}
-
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 async function storedFiles(): Promise<string[]> {
   const entries = await readdir(uploadDir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-
-function upload(user: TestUser | undefined, parts: FormPart[]) {
-  const { payload, headers } = multipart(parts);
-  return app.inject({ method: 'POST', url: '/api/v1/files', headers: { ...headers, ...user?.headers }, payload });
-}
-
-async function uploadOne(user: TestUser, part: Partial<FormPart> = {}): Promise<FileInfo> {
-  const response = await upload(user, [
-    { name: 'file', filename: 'hello.txt', contentType: 'text/plain', content: 'hello world', ...part },
-  ]);
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json<FileInfo[]>()[0]!;
 }
 
 /** Uploads that must fail run one at a time and compare disk and rows before and after. */
@@ -60,7 +39,7 @@ async function expectNothingKept(send: () => Promise<{ statusCode: number }>, st
 beforeAll(async () => {
   await rm(uploadDir, { recursive: true, force: true });
   app = await buildTestApp({ env: { UPLOAD_DIR: uploadDir, MAX_UPLOAD_BYTES: String(MAX) } });
-  [owner, other, admin] = await Promise.all([createUser(app), createUser(app), createUser(app, { role: 'ADMIN' })]);
+  [owner, other, admin] = await Promise.all([createUser(app), createUser(app), createAdmin(app)]);
 });
 afterAll(async () => {
   await app.close();
@@ -69,7 +48,7 @@ afterAll(async () => {
 
 describe('POST /api/v1/files', () => {
   it('stores one file: 201 with metadata, size and sha256; the row points at the bytes', async () => {
-    const response = await upload(owner, [
+    const response = await postFiles(app, owner, [
       { name: 'file', filename: 'notes.txt', contentType: 'text/plain', content: 'hello world' },
     ]);
     expect(response.statusCode).toBe(201);
@@ -89,7 +68,7 @@ describe('POST /api/v1/files', () => {
   });
 
   it('stores several parts of one request, in order, with their own types', async () => {
-    const response = await upload(owner, [
+    const response = await postFiles(app, owner, [
       { name: 'file', filename: 'a.png', contentType: 'image/png', content: PNG },
       { name: 'comment', content: 'plain fields are ignored' },
       { name: 'file', filename: 'b.pdf', contentType: 'application/pdf', content: PDF },
@@ -105,7 +84,10 @@ describe('POST /api/v1/files', () => {
   });
 
   it('keeps a file of exactly MAX_UPLOAD_BYTES', async () => {
-    const file = await uploadOne(owner, { contentType: 'application/octet-stream', content: Buffer.alloc(MAX, 0x61) });
+    const file = await uploadFile(app, owner, {
+      contentType: 'application/octet-stream',
+      content: Buffer.alloc(MAX, 0x61),
+    });
     expect(file.size).toBe(MAX);
   });
 
@@ -118,7 +100,7 @@ describe('POST /api/v1/files', () => {
     ['tab\there\u0007\u001b.txt', 'tabhere.txt'],
     ['invoice\u202efdp.exe', 'invoicefdp.exe'],
   ])('sanitises the client name %j to %j and never uses it as a path', async (filename, expected) => {
-    const file = await uploadOne(owner, { filename });
+    const file = await uploadFile(app, owner, { filename });
     expect(file.filename).toBe(expected);
     const row = await app.prisma.file.findUniqueOrThrow({ where: { id: file.id } });
     expect(row.storageKey).toMatch(/^[0-9a-f-]{36}$/);
@@ -129,7 +111,7 @@ describe('POST /api/v1/files', () => {
   it('refuses a file over MAX_UPLOAD_BYTES with 413 and keeps nothing, earlier parts included', async () => {
     const response = await expectNothingKept(
       () =>
-        upload(owner, [
+        postFiles(app, owner, [
           { name: 'file', filename: 'ok.txt', contentType: 'text/plain', content: 'fine' },
           {
             name: 'file',
@@ -150,7 +132,7 @@ describe('POST /api/v1/files', () => {
   it('refuses a much larger file the same way', async () => {
     await expectNothingKept(
       () =>
-        upload(owner, [
+        postFiles(app, owner, [
           {
             name: 'file',
             filename: 'big.bin',
@@ -174,7 +156,7 @@ describe('POST /api/v1/files', () => {
     'refuses content that is not the declared %s (magic bytes) with 415, keeping nothing',
     async (contentType, content) => {
       const response = await expectNothingKept(
-        () => upload(owner, [{ name: 'file', filename: 'x', contentType, content }]),
+        () => postFiles(app, owner, [{ name: 'file', filename: 'x', contentType, content }]),
         415,
         owner,
       );
@@ -183,19 +165,19 @@ describe('POST /api/v1/files', () => {
   );
 
   it('accepts any bytes as application/octet-stream and matching signatures for the rest', async () => {
-    expect((await uploadOne(owner, { contentType: 'application/octet-stream', content: PNG })).contentType).toBe(
+    expect((await uploadFile(app, owner, { contentType: 'application/octet-stream', content: PNG })).contentType).toBe(
       'application/octet-stream',
     );
-    expect((await uploadOne(owner, { contentType: 'IMAGE/PNG; charset=binary', content: PNG })).contentType).toBe(
+    expect((await uploadFile(app, owner, { contentType: 'IMAGE/PNG; charset=binary', content: PNG })).contentType).toBe(
       'image/png',
     );
-    expect((await uploadOne(owner, { contentType: 'text/plain', content: Buffer.alloc(0) })).size).toBe(0);
+    expect((await uploadFile(app, owner, { contentType: 'text/plain', content: Buffer.alloc(0) })).size).toBe(0);
   });
 
   it('refuses a type outside ALLOWED_UPLOAD_TYPES with 415', async () => {
     const response = await expectNothingKept(
       () =>
-        upload(owner, [
+        postFiles(app, owner, [
           { name: 'file', filename: 'x.html', contentType: 'text/html', content: '<script>alert(1)</script>' },
         ]),
       415,
@@ -206,20 +188,20 @@ describe('POST /api/v1/files', () => {
 
   it('answers 422 when no file part is sent', async () => {
     const response = await expectNothingKept(
-      () => upload(owner, [{ name: 'file', content: 'a field, not a file' }]),
+      () => postFiles(app, owner, [{ name: 'file', content: 'a field, not a file' }]),
       422,
       owner,
     );
     expect(problemOf(response as never).errors).toEqual([
       { path: '/body/file', message: 'must contain at least one file part' },
     ]);
-    expect((await expectNothingKept(() => upload(owner, []), 422, owner)).statusCode).toBe(422);
+    expect((await expectNothingKept(() => postFiles(app, owner, []), 422, owner)).statusCode).toBe(422);
   });
 
   it('answers 422 for a file under another field name, keeping nothing', async () => {
     const response = await expectNothingKept(
       () =>
-        upload(owner, [
+        postFiles(app, owner, [
           { name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'a' },
           { name: 'avatar', filename: 'b.txt', contentType: 'text/plain', content: 'b' },
         ]),
@@ -241,7 +223,7 @@ describe('POST /api/v1/files', () => {
   });
 
   it('needs authentication', async () => {
-    const response = await upload(undefined, [
+    const response = await postFiles(app, undefined, [
       { name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'a' },
     ]);
     expect(response.statusCode).toBe(401);
@@ -277,9 +259,9 @@ describe('POST /api/v1/files over a real socket', () => {
 describe('GET /api/v1/files and /api/v1/files/:id', () => {
   it('lists only your own files, newest first, paginated; an ADMIN sees everybody’s', async () => {
     const lister = await createUser(app);
-    const first = await uploadOne(lister, { filename: 'first.txt' });
-    const second = await uploadOne(lister, { filename: 'second.txt' });
-    const theirs = await uploadOne(other, { filename: 'theirs.txt' });
+    const first = await uploadFile(app, lister, { filename: 'first.txt' });
+    const second = await uploadFile(app, lister, { filename: 'second.txt' });
+    const theirs = await uploadFile(app, other, { filename: 'theirs.txt' });
 
     const page = await app.inject({ method: 'GET', url: '/api/v1/files?limit=1', headers: lister.headers });
     expect(page.statusCode).toBe(200);
@@ -297,14 +279,14 @@ describe('GET /api/v1/files and /api/v1/files/:id', () => {
   });
 
   it('reads one file’s metadata', async () => {
-    const file = await uploadOne(owner);
+    const file = await uploadFile(app, owner);
     const response = await app.inject({ method: 'GET', url: `/api/v1/files/${file.id}`, headers: owner.headers });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual(file);
   });
 
   it('answers 404 for another user’s file and for an unknown id alike (no enumeration)', async () => {
-    const file = await uploadOne(owner);
+    const file = await uploadFile(app, owner);
     for (const url of [
       `/api/v1/files/${file.id}`,
       `/api/v1/files/${file.id}/content`,
@@ -328,7 +310,7 @@ describe('GET /api/v1/files and /api/v1/files/:id', () => {
   });
 
   it('needs authentication everywhere', async () => {
-    const file = await uploadOne(owner);
+    const file = await uploadFile(app, owner);
     for (const [method, url] of [
       ['GET', '/api/v1/files'],
       ['GET', `/api/v1/files/${file.id}`],
@@ -347,7 +329,7 @@ describe('GET /api/v1/files/:id/content', () => {
   let url: string;
 
   beforeAll(async () => {
-    file = await uploadOne(owner, { filename: 'Résumé final.txt', content });
+    file = await uploadFile(app, owner, { filename: 'Résumé final.txt', content });
     url = `/api/v1/files/${file.id}/content`;
   });
 
@@ -447,7 +429,7 @@ describe('GET /api/v1/files/:id/content', () => {
   });
 
   it('cannot satisfy a range of an empty file', async () => {
-    const empty = await uploadOne(owner, { content: '' });
+    const empty = await uploadFile(app, owner, { content: '' });
     const whole = await app.inject({ method: 'GET', url: `/api/v1/files/${empty.id}/content`, headers: owner.headers });
     expect(whole.statusCode).toBe(200);
     expect(whole.headers['content-length']).toBe('0');
@@ -460,7 +442,7 @@ describe('GET /api/v1/files/:id/content', () => {
   });
 
   it('answers 404 (and logs) when the row exists but its bytes are gone', async () => {
-    const lost = await uploadOne(owner);
+    const lost = await uploadFile(app, owner);
     const row = await app.prisma.file.findUniqueOrThrow({ where: { id: lost.id } });
     await app.services.storage.delete(row.storageKey);
     const response = await app.inject({
@@ -475,7 +457,7 @@ describe('GET /api/v1/files/:id/content', () => {
 
 describe('DELETE /api/v1/files/:id', () => {
   it('removes the row and the bytes: 204, then 404', async () => {
-    const file = await uploadOne(owner);
+    const file = await uploadFile(app, owner);
     const { storageKey } = await app.prisma.file.findUniqueOrThrow({ where: { id: file.id } });
     const response = await app.inject({ method: 'DELETE', url: `/api/v1/files/${file.id}`, headers: owner.headers });
     expect(response.statusCode).toBe(204);
@@ -490,7 +472,7 @@ describe('DELETE /api/v1/files/:id', () => {
   });
 
   it('lets an ADMIN delete anybody’s file', async () => {
-    const file = await uploadOne(other);
+    const file = await uploadFile(app, other);
     expect(
       (await app.inject({ method: 'DELETE', url: `/api/v1/files/${file.id}`, headers: admin.headers })).statusCode,
     ).toBe(204);

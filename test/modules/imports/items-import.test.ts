@@ -9,7 +9,10 @@ import type { App } from '../../../src/compose/api.js';
 import { userChannel } from '../../../src/infra/realtime/notifications.js';
 import { ItemsImportRepository, type ImportedRow } from '../../../src/modules/imports/items-import.repository.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
-import { buildTestApp, createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf, testConfig } from '../../helpers/app.js';
+import { createItem } from '../../helpers/factories/items.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
+import { settledJob } from '../../helpers/jobs.js';
 import { multipart, PNG } from '../files/multipart.js';
 
 /** Fails the second batch of the first attempt for the owners listed, like a crash mid-import. */
@@ -46,30 +49,25 @@ interface ImportJob {
   } | null;
 }
 
-function uploadCsv(as: TestUser, content: string | Buffer, part: { filename?: string; contentType?: string } = {}) {
+/** POSTs the CSV as `as` (anonymously without one) to `target`, this file's app by default. */
+function uploadCsv(
+  as: TestUser | undefined,
+  content: string | Buffer,
+  part: { filename?: string; contentType?: string } = {},
+  target: App = app,
+) {
   const form = multipart([
     { name: 'file', filename: part.filename ?? 'items.csv', contentType: part.contentType ?? 'text/csv', content },
   ]);
-  return app.inject({
+  return target.inject({
     method: 'POST',
     url: '/api/v1/items/import',
-    headers: { ...as.headers, ...form.headers },
+    headers: { ...as?.headers, ...form.headers },
     payload: form.payload,
   });
 }
 
-async function finished(as: TestUser, jobId: string): Promise<ImportJob> {
-  return vi.waitFor(
-    async () => {
-      const job = (
-        await app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: as.headers })
-      ).json<ImportJob>();
-      if (!['completed', 'failed'].includes(job.state)) throw new Error(`still ${job.state}`);
-      return job;
-    },
-    { timeout: 20_000, interval: 50 },
-  );
-}
+const finished = (as: TestUser, jobId: string) => settledJob<ImportJob>(app, as, jobId);
 
 async function importCsv(as: TestUser, content: string): Promise<ImportJob> {
   const response = await uploadCsv(as, content);
@@ -212,11 +210,7 @@ describe('POST /api/v1/items/import', () => {
       { name: 'Round, trip "one"', description: 'line one\nline two', price: 12.5, tax: 1.25, tags: [tag, 'second'] },
       { name: 'Plain', price: 3, tags: [tag] },
     ];
-    for (const payload of originals) {
-      expect(
-        (await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload })).statusCode,
-      ).toBe(201);
-    }
+    for (const payload of originals) await createItem(app, user, payload);
     const exported = await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${tag}&sort=name` });
     expect(exported.statusCode).toBe(200);
     expect(exported.body.split('\r\n')[0]).toBe('id,name,description,price,tax,tags,ownerId,createdAt,updatedAt');
@@ -251,10 +245,7 @@ describe('POST /api/v1/items/import', () => {
       { name: "'=already quoted", description: "'plain quote stays", price: 4, tags: [tag] },
       { name: 'safe = inside', description: 'a-b', price: 5, tags: [tag] },
     ];
-    for (const payload of originals) {
-      const created = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload });
-      expect(created.statusCode, created.body).toBe(201);
-    }
+    for (const payload of originals) await createItem(app, user, payload);
     const exported = await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${tag}&sort=price` });
     expect(exported.statusCode).toBe(200);
     // What a spreadsheet sees: every such text cell starts with a quote, numbers stay numbers.
@@ -362,15 +353,7 @@ describe('POST /api/v1/items/import', () => {
   });
 
   it('needs authentication', async () => {
-    const form = multipart([
-      { name: 'file', filename: 'items.csv', contentType: 'text/csv', content: 'name,price\nA,1\n' },
-    ]);
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/items/import',
-      headers: form.headers,
-      payload: form.payload,
-    });
+    const response = await uploadCsv(undefined, 'name,price\nA,1\n');
     expect(response.statusCode).toBe(401);
   });
 
@@ -378,15 +361,7 @@ describe('POST /api/v1/items/import', () => {
     const down = await buildTestApp({ env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } });
     try {
       const before = await app.prisma.file.count({ where: { ownerId: user.id } });
-      const form = multipart([
-        { name: 'file', filename: 'items.csv', contentType: 'text/csv', content: 'name,price\nA,1\n' },
-      ]);
-      const response = await down.inject({
-        method: 'POST',
-        url: '/api/v1/items/import',
-        headers: { ...user.headers, ...form.headers },
-        payload: form.payload,
-      });
+      const response = await uploadCsv(user, 'name,price\nA,1\n', {}, down);
       expect(response.statusCode).toBe(503);
       expect(problemOf(response).detail).toBe('The job queue is unavailable, try again later');
       expect(await app.prisma.file.count({ where: { ownerId: user.id } })).toBe(before);

@@ -7,7 +7,9 @@ import { inject } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import type { PrismaClient } from '../../../src/db/prisma.js';
 import { ItemsRepository } from '../../../src/modules/items/items.repository.js';
-import { buildTestApp, createUser, type TestUser } from '../../helpers/app.js';
+import { buildTestApp } from '../../helpers/app.js';
+import { createItem } from '../../helpers/factories/items.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { PrivateRedis } from '../../helpers/private-redis.js';
 
 let appA: App;
@@ -15,15 +17,7 @@ let appB: App;
 let owner: TestUser;
 let redis: Redis;
 
-async function createItem(
-  app: App,
-  user: TestUser,
-  body: Record<string, unknown> = { name: 'Cached lamp', price: 10, tags: ['x'] },
-) {
-  const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: body });
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json<{ id: number; name: string }>();
-}
+const lamp = { name: 'Cached lamp', price: 10, tags: ['x'] };
 
 const read = (app: App, id: number, headers: Record<string, string> = {}) =>
   app.inject({ method: 'GET', url: `/api/v1/items/${id}`, headers });
@@ -40,7 +34,7 @@ afterAll(async () => {
 
 describe('GET /api/v1/items/:id cache', () => {
   it('answers MISS then HIT with the same body and strong ETag, and 304 on If-None-Match', async () => {
-    const item = await createItem(appA, owner);
+    const item = await createItem(appA, owner, lamp);
     const first = await read(appA, item.id);
     expect(first.statusCode).toBe(200);
     expect(first.headers['x-cache']).toBe('MISS');
@@ -67,7 +61,7 @@ describe('GET /api/v1/items/:id cache', () => {
   });
 
   it('stores the entry with the configured TTL', async () => {
-    const item = await createItem(appA, owner);
+    const item = await createItem(appA, owner, lamp);
     await read(appA, item.id);
     const ttl = await redis.ttl(`cache:items:${item.id}`);
     expect(ttl).toBeGreaterThan(0);
@@ -75,7 +69,7 @@ describe('GET /api/v1/items/:id cache', () => {
   });
 
   it('is invalidated for every instance by PATCH, PUT and DELETE', async () => {
-    const item = await createItem(appA, owner);
+    const item = await createItem(appA, owner, lamp);
     await read(appA, item.id);
     const cachedOnB = await read(appB, item.id);
     expect(cachedOnB.headers['x-cache']).toBe('HIT');
@@ -130,7 +124,7 @@ describe('a burst of misses (stampede)', () => {
       overrides: { items: { repository: new CountingRepository(appA.prisma as PrismaClient) } },
     });
     try {
-      const item = await createItem(app, owner);
+      const item = await createItem(app, owner, lamp);
       reads = 0;
       const responses = await Promise.all(Array.from({ length: 25 }, () => read(app, item.id)));
       expect(responses.every((response) => response.statusCode === 200)).toBe(true);
@@ -153,7 +147,7 @@ describe('Redis outage', () => {
       logStream: { write: (line) => void logLines.push(line) },
     });
     try {
-      const item = await createItem(app, owner);
+      const item = await createItem(app, owner, lamp);
       expect((await read(app, item.id)).headers['x-cache']).toBe('MISS');
       expect((await read(app, item.id)).headers['x-cache']).toBe('HIT');
 

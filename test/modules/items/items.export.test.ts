@@ -8,7 +8,9 @@ import type { App } from '../../../src/compose/api.js';
 import { escapeLiteral } from 'pg';
 import { neutralizeCell, neutralizeSql } from '../../../src/lib/csv-cells.js';
 import { exportStatement } from '../../../src/modules/items/items-export.repository.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createItem } from '../../helpers/factories/items.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let owner: TestUser;
@@ -36,10 +38,7 @@ function rows(body: string): Record<string, string>[] {
 beforeAll(async () => {
   app = await buildTestApp();
   owner = await createUser(app);
-  for (const item of tricky) {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload: item });
-    expect(response.statusCode, response.body).toBe(201);
-  }
+  for (const item of tricky) await createItem(app, owner, item);
 });
 afterAll(() => app.close());
 
@@ -136,16 +135,7 @@ describe('the COPY-based export', () => {
   it('treats quotes, backslashes and LIKE wildcards in the search as plain text', async () => {
     const textTag = `text-${randomBytes(4).toString('hex')}`;
     for (const name of [`100%_off 'sale' \\ back`, 'plain item']) {
-      expect(
-        (
-          await app.inject({
-            method: 'POST',
-            url: '/api/v1/items',
-            headers: owner.headers,
-            payload: { name, price: 1, tags: [textTag] },
-          })
-        ).statusCode,
-      ).toBe(201);
+      await createItem(app, owner, { name, price: 1, tags: [textTag] });
     }
     const search = async (q: string) =>
       rows(
@@ -215,9 +205,7 @@ describe('formula injection', () => {
       { name: '=cmd|" /C calc"!A0', description: '+1', price: 1, tags: [formulaTag] },
       { name: '@SUM(A1)', description: '\tindented', price: 2, tax: 1, tags: ['-lead', formulaTag] },
     ]) {
-      expect(
-        (await app.inject({ method: 'POST', url: '/api/v1/items', headers: owner.headers, payload })).statusCode,
-      ).toBe(201);
+      await createItem(app, owner, payload);
     }
     const exported = rows(
       (await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?tag=${formulaTag}&sort=price` })).body,

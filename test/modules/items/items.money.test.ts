@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { itemFromRow } from '../../../src/modules/imports/csv-items.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let owner: TestUser;

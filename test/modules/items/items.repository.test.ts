@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { PrismaClient } from '../../../src/generated/prisma/client.js';
 import { ItemsRepository } from '../../../src/modules/items/items.repository.js';
-import { uniqueEmail } from '../../helpers/app.js';
+import { uniqueEmail } from '../../helpers/factories/users.js';
 
 let prisma: PrismaClient<'query'>;
 const statements: string[] = [];

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createItem } from '../../helpers/factories/items.js';
+import { createAdmin, createUser, type TestUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let owner: TestUser;
@@ -19,15 +21,9 @@ const validItem = {
   ],
 };
 
-async function createItem(user: TestUser, body: Record<string, unknown> = validItem) {
-  const response = await app.inject({ method: 'POST', url: '/api/v1/items', headers: user.headers, payload: body });
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json<{ id: number; ownerId: number } & Record<string, unknown>>();
-}
-
 beforeAll(async () => {
   app = await buildTestApp();
-  [owner, other, admin] = await Promise.all([createUser(app), createUser(app), createUser(app, { role: 'ADMIN' })]);
+  [owner, other, admin] = await Promise.all([createUser(app), createUser(app), createAdmin(app)]);
 });
 afterAll(() => app.close());
 
@@ -54,7 +50,7 @@ describe('POST /api/v1/items', () => {
   });
 
   it('leaves optional fields empty', async () => {
-    const item = await createItem(owner, { name: 'Bare', price: 1 });
+    const item = await createItem(app, owner, { name: 'Bare', price: 1 });
     expect(item).toMatchObject({ description: null, tax: null, tags: [], images: [] });
   });
 
@@ -114,7 +110,7 @@ describe('POST /api/v1/items', () => {
 
 describe('GET /api/v1/items/:id', () => {
   it('reads an item anonymously, with an ETag, and answers 304 to If-None-Match', async () => {
-    const created = await createItem(owner);
+    const created = await createItem(app, owner, validItem);
     const first = await app.inject({ method: 'GET', url: `/api/v1/items/${created.id}` });
     expect(first.statusCode).toBe(200);
     expect(first.json()).toMatchObject({ id: created.id, name: 'Desk lamp' });
@@ -152,7 +148,7 @@ describe('GET /api/v1/items/:id', () => {
 
 describe('PUT and PATCH /api/v1/items/:id', () => {
   it('PUT replaces the whole item: fields left out return to their defaults', async () => {
-    const created = await createItem(owner);
+    const created = await createItem(app, owner, validItem);
     const response = await app.inject({
       method: 'PUT',
       url: `/api/v1/items/${created.id}`,
@@ -172,7 +168,7 @@ describe('PUT and PATCH /api/v1/items/:id', () => {
   });
 
   it('PATCH changes only the fields sent and checks the rule against the merged item', async () => {
-    const created = await createItem(owner);
+    const created = await createItem(app, owner, validItem);
     const patched = await app.inject({
       method: 'PATCH',
       url: `/api/v1/items/${created.id}`,
@@ -194,7 +190,7 @@ describe('PUT and PATCH /api/v1/items/:id', () => {
   });
 
   it('PATCH with images replaces them in order', async () => {
-    const created = await createItem(owner);
+    const created = await createItem(app, owner, validItem);
     const images = [{ url: 'https://img.example.com/new.png', name: 'new' }];
     const response = await app.inject({
       method: 'PATCH',
@@ -206,7 +202,7 @@ describe('PUT and PATCH /api/v1/items/:id', () => {
   });
 
   it('PATCH with an empty body is 422', async () => {
-    const created = await createItem(owner);
+    const created = await createItem(app, owner, validItem);
     const response = await app.inject({
       method: 'PATCH',
       url: `/api/v1/items/${created.id}`,
@@ -217,7 +213,7 @@ describe('PUT and PATCH /api/v1/items/:id', () => {
   });
 
   it('another user gets 403; an admin may change it', async () => {
-    const created = await createItem(owner);
+    const created = await createItem(app, owner, validItem);
     const forbidden = await app.inject({
       method: 'PATCH',
       url: `/api/v1/items/${created.id}`,
@@ -239,7 +235,7 @@ describe('PUT and PATCH /api/v1/items/:id', () => {
 
 describe('DELETE /api/v1/items/:id', () => {
   it('deletes with 204, then the item is gone', async () => {
-    const created = await createItem(owner);
+    const created = await createItem(app, owner, validItem);
     const denied = await app.inject({ method: 'DELETE', url: `/api/v1/items/${created.id}`, headers: other.headers });
     expect(denied.statusCode).toBe(403);
     const response = await app.inject({ method: 'DELETE', url: `/api/v1/items/${created.id}`, headers: owner.headers });
@@ -264,7 +260,7 @@ describe('GET /api/v1/items (list)', () => {
       ['Gamma gadget', 30],
       ['Delta gadget', 40],
     ] as const) {
-      await createItem(seller, {
+      await createItem(app, seller, {
         name,
         price,
         tags: [tag],

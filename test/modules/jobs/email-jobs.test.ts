@@ -7,7 +7,9 @@ import type { App } from '../../../src/compose/api.js';
 import type { MailMessage, Mailer } from '../../../src/infra/mail/mailer.js';
 import { emailJobId } from '../../../src/modules/email/email-jobs.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
-import { buildTestApp, createUser, problemOf, testConfig, uniqueEmail, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf, testConfig } from '../../helpers/app.js';
+import { createAdmin, createUser, type TestUser, uniqueEmail } from '../../helpers/factories/users.js';
+import { settledJob } from '../../helpers/jobs.js';
 
 /** Delivers into memory; `failures` makes the next N sends to an address throw. */
 class FlakyMailer implements Mailer {
@@ -52,23 +54,12 @@ async function jobAs(user: TestUser, id: string) {
   return app.inject({ method: 'GET', url: `/api/v1/jobs/${id}`, headers: user.headers });
 }
 
-async function settled(user: TestUser, id: string): Promise<JobOut> {
-  return vi.waitFor(
-    async () => {
-      const response = await jobAs(user, id);
-      const job = response.json<JobOut>();
-      if (response.statusCode !== 200 || !['completed', 'failed'].includes(job.state))
-        throw new Error(`job ${id}: ${response.body}`);
-      return job;
-    },
-    { timeout: 15_000, interval: 50 },
-  );
-}
+const settled = (user: TestUser, id: string) => settledJob<JobOut>(app, user, id, 15_000);
 
 beforeAll(async () => {
   app = await buildTestApp({ env });
   worker = await startWorkerRuntime(testConfig(env), { overrides: { mailDelivery: mailer } });
-  admin = await createUser(app, { role: 'ADMIN' });
+  admin = await createAdmin(app);
 });
 afterAll(async () => {
   await worker?.close();

@@ -2,7 +2,8 @@
 // skip and limit applied once to that list rather than to each state.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { buildTestApp, createUser, type TestUser } from '../../helpers/app.js';
+import { buildTestApp } from '../../helpers/app.js';
+import { createAdmin, type TestUser } from '../../helpers/factories/users.js';
 
 // A prefix of its own: no worker of another test file takes these jobs, so the counts are exact.
 const env = { REDIS_PREFIX: `${inject('redisPrefix')}jobs-list:` };
@@ -28,7 +29,7 @@ const list = async (query: string) => {
 
 beforeAll(async () => {
   app = await buildTestApp({ env });
-  admin = await createUser(app, { role: 'ADMIN' });
+  admin = await createAdmin(app);
   // Creation times interleave the two states, so a page cut per state would come out wrong.
   const base = Date.now() - 60_000;
   const reports = app.services.queues.queues.reports;

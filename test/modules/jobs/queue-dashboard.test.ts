@@ -2,13 +2,14 @@
 // and password, checked once and then carried by a short session cookie) or an admin bearer
 // token; everyone else gets a 401 problem. Wrong passwords hit the credential rate limit, and the
 // sub-application has a CSP of its own that lets its web fonts load.
-import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { PasswordHasher } from '../../../src/modules/auth/password-hasher.js';
 import { DASHBOARD_SESSION_TTL_SECONDS } from '../../../src/modules/queue-dashboard/admin-credentials.js';
 import { DASHBOARD_COOKIE } from '../../../src/modules/queue-dashboard/queue-dashboard.routes.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { randomIp } from '../../helpers/factories/clients.js';
+import { createAdmin, createUser, type TestUser } from '../../helpers/factories/users.js';
 
 /** Counts bcrypt verifications (the dashboard must not run one per request). */
 class CountingHasher extends PasswordHasher {
@@ -29,7 +30,6 @@ const basic = (email: string, password: string) => ({
 });
 const get = (url: string, headers: Record<string, string> = {}, remoteAddress?: string) =>
   app.inject({ method: 'GET', url, headers, ...(remoteAddress ? { remoteAddress } : {}) });
-const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
 
 /** Logs in with Basic and returns the session cookie as a request header. */
 async function sessionOf(account: TestUser): Promise<{ cookie: string }> {
@@ -42,7 +42,7 @@ async function sessionOf(account: TestUser): Promise<{ cookie: string }> {
 
 beforeAll(async () => {
   app = await buildTestApp({ overrides: { passwordHasher: hasher } });
-  [admin, user] = await Promise.all([createUser(app, { role: 'ADMIN' }), createUser(app)]);
+  [admin, user] = await Promise.all([createAdmin(app), createUser(app)]);
 });
 afterAll(() => app.close());
 
@@ -138,7 +138,7 @@ describe('the session cookie after a Basic login', () => {
   });
 
   it("ends with the admin's sessions: a password change, a deactivation, a demotion, its expiry", async () => {
-    const admins = () => createUser(app, { role: 'ADMIN' });
+    const admins = () => createAdmin(app);
     const [changed, deactivated, demoted, expired] = await Promise.all([admins(), admins(), admins(), admins()]);
     const sessions = await Promise.all([changed, deactivated, demoted, expired].map((account) => sessionOf(account)));
     for (const session of sessions) expect((await get('/admin/queues/api/queues', session)).statusCode).toBe(200);

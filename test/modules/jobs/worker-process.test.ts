@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { emailJobId } from '../../../src/modules/email/email-jobs.js';
-import { buildTestApp, createUser, testEnv } from '../../helpers/app.js';
+import { buildTestApp, testEnv } from '../../helpers/app.js';
+import { createUser } from '../../helpers/factories/users.js';
 import { ChildProcessHandle } from '../../helpers/child-process.js';
 import { FakeSmtp } from '../../helpers/fake-smtp.js';
 

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ChatService } from '../../../src/modules/realtime/chat.service.js';
 import type { PubSub } from '../../../src/infra/realtime/hub.js';
 import { NotificationFeed } from '../../../src/modules/realtime/notifications.service.js';
-import { createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { problemOf } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { connect, type ChatFrame, type Instance, startInstance } from './realtime-clients.js';
 
 const unavailable = () => Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));

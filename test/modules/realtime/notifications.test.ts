@@ -9,7 +9,9 @@ import { publishNotification, userChannel } from '../../../src/infra/realtime/no
 import { bullPrefix, type OwnedJobData } from '../../../src/infra/queues/definitions.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
 import { startWorkers, type Processors, type WorkerSet } from '../../../src/infra/queues/workers.js';
-import { createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
+import { problemOf, testConfig } from '../../helpers/app.js';
+import { createApiKey } from '../../helpers/factories/api-keys.js';
+import { createAdmin, createUser, type TestUser } from '../../helpers/factories/users.js';
 import { connect, eventually, SseReader, startInstance, type Instance } from './realtime-clients.js';
 
 interface NotificationFrame {
@@ -153,14 +155,7 @@ describe('GET /api/v1/events (SSE)', () => {
 
   it('accepts an API key', async () => {
     const dave = await createUser(b.app, { name: 'Dave' });
-    const created = await b.app.inject({
-      method: 'POST',
-      url: '/api/v1/users/me/api-keys',
-      headers: dave.headers,
-      payload: { name: 'events' },
-    });
-    expect(created.statusCode).toBe(201);
-    const { key } = created.json<{ key: string }>();
+    const { key } = await createApiKey(b.app, dave, 'events');
     const stream = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': key });
     expect(stream.response.statusCode).toBe(200);
     await eventually(async () => (await subscribers(userChannel(redisPrefix, dave.id))) === 1, 'stream subscribed');
@@ -265,7 +260,7 @@ describe('notifications from a job requested through the API', () => {
   });
 
   it('delivers the report job events over WebSocket on one instance and SSE on the other', async () => {
-    const admin = await createUser(first.app, { role: 'ADMIN', name: 'Reporter' });
+    const admin = await createAdmin(first.app, { name: 'Reporter' });
     const socket = await connect(wsUrl(second, admin));
     const stream = await SseReader.open(`${first.http}/api/v1/events`, admin.headers);
     await eventually(

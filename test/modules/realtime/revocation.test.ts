@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { revocationChannel } from '../../../src/infra/realtime/revocations.js';
-import { createUser, type TestUser } from '../../helpers/app.js';
+import { createApiKey } from '../../helpers/factories/api-keys.js';
+import { bearer } from '../../helpers/factories/clients.js';
+import { createAdmin, createUser, logIn, type TestUser } from '../../helpers/factories/users.js';
 import { connect, eventually, SseReader, startInstance, type Client, type Instance } from './realtime-clients.js';
 
 let a: Instance;
@@ -15,11 +17,10 @@ let admin: TestUser;
 let publisher: Redis;
 
 const REVOKED = { code: 1008, reason: 'session revoked' };
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
   [a, b] = await Promise.all([startInstance(), startInstance()]);
-  admin = await createUser(a.app, { role: 'ADMIN' });
+  admin = await createAdmin(a.app);
   publisher = new Redis(inject('redisUrl'));
 });
 
@@ -27,17 +28,6 @@ afterAll(async () => {
   await publisher?.quit();
   await Promise.all([a?.app.close(), b?.app.close()]);
 });
-
-/** Logs the user in again: a second, independent session. */
-async function secondSession(user: TestUser): Promise<string> {
-  const login = await a.app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/token',
-    payload: { username: user.email, password: user.password },
-  });
-  expect(login.statusCode).toBe(200);
-  return login.json<{ access_token: string }>().access_token;
-}
 
 /** Everything a user can hold open on instance B with one access token. */
 async function openAll(token: string): Promise<{ chat: Client; notifications: Client; events: SseReader }> {
@@ -68,7 +58,7 @@ async function expectEnded(
 describe('revocation ends live connections on every instance', () => {
   it('logout on A closes the WebSockets and the SSE stream of that session on B; another session stays', async () => {
     const user = await createUser(a.app);
-    const other = await secondSession(user);
+    const other = (await logIn(a.app, user)).access_token;
     const revoked = await openAll(user.accessToken);
     const survivor = await connect(`${b.ws}/ws/notifications`, bearer(other));
     await eventually(() => b.app.services.realtime.sessions.size === 4, 'B watching four connections');
@@ -94,15 +84,8 @@ describe('revocation ends live connections on every instance', () => {
 
   it('a password change ends every session of the user, but not a stream opened with an API key', async () => {
     const user = await createUser(a.app);
-    const other = await secondSession(user);
-    const created = await a.app.inject({
-      method: 'POST',
-      url: '/api/v1/users/me/api-keys',
-      headers: user.headers,
-      payload: { name: 'live' },
-    });
-    expect(created.statusCode).toBe(201);
-    const apiKey = created.json<{ key: string }>().key;
+    const other = (await logIn(a.app, user)).access_token;
+    const { key: apiKey } = await createApiKey(a.app, user, 'live');
     const first = await openAll(user.accessToken);
     const second = await connect(`${b.ws}/ws/notifications`, bearer(other));
     const keyed = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': apiKey });
@@ -126,13 +109,7 @@ describe('revocation ends live connections on every instance', () => {
 
   it('deactivation by an admin ends everything the user holds open, API-key streams included', async () => {
     const user = await createUser(a.app);
-    const created = await a.app.inject({
-      method: 'POST',
-      url: '/api/v1/users/me/api-keys',
-      headers: user.headers,
-      payload: { name: 'live' },
-    });
-    const apiKey = created.json<{ key: string }>().key;
+    const { key: apiKey } = await createApiKey(a.app, user, 'live');
     const connections = await openAll(user.accessToken);
     const keyed = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': apiKey });
     await keyed.waitFor((event) => event.comment === 'connected');
@@ -152,10 +129,8 @@ describe('revocation ends live connections on every instance', () => {
 
   it('deleting an API key ends the streams opened with it at once, and leaves the others', async () => {
     const user = await createUser(a.app);
-    const create = (name: string) =>
-      a.app.inject({ method: 'POST', url: '/api/v1/users/me/api-keys', headers: user.headers, payload: { name } });
-    const doomed = (await create('doomed')).json<{ id: number; key: string }>();
-    const kept = (await create('kept')).json<{ id: number; key: string }>();
+    const doomed = await createApiKey(a.app, user, 'doomed');
+    const kept = await createApiKey(a.app, user, 'kept');
     const doomedStream = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': doomed.key });
     const keptStream = await SseReader.open(`${b.http}/api/v1/events`, { 'x-api-key': kept.key });
     await doomedStream.waitFor((event) => event.comment === 'connected');

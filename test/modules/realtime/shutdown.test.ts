@@ -2,7 +2,7 @@
 // cleanly, and the members of a room on the other instance hear those clients leave.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createUser, type TestUser } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import {
   connect,
   eventually,

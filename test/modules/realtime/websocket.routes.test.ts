@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { subscriberName } from '../../../src/infra/realtime/open-hub.js';
-import { createUser, type TestUser } from '../../helpers/app.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { connect, joinRoom, startInstance, type ChatFrame, type Instance } from './realtime-clients.js';
 
 const roomName = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;

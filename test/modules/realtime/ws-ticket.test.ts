@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { problemOf } from '../../helpers/app.js';
+import { createApiKey } from '../../helpers/factories/api-keys.js';
+import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { connect, startInstance, type ChatFrame, type Instance } from './realtime-clients.js';
 
 const lines: string[] = [];
@@ -94,17 +96,8 @@ describe('POST /api/v1/ws-ticket', () => {
   it('needs a bearer access token: 401 without one, 403 with an API key', async () => {
     const anonymous = await a.app.inject({ method: 'POST', url: '/api/v1/ws-ticket' });
     expect(problemOf(anonymous).status).toBe(401);
-    const created = await a.app.inject({
-      method: 'POST',
-      url: '/api/v1/users/me/api-keys',
-      headers: alice.headers,
-      payload: { name: 'no tickets' },
-    });
-    const withKey = await a.app.inject({
-      method: 'POST',
-      url: '/api/v1/ws-ticket',
-      headers: { 'x-api-key': created.json<{ key: string }>().key },
-    });
+    const { key } = await createApiKey(a.app, alice, 'no tickets');
+    const withKey = await a.app.inject({ method: 'POST', url: '/api/v1/ws-ticket', headers: { 'x-api-key': key } });
     expect(problemOf(withKey).status).toBe(403);
   });
 

@@ -16,7 +16,10 @@ import {
   type ReportJob,
   type ReportJobData,
 } from '../../../src/modules/reports/items-report.processor.js';
-import { buildTestApp, createUser, problemOf, testConfig, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf, testConfig } from '../../helpers/app.js';
+import { createItem } from '../../helpers/factories/items.js';
+import { createAdmin, createUser, type TestUser } from '../../helpers/factories/users.js';
+import { settledJob } from '../../helpers/jobs.js';
 
 const env = { REDIS_PREFIX: `${inject('redisPrefix')}reports:`, JOB_BACKOFF_MS: '50' };
 let app: App;
@@ -31,21 +34,12 @@ interface Job {
   attemptsMade: number;
 }
 
-async function finished(as: TestUser, jobId: string): Promise<Job> {
-  return vi.waitFor(
-    async () => {
-      const job = (await app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: as.headers })).json<Job>();
-      if (!['completed', 'failed'].includes(job.state)) throw new Error(`still ${job.state}`);
-      return job;
-    },
-    { timeout: 20_000, interval: 50 },
-  );
-}
+const finished = (as: TestUser, jobId: string) => settledJob<Job>(app, as, jobId);
 
 beforeAll(async () => {
   app = await buildTestApp({ env });
   worker = await startWorkerRuntime(testConfig(env), { queues: ['reports'] });
-  [admin, user] = await Promise.all([createUser(app, { role: 'ADMIN' }), createUser(app)]);
+  [admin, user] = await Promise.all([createAdmin(app), createUser(app)]);
 });
 afterAll(async () => {
   await worker?.close();
@@ -63,13 +57,7 @@ describe('POST /api/v1/reports/items', () => {
       [5, ['other']],
       [7, [dashTag]],
     ] as const) {
-      const created = await app.inject({
-        method: 'POST',
-        url: '/api/v1/items',
-        headers: user.headers,
-        payload: { name: 'Reported', price, tags },
-      });
-      expect(created.statusCode).toBe(201);
+      await createItem(app, user, { name: 'Reported', price, tags });
     }
 
     const response = await app.inject({ method: 'POST', url: '/api/v1/reports/items', headers: admin.headers });

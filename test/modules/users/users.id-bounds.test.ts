@@ -3,14 +3,15 @@
 // bounds of its column: 422 before any query.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { createAdmin, type TestUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let admin: TestUser;
 
 beforeAll(async () => {
   app = await buildTestApp();
-  admin = await createUser(app, { role: 'ADMIN' });
+  admin = await createAdmin(app);
 });
 afterAll(() => app.close());
 

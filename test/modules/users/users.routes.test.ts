@@ -1,16 +1,18 @@
-import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { LocalDiskStorage } from '../../../src/infra/storage/local-disk-storage.js';
-import { buildTestApp, createUser, problemOf, type TestUser } from '../../helpers/app.js';
-import { multipart } from '../files/multipart.js';
+import { buildTestApp, problemOf } from '../../helpers/app.js';
+import { randomIp } from '../../helpers/factories/clients.js';
+import { filePart, uploadFile, uploadFiles } from '../../helpers/factories/files.js';
+import { createItem } from '../../helpers/factories/items.js';
+import { createAdmin, createUser, type TestUser } from '../../helpers/factories/users.js';
 
 let app: App;
 let admin: TestUser;
 
 beforeAll(async () => {
   app = await buildTestApp();
-  admin = await createUser(app, { role: 'ADMIN' });
+  admin = await createAdmin(app);
 });
 afterAll(() => app.close());
 
@@ -106,7 +108,6 @@ describe('wrong current passwords (the credential rate limit, per client and acc
   });
   afterAll(() => limited.close());
 
-  const randomIp = () => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
   const patchMe = (user: TestUser, remoteAddress: string, payload: object) =>
     limited.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: user.headers, remoteAddress, payload });
 
@@ -217,14 +218,7 @@ describe('user management (ADMIN)', () => {
     const user = await createUser(app);
     const ids: number[] = [];
     for (const name of ['Cached one', 'Cached two']) {
-      const created = await app.inject({
-        method: 'POST',
-        url: '/api/v1/items',
-        headers: user.headers,
-        payload: { name, price: 3 },
-      });
-      expect(created.statusCode).toBe(201);
-      const { id } = created.json<{ id: number }>();
+      const { id } = await createItem(app, user, { name, price: 3 });
       ids.push(id);
       await app.inject({ method: 'GET', url: `/api/v1/items/${id}` });
       expect((await app.inject({ method: 'GET', url: `/api/v1/items/${id}` })).headers['x-cache']).toBe('HIT');
@@ -241,17 +235,10 @@ describe('user management (ADMIN)', () => {
 
   it("removes the bytes of the deleted user's files from storage", async () => {
     const user = await createUser(app);
-    const form = multipart([
-      { name: 'file', filename: 'a.txt', contentType: 'text/plain', content: 'first file' },
-      { name: 'file', filename: 'b.txt', contentType: 'text/plain', content: 'second file' },
+    await uploadFiles(app, user, [
+      filePart({ filename: 'a.txt', content: 'first file' }),
+      filePart({ filename: 'b.txt', content: 'second file' }),
     ]);
-    const uploaded = await app.inject({
-      method: 'POST',
-      url: '/api/v1/files',
-      headers: { ...user.headers, ...form.headers },
-      payload: form.payload,
-    });
-    expect(uploaded.statusCode).toBe(201);
     const keys = (await app.prisma.file.findMany({ where: { ownerId: user.id }, select: { storageKey: true } })).map(
       (file) => file.storageKey,
     );
@@ -282,17 +269,7 @@ describe('user management (ADMIN)', () => {
     });
     try {
       const user = await createUser(other);
-      const form = multipart([{ name: 'file', filename: 'kept.txt', contentType: 'text/plain', content: 'kept' }]);
-      expect(
-        (
-          await other.inject({
-            method: 'POST',
-            url: '/api/v1/files',
-            headers: { ...user.headers, ...form.headers },
-            payload: form.payload,
-          })
-        ).statusCode,
-      ).toBe(201);
+      await uploadFile(other, user, { filename: 'kept.txt', content: 'kept' });
       expect(
         (await other.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: admin.headers })).statusCode,
       ).toBe(204);
@@ -304,7 +281,7 @@ describe('user management (ADMIN)', () => {
   });
 
   it('does not let an admin demote, deactivate or delete itself (409)', async () => {
-    const self = await createUser(app, { role: 'ADMIN' });
+    const self = await createAdmin(app);
     for (const payload of [{ role: 'USER' }, { isActive: false }]) {
       const response = await app.inject({
         method: 'PATCH',
