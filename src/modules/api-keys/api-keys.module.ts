@@ -12,7 +12,7 @@ export interface ApiKeysModuleDeps {
 }
 
 export function apiKeysModule({ prisma, liveConnections }: ApiKeysModuleDeps) {
-  const service = new ApiKeysService(new ApiKeysRepository(prisma), liveConnections);
+  const service = new ApiKeysService({ keys: new ApiKeysRepository(prisma), liveConnections });
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(apiKeysRoutes, { apiKeys: service });
   };

@@ -24,42 +24,44 @@ export interface CreatedApiKey extends ApiKey {
   key: string;
 }
 
+export interface ApiKeysServiceDeps {
+  keys: ApiKeysRepository;
+  /** Ends live connections opened with a revoked key, on every instance (bounded, never throws). */
+  liveConnections?: { credentialRevoked(userId: number): Promise<void> };
+}
+
 export class ApiKeysService {
-  constructor(
-    private readonly keys: ApiKeysRepository,
-    /** Ends live connections opened with a revoked key, on every instance (bounded, never throws). */
-    private readonly liveConnections?: { credentialRevoked(userId: number): Promise<void> },
-  ) {}
+  constructor(private readonly deps: ApiKeysServiceDeps) {}
 
   async create(userId: number, name: string): Promise<CreatedApiKey> {
-    if ((await this.keys.countActive(userId)) >= MAX_KEYS_PER_USER) {
+    if ((await this.deps.keys.countActive(userId)) >= MAX_KEYS_PER_USER) {
       throw new ConflictError(`You already have ${MAX_KEYS_PER_USER} API keys; delete one first`);
     }
     const key = API_KEY_PREFIX + generateToken(32);
-    const created = await this.keys.create({ userId, name, prefix: apiKeyPrefix(key), keyHash: hashToken(key) });
+    const created = await this.deps.keys.create({ userId, name, prefix: apiKeyPrefix(key), keyHash: hashToken(key) });
     return { ...created, key };
   }
 
   async list(userId: number, page: Pagination): Promise<PageResult<ApiKey>> {
-    return { ...(await this.keys.listActive(userId, page)), ...page };
+    return { ...(await this.deps.keys.listActive(userId, page)), ...page };
   }
 
   async get(userId: number, id: number): Promise<ApiKey> {
-    const key = await this.keys.findActive(userId, id);
+    const key = await this.deps.keys.findActive(userId, id);
     if (!key) throw new NotFoundError('API key not found');
     return key;
   }
 
   async revoke(userId: number, id: number): Promise<void> {
-    if (!(await this.keys.revoke(userId, id))) throw new NotFoundError('API key not found');
-    await this.liveConnections?.credentialRevoked(userId);
+    if (!(await this.deps.keys.revoke(userId, id))) throw new NotFoundError('API key not found');
+    await this.deps.liveConnections?.credentialRevoked(userId);
   }
 
   /** The owner of a live key, in their current state; made-up, revoked or orphaned keys are refused alike. */
   async authenticate(key: string): Promise<Caller & { apiKeyId: number }> {
-    const found = KEY_PATTERN.test(key) ? await this.keys.findActiveByHash(hashToken(key)) : null;
+    const found = KEY_PATTERN.test(key) ? await this.deps.keys.findActiveByHash(hashToken(key)) : null;
     if (!found || !found.user.isActive) throw new UnauthorizedError('The API key is invalid or revoked');
-    await this.keys.touch(found.id, new Date(), LAST_USED_GRANULARITY_MS);
+    await this.deps.keys.touch(found.id, new Date(), LAST_USED_GRANULARITY_MS);
     const { id, email, name, role } = found.user;
     return { id, email, name, role, apiKeyId: found.id };
   }

@@ -29,7 +29,7 @@ export interface UploadPart {
 /** File metadata as clients see it (the storage key stays inside). */
 export type FileInfo = Omit<FileRecord, 'storageKey'>;
 
-export interface FilesServiceOptions {
+export interface FilesServiceDeps {
   files: FilesRepository;
   storage: Storage;
   maxUploadBytes: number;
@@ -41,7 +41,7 @@ export interface FilesServiceOptions {
 export const UPLOAD_FIELD = 'file';
 
 export class FilesService {
-  constructor(private readonly options: FilesServiceOptions) {}
+  constructor(private readonly deps: FilesServiceDeps) {}
 
   /**
    * Streams every part to storage one after the other (multipart parts arrive in order) and
@@ -70,7 +70,7 @@ export class FilesService {
         sha256: object.sha256,
         storageKey: object.key,
       }));
-      const created = await this.options.files.createAll(rows);
+      const created = await this.deps.files.createAll(rows);
       return created.map(toInfo);
     } catch (error) {
       await this.removeObjects(stored.map((s) => s.object.key));
@@ -79,7 +79,7 @@ export class FilesService {
   }
 
   async list(actor: Pick<Caller, 'id' | 'role'>, page: Pagination): Promise<PageResult<FileInfo>> {
-    const { items, total } = await this.options.files.list(actor.role === 'ADMIN' ? undefined : actor.id, page);
+    const { items, total } = await this.deps.files.list(actor.role === 'ADMIN' ? undefined : actor.id, page);
     return { items: items.map(toInfo), total, ...page };
   }
 
@@ -98,11 +98,11 @@ export class FilesService {
     const record = await this.visible(actor, id);
     const open = async (range?: ByteRange) => {
       try {
-        return await this.options.storage.get(record.storageKey, range);
+        return await this.deps.storage.get(record.storageKey, range);
       } catch (error) {
         if (!(error instanceof StorageNotFoundError)) throw error;
         // A row without bytes should not exist (rows go first on delete); say so loudly.
-        this.options.log.warn({ fileId: id }, 'file row has no stored content');
+        this.deps.log.warn({ fileId: id }, 'file row has no stored content');
         throw new NotFoundError('File not found');
       }
     };
@@ -112,12 +112,12 @@ export class FilesService {
   /** Removes the row first, then the bytes: a crash in between leaves unreferenced bytes, never a dangling row. */
   async delete(actor: Pick<Caller, 'id' | 'role'>, id: string): Promise<void> {
     const file = await this.visible(actor, id);
-    if (!(await this.options.files.delete(id))) throw new NotFoundError('File not found');
+    if (!(await this.deps.files.delete(id))) throw new NotFoundError('File not found');
     await this.removeObjects([file.storageKey]);
   }
 
   private async visible(actor: Pick<Caller, 'id' | 'role'>, id: string): Promise<FileRecord> {
-    const file = await this.options.files.findById(id);
+    const file = await this.deps.files.findById(id);
     if (!file || (file.ownerId !== actor.id && actor.role !== 'ADMIN')) throw new NotFoundError('File not found');
     return file;
   }
@@ -130,7 +130,7 @@ export class FilesService {
       ]);
     }
     const contentType = (part.mimetype.split(';')[0] ?? '').trim().toLowerCase();
-    const allowed = this.options.allowedTypes.some((pattern) =>
+    const allowed = this.deps.allowedTypes.some((pattern) =>
       pattern.endsWith('/*') ? contentType.startsWith(pattern.slice(0, -1)) : pattern === contentType,
     );
     if (!allowed) throw new UnsupportedMediaTypeError(`Files of type "${contentType}" are not accepted`);
@@ -144,10 +144,10 @@ export class FilesService {
       throw new UnsupportedMediaTypeError(`The content of "${sanitizeFilename(part.filename)}" is not ${contentType}`);
     }
     try {
-      return await this.options.storage.put(stream, { maxBytes: this.options.maxUploadBytes });
+      return await this.deps.storage.put(stream, { maxBytes: this.deps.maxUploadBytes });
     } catch (error) {
       if (error instanceof StorageLimitExceededError) {
-        throw new PayloadTooLargeError(`Each file may be at most ${this.options.maxUploadBytes} bytes`);
+        throw new PayloadTooLargeError(`Each file may be at most ${this.deps.maxUploadBytes} bytes`);
       }
       throw error;
     }
@@ -156,10 +156,10 @@ export class FilesService {
   private async removeObjects(keys: string[]): Promise<void> {
     for (const key of keys) {
       try {
-        await this.options.storage.delete(key);
+        await this.deps.storage.delete(key);
       } catch (error) {
         // Unreferenced bytes cost disk space only; the request's own outcome matters more.
-        this.options.log.warn({ storageKey: key, err: error }, 'could not remove stored content');
+        this.deps.log.warn({ storageKey: key, err: error }, 'could not remove stored content');
       }
     }
   }

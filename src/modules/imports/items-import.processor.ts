@@ -37,7 +37,7 @@ export interface ImportJob {
   updateProgress(progress: number): Promise<void>;
 }
 
-export interface ItemsImportOptions {
+export interface ItemsImportDeps {
   storage: Storage;
   repository: ItemsImportRepository;
   batchSize?: number;
@@ -63,10 +63,10 @@ function linesSpanned(fields: readonly string[]): number {
 }
 
 export class ItemsImportProcessor {
-  constructor(private readonly options: ItemsImportOptions) {}
+  constructor(private readonly deps: ItemsImportDeps) {}
 
   async process(job: ImportJob): Promise<ImportResult> {
-    const { storage, repository, batchSize = 500, maxReportedErrors = 100 } = this.options;
+    const { storage, repository, batchSize = 500, maxReportedErrors = 100 } = this.deps;
     const { ownerId, storageKey } = job.data;
     const jobId = String(job.id);
     const size = (await storage.stat(storageKey))?.size;

@@ -19,25 +19,27 @@ export interface DashboardSession {
   expiresAt: Date;
 }
 
+export interface AdminCredentialsDeps {
+  users: Pick<UsersRepository, 'findByEmailWithSecret'>;
+  hasher: Pick<PasswordHasher, 'verify' | 'verifyDummy'>;
+  sessions: Pick<RefreshTokensRepository, 'createBareSession' | 'findLiveSessionOwner'>;
+}
+
 export class AdminCredentials {
-  constructor(
-    private readonly users: Pick<UsersRepository, 'findByEmailWithSecret'>,
-    private readonly hasher: Pick<PasswordHasher, 'verify' | 'verifyDummy'>,
-    private readonly sessions: Pick<RefreshTokensRepository, 'createBareSession' | 'findLiveSessionOwner'>,
-  ) {}
+  constructor(private readonly deps: AdminCredentialsDeps) {}
 
   /** The admin these credentials belong to, or null (wrong password, unknown, inactive, not an admin). */
   async verify(email: string, password: string): Promise<{ id: number } | null> {
-    const user = await this.users.findByEmailWithSecret(email);
-    if (!user) return this.hasher.verifyDummy(password).then(() => null);
-    const valid = await this.hasher.verify(password, user.passwordHash);
+    const user = await this.deps.users.findByEmailWithSecret(email);
+    if (!user) return this.deps.hasher.verifyDummy(password).then(() => null);
+    const valid = await this.deps.hasher.verify(password, user.passwordHash);
     return valid && user.isActive && user.role === 'ADMIN' ? { id: user.id } : null;
   }
 
   async openSession(userId: number, now = new Date()): Promise<DashboardSession> {
     const session = { id: randomUUID(), expiresAt: new Date(now.getTime() + DASHBOARD_SESSION_TTL_SECONDS * 1000) };
     // The token itself is thrown away: this session can never be refreshed, only expire or be revoked.
-    await this.sessions.createBareSession({
+    await this.deps.sessions.createBareSession({
       userId,
       familyId: session.id,
       tokenHash: hashToken(generateToken()),
@@ -49,7 +51,7 @@ export class AdminCredentials {
   /** Whether the session is live and its owner is, right now, an active admin. */
   async isAdminSession(sessionId: string, now = new Date()): Promise<boolean> {
     if (!UUID.test(sessionId)) return false;
-    const owner = await this.sessions.findLiveSessionOwner(sessionId, now);
+    const owner = await this.deps.sessions.findLiveSessionOwner(sessionId, now);
     return owner !== null && owner.isActive && owner.role === 'ADMIN';
   }
 }

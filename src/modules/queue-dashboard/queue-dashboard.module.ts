@@ -18,7 +18,11 @@ export interface QueueDashboardModuleDeps {
 }
 
 export function queueDashboardModule({ prisma, hasher, queues, basePath }: QueueDashboardModuleDeps) {
-  const credentials = new AdminCredentials(new UsersRepository(prisma), hasher, new RefreshTokensRepository(prisma));
+  const credentials = new AdminCredentials({
+    users: new UsersRepository(prisma),
+    hasher,
+    sessions: new RefreshTokensRepository(prisma),
+  });
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(queueDashboard, { queues, credentials, basePath });
   };

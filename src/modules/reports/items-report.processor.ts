@@ -33,7 +33,7 @@ export interface ReportJob {
   updateProgress(progress: number): Promise<void>;
 }
 
-export interface ItemsReportOptions {
+export interface ItemsReportDeps {
   storage: Storage;
   files: Pick<FilesRepository, 'findById' | 'createIfAbsent'>;
   reports: Pick<ReportsRepository, 'itemsPerTag'>;
@@ -53,12 +53,12 @@ export function reportFileId(jobId: string): string {
 }
 
 export class ItemsReportProcessor {
-  constructor(private readonly options: ItemsReportOptions) {}
+  constructor(private readonly deps: ItemsReportDeps) {}
 
   async process(job: ReportJob): Promise<{ fileId: string }> {
     if (job.data.fileId) return { fileId: job.data.fileId };
     if (!job.id) throw new UnrecoverableError('A report job needs an id');
-    const { storage, files, now = () => new Date() } = this.options;
+    const { storage, files, now = () => new Date() } = this.deps;
     const fileId = reportFileId(job.id);
     if (await files.findById(fileId)) return this.finish(job, fileId);
 
@@ -82,12 +82,12 @@ export class ItemsReportProcessor {
   private async storedBefore(job: ReportJob): Promise<StoredObject | undefined> {
     const { stored } = job.data;
     if (!stored) return undefined;
-    const stat = await this.options.storage.stat(stored.key);
+    const stat = await this.deps.storage.stat(stored.key);
     return stat?.size === stored.size ? stored : undefined;
   }
 
   private async write(job: ReportJob): Promise<StoredObject> {
-    const { storage, reports } = this.options;
+    const { storage, reports } = this.deps;
     const summary = await reports.itemsPerTag();
     await job.updateProgress(50);
     // Tags are text a user chose (`-x` is a valid tag): neutralized against formula injection.

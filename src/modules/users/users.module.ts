@@ -22,7 +22,14 @@ export interface UsersModuleDeps {
 }
 
 export function usersModule({ prisma, hasher, sessions, onItemRemoved, storage, log }: UsersModuleDeps) {
-  const service = new UsersService(new UsersRepository(prisma), hasher, sessions, { onItemRemoved, storage, log });
+  const service = new UsersService({
+    users: new UsersRepository(prisma),
+    hasher,
+    sessions,
+    onItemRemoved,
+    storage,
+    log,
+  });
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(usersRoutes, { users: service });
   };

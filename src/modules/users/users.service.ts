@@ -12,10 +12,13 @@ export interface SessionRevoker {
   revokeAllSessions(userId: number): Promise<void>;
 }
 
-/** What a user's data leaves outside the database: cached items and stored file bytes. */
-export interface OwnedDataCleanup {
-  /** The items service's change listener: drops the item's cache entry on every instance. */
+export interface UsersServiceDeps {
+  users: UsersRepository;
+  hasher: PasswordHasher;
+  sessions: SessionRevoker;
+  /** A deleted user's data outside the database: the items' cache entries (the items service's change listener)... */
   onItemRemoved: ItemChangeListener;
+  /** ...and the bytes of their files. */
   storage: Pick<Storage, 'delete'>;
   log: Logger;
 }
@@ -34,15 +37,10 @@ export interface AdminChanges {
 }
 
 export class UsersService {
-  constructor(
-    private readonly users: UsersRepository,
-    private readonly hasher: PasswordHasher,
-    private readonly sessions: SessionRevoker,
-    private readonly cleanup: OwnedDataCleanup,
-  ) {}
+  constructor(private readonly deps: UsersServiceDeps) {}
 
   async get(id: number): Promise<User> {
-    const user = await this.users.findById(id);
+    const user = await this.deps.users.findById(id);
     if (!user) throw new NotFoundError('User not found');
     return user;
   }
@@ -51,21 +49,21 @@ export class UsersService {
   async updateProfile(userId: number, changes: ProfileChanges): Promise<User> {
     const { currentPassword, password, ...rest } = changes;
     if (password !== undefined || rest.email !== undefined) {
-      const current = await this.users.findByIdWithSecret(userId);
+      const current = await this.deps.users.findByIdWithSecret(userId);
       if (!current) throw new NotFoundError('User not found');
-      if (currentPassword === undefined || !(await this.hasher.verify(currentPassword, current.passwordHash))) {
+      if (currentPassword === undefined || !(await this.deps.hasher.verify(currentPassword, current.passwordHash))) {
         throw new UnauthorizedError('The current password is incorrect');
       }
     }
-    const passwordHash = password === undefined ? undefined : await this.hasher.hash(password);
-    const updated = await this.users.update(userId, { ...rest, ...(passwordHash ? { passwordHash } : {}) });
+    const passwordHash = password === undefined ? undefined : await this.deps.hasher.hash(password);
+    const updated = await this.deps.users.update(userId, { ...rest, ...(passwordHash ? { passwordHash } : {}) });
     if (!updated) throw new NotFoundError('User not found');
-    if (passwordHash) await this.sessions.revokeAllSessions(userId);
+    if (passwordHash) await this.deps.sessions.revokeAllSessions(userId);
     return updated;
   }
 
   list(filter: { role?: Role }, page: Pagination): Promise<PageResult<User>> {
-    return this.users.list(filter, page).then((result) => ({ ...result, ...page }));
+    return this.deps.users.list(filter, page).then((result) => ({ ...result, ...page }));
   }
 
   /** Admins manage others; they cannot demote or deactivate themselves (no admin-less lock-out). */
@@ -73,30 +71,27 @@ export class UsersService {
     if (actorId === id && ((changes.role && changes.role !== 'ADMIN') || changes.isActive === false)) {
       throw new ConflictError('You cannot demote or deactivate your own account');
     }
-    const updated = await this.users.update(id, changes);
+    const updated = await this.deps.users.update(id, changes);
     if (!updated) throw new NotFoundError('User not found');
-    if (changes.isActive === false) await this.sessions.revokeAllSessions(id);
+    if (changes.isActive === false) await this.deps.sessions.revokeAllSessions(id);
     return updated;
   }
 
   async adminDelete(actorId: number, id: number): Promise<void> {
     if (actorId === id) throw new ConflictError('You cannot delete your own account');
-    const removed = await this.users.deleteWithOwnedData(id);
+    const removed = await this.deps.users.deleteWithOwnedData(id);
     if (!removed) throw new NotFoundError('User not found');
-    await this.sessions.revokeAllSessions(id);
+    await this.deps.sessions.revokeAllSessions(id);
     // Rows first, then what lives outside the database, as a file delete does: a crash in
     // between leaves cache entries that expire within CACHE_TTL and unreferenced bytes, never a
     // row whose bytes are gone.
-    for (const itemId of removed.itemIds) await this.cleanup.onItemRemoved(itemId);
+    for (const itemId of removed.itemIds) await this.deps.onItemRemoved(itemId);
     for (const key of removed.storageKeys) {
       try {
-        await this.cleanup.storage.delete(key);
+        await this.deps.storage.delete(key);
       } catch (err) {
         // The user is gone either way; leftover bytes only cost disk space.
-        this.cleanup.log.warn(
-          { err, storageKey: key, userId: id },
-          'could not remove stored content of a deleted user',
-        );
+        this.deps.log.warn({ err, storageKey: key, userId: id }, 'could not remove stored content of a deleted user');
       }
     }
   }
