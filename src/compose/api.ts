@@ -4,13 +4,11 @@
 // plugins and routes in the order they must register. Nothing is looked up by name: a module is
 // a `const`, and using one before it is built does not compile. `server.ts` listens; tests call
 // `inject` and replace parts through `overrides`.
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
 import type { PrismaClient } from '../db/prisma.js';
 import { openDatabase, type OpenDatabase } from '../db/open-database.js';
-import { AccessLogController, loggerSetup } from '../infra/logging.js';
 import type { Mailer } from '../infra/mail/mailer.js';
 import { openJobQueues } from '../infra/queues/open-job-queues.js';
 import type { RedisHub } from '../infra/realtime/hub.js';
@@ -18,9 +16,7 @@ import { openRealtimeHub } from '../infra/realtime/open-hub.js';
 import { closeRedis, openRedis } from '../infra/redis/redis.js';
 import { LocalDiskStorage } from '../infra/storage/local-disk-storage.js';
 import type { Storage } from '../infra/storage/storage.js';
-import { ajvDecimalPlaces } from '../lib/money.js';
 import { apiKeysModule } from '../modules/api-keys/api-keys.module.js';
-import { apiKeyPrefix } from '../modules/api-keys/api-keys.service.js';
 import { AuditLogRepository } from '../modules/audit/audit-log.repository.js';
 import { authModule } from '../modules/auth/auth.module.js';
 import type { PasswordHasher } from '../modules/auth/password-hasher.js';
@@ -39,13 +35,14 @@ import authGuards, { jwtPlugin } from '../plugins/auth.js';
 import configPlugin from '../plugins/config.js';
 import docs from '../plugins/docs.js';
 import draining from '../plugins/draining.js';
-import errors, { frameworkErrorHandler } from '../plugins/errors.js';
+import errors from '../plugins/errors.js';
 import health from '../plugins/health.js';
 import httpHardening from '../plugins/http-hardening.js';
 import metrics from '../plugins/metrics.js';
 import rateLimit from '../plugins/rate-limit.js';
-import requestContext, { requestIdFrom } from '../plugins/request-context.js';
+import requestContext from '../plugins/request-context.js';
 import websocketServer from '../plugins/websocket-server.js';
+import { createServer } from './http-server.js';
 
 /** Parts a caller (a test) may replace, by name; everything else is built as usual around them. */
 export interface ApiOverrides {
@@ -77,37 +74,6 @@ declare module 'fastify' {
   }
 }
 
-function createServer(config: Config, logStream: BuildAppOptions['logStream']) {
-  return Fastify({
-    logger: loggerSetup(config, logStream),
-    genReqId: requestIdFrom,
-    logController: new AccessLogController(),
-    bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
-    // Reject __proto__ and constructor.prototype keys in JSON bodies (prototype poisoning).
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
-    // Bound slow or stalled clients (slowloris): headers must arrive within HEADERS_TIMEOUT and
-    // the whole request within REQUEST_TIMEOUT; responses (long downloads) are not cut.
-    requestTimeout: config.requestTimeout * 1000,
-    http: {
-      headersTimeout: config.headersTimeout * 1000,
-      // How often Node checks those timeouts (its default, 30 s, would make them lax).
-      connectionsCheckingInterval: Math.min(1000, config.headersTimeout * 500),
-    },
-    // Longer than nginx's upstream keep-alive, so the proxy closes idle connections first.
-    keepAliveTimeout: 72_000,
-    return503OnClosing: true,
-    frameworkErrors: frameworkErrorHandler,
-    // ajvDecimalPlaces: the exact two-decimals rule of money amounts (src/lib/money.ts).
-    ajv: {
-      customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, strictNumbers: true },
-      plugins: [ajvDecimalPlaces],
-    },
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-  }).withTypeProvider<TypeBoxTypeProvider>();
-}
-
 /** The infrastructure and the modules, in dependency order, with the HTTP surface registered on `app`. */
 async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
   const log = app.log;
@@ -127,7 +93,7 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
     overrides.storage ?? new LocalDiskStorage({ root: config.uploadDir, maxBytes: config.maxUploadBytes });
   const mailer = overrides.mailer ?? queuedMailer({ queues, jwtSecret: config.jwtSecret });
   app.addHook('onReady', () => database.warmedUp);
-  // Closed after every plugin and route (onClose runs in registration order, and these come first).
+  // Closed after every plugin and route: onClose hooks run last in, first out, and this one is first.
   app.addHook('onClose', async () => {
     await queues.close();
     await realtimeHub.close();
@@ -168,19 +134,13 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
       config,
       hub,
       redis,
-      checks: {
-        resolveAccessToken: (claims) => auth.service.resolveAccessToken(claims),
-        authenticateApiKey: (key) => apiKeys.service.authenticate(key),
-      },
+      checks: { resolveAccessToken: auth.resolveAccessToken, authenticateApiKey: apiKeys.credentials.authenticate },
     },
     overrides.realtime,
   );
 
   // Cross-cutting plugins that need the modules: the guards, the audit trail, WebSockets, docs, probes.
-  await app.register(authGuards, {
-    resolveAccessToken: (claims) => auth.service.resolveAccessToken(claims),
-    apiKeys: { authenticate: (key) => apiKeys.service.authenticate(key), prefixOf: apiKeyPrefix },
-  });
+  await app.register(authGuards, { resolveAccessToken: auth.resolveAccessToken, apiKeys: apiKeys.credentials });
   await app.register(auditLog, { auditLog: overrides.auditLog ?? new AuditLogRepository(prisma) });
   await app.register(websocketServer, {
     maxPayload: config.wsMaxPayload,

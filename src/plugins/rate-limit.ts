@@ -16,6 +16,9 @@
 // chose otherwise (no unlimited password guessing during an outage). After such a failure a
 // circuit breaker skips Redis for REDIS_COOLDOWN_MS (then one request probes it), so a stalled
 // Redis does not cost every request the full budget.
+//
+// One file (about 250 lines) because both limits share the store, the breaker and the outage
+// policy above; split, each half would need the other's.
 import { createHash } from 'node:crypto';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';

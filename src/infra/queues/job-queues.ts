@@ -1,6 +1,8 @@
 // The BullMQ side of the api: one Queue per name over one connection of its own (BullMQ cannot
 // share the cache connection, which has a keyPrefix). That connection never queues commands
 // while Redis is away, so enqueueing fails at once with a 503 instead of hanging a request.
+// Producing and reading jobs (for the jobs API) share the queues and the outage handling, hence
+// one file of about 210 lines.
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '../../lib/errors.js';

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { PrismaClient } from '../../db/prisma.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { apiKeysRoutes } from './api-keys.routes.js';
-import { ApiKeysService } from './api-keys.service.js';
+import { apiKeyPrefix, ApiKeysService } from './api-keys.service.js';
 
 export interface ApiKeysModuleDeps {
   prisma: PrismaClient;
@@ -16,5 +16,7 @@ export function apiKeysModule({ prisma, liveConnections }: ApiKeysModuleDeps) {
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(apiKeysRoutes, { apiKeys: service });
   };
-  return { service, routes };
+  // What the auth guards and live connections check an `X-API-Key` with.
+  const credentials = { authenticate: (key: string) => service.authenticate(key), prefixOf: apiKeyPrefix };
+  return { service, credentials, routes };
 }

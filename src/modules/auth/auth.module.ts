@@ -9,6 +9,7 @@ import type { Config } from '../../config.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Mailer } from '../../infra/mail/mailer.js';
 import { publishRevocation } from '../../infra/realtime/revocations.js';
+import type { AccessClaims } from '../../lib/caller.js';
 import type { Logger } from '../../lib/logger.js';
 import { accountExistsEmail } from '../email/account-exists-email.js';
 import { welcomeEmail } from '../email/email-jobs.js';
@@ -88,7 +89,9 @@ export function authModule({
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(authRoutes, { auth: service, passwordReset });
   };
-  return { service, sessions, passwordReset, hasher, routes };
+  // What the auth guards and live connections check verified access-token claims with.
+  const resolveAccessToken = (claims: AccessClaims) => service.resolveAccessToken(claims);
+  return { service, sessions, passwordReset, hasher, resolveAccessToken, routes };
 }
 
 export type AuthModule = ReturnType<typeof authModule>;

@@ -1,7 +1,8 @@
 // HTTP surface of authentication: sign-up, the OAuth2 token endpoint, refresh rotation, logout
 // and password reset. The refresh token travels in the body and, for browsers, in an httpOnly
 // SameSite=Strict cookie scoped to this prefix (JavaScript cannot read it, other sites cannot
-// send it, and no other path of the API ever receives it).
+// send it, and no other path of the API ever receives it). The endpoints share the cookie and
+// token-pair shapes and the credential limits, hence one file of about 220 lines.
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';

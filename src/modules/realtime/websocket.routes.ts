@@ -1,6 +1,8 @@
 // WebSocket endpoints. Each is a GET route whose plain-HTTP answer is 426 (so it shows up in
 // the OpenAPI document with its message shapes under `x-websocket`) and whose upgrade runs the
-// socket handler. Guards run on the upgrade request, before the socket exists.
+// socket handler. Guards run on the upgrade request, before the socket exists. The three
+// sockets (echo, chat, notifications) share the guard, the frame parser and the close codes,
+// hence one file of about 240 lines.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
