@@ -5,7 +5,8 @@ import type { Pagination, PageResult } from '../../lib/pagination.js';
 import type { Storage } from '../../infra/storage/storage.js';
 import type { PasswordHasher } from '../auth/password-hasher.js';
 import type { ItemChangeListener } from '../items/items.service.js';
-import type { Role, User, UsersRepository } from './users.repository.js';
+import type { UsersRepository } from './users.repository.js';
+import type { AdminChanges, ProfileChanges, User, UserFilter } from './users.schemas.js';
 
 /** Ends every session of a user (refresh families, cached auth state). */
 export interface SessionRevoker {
@@ -14,23 +15,10 @@ export interface SessionRevoker {
 
 /** What a user's data leaves outside the database: cached items and stored file bytes. */
 export interface OwnedDataCleanup {
-  /** The items service's change listener: drops the item's cache entry on every instance. */
+  /** Drops the removed item's cache entry on every instance (the items module's cache). */
   onItemRemoved: ItemChangeListener;
   storage: Pick<Storage, 'delete'>;
   log: Logger;
-}
-
-export interface ProfileChanges {
-  name?: string;
-  email?: string;
-  password?: string;
-  currentPassword?: string;
-}
-
-export interface AdminChanges {
-  name?: string;
-  role?: Role;
-  isActive?: boolean;
 }
 
 export class UsersService {
@@ -64,7 +52,7 @@ export class UsersService {
     return updated;
   }
 
-  list(filter: { role?: Role }, page: Pagination): Promise<PageResult<User>> {
+  list(filter: UserFilter, page: Pagination): Promise<PageResult<User>> {
     return this.users.list(filter, page).then((result) => ({ ...result, ...page }));
   }
 
