@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/compose/api.js';
 import type { DbClient } from '../src/db/unit-of-work.js';
-import { ItemsRepository, type ItemImage } from '../src/modules/items/items.repository.js';
+import { ItemsRepository } from '../src/modules/items/items.repository.js';
+import type { ItemImage } from '../src/modules/items/items.schemas.js';
 import { buildTestApp } from './helpers/app.js';
 import { createItem } from './helpers/factories/items.js';
 import { createUser } from './helpers/factories/users.js';

@@ -18,7 +18,7 @@ const RSS_LIMIT_MB = 200;
 
 /** The app's COPY statement for an unfiltered export (dist/ is built by run.mjs). */
 export async function copyStatement() {
-  const { exportStatement } = await import('../../dist/modules/items/items-export.repository.js');
+  const { exportStatement } = await import('../../dist/modules/items/fast-paths/items-export.repository.js');
   return exportStatement({}, '-createdAt');
 }
 

@@ -2,16 +2,9 @@
 // keys apart in a list.
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Pagination } from '../../lib/pagination.js';
-import type { User } from '../users/users.repository.js';
 import { publicUserFields } from '../users/users.repository.js';
-
-export interface ApiKey {
-  id: number;
-  name: string;
-  prefix: string;
-  lastUsedAt: Date | null;
-  createdAt: Date;
-}
+import type { User } from '../users/users.schemas.js';
+import type { ApiKey } from './api-keys.schemas.js';
 
 const publicFields = { id: true, name: true, prefix: true, lastUsedAt: true, createdAt: true } as const;
 

@@ -1,4 +1,5 @@
-import { Type } from 'typebox';
+// An API key's shapes, in one place: the TypeBox schemas and the types derived from them.
+import { Type, type Static } from 'typebox';
 import { IdParams } from '../../lib/ids.js';
 import { DateTime } from '../../lib/openapi.js';
 import { Page } from '../../lib/pagination.js';
@@ -28,3 +29,8 @@ export const CreatedApiKeyOut = Type.Object(
 export const ApiKeyParams = IdParams;
 
 export const ApiKeyPage = Page(ApiKeyOut, 'ApiKeyPage');
+
+/** A key as stored and returned (DateTime is a Date server-side, lib/openapi.ts). */
+export type ApiKey = Static<typeof ApiKeyOut>;
+/** A key just created: its metadata and the key itself, never stored, never shown again. */
+export type CreatedApiKey = Static<typeof CreatedApiKeyOut>;

@@ -4,7 +4,8 @@ import { ConflictError, NotFoundError, UnauthorizedError } from '../../lib/error
 import type { Pagination, PageResult } from '../../lib/pagination.js';
 import type { Caller } from '../../lib/caller.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
-import type { ApiKey, ApiKeysRepository } from './api-keys.repository.js';
+import type { ApiKeysRepository } from './api-keys.repository.js';
+import type { ApiKey, CreatedApiKey } from './api-keys.schemas.js';
 
 /** Recognizable in logs, configs and secret scanners; followed by 32 random bytes (base64url). */
 export const API_KEY_PREFIX = 'ftk_';
@@ -18,11 +19,6 @@ export function apiKeyPrefix(key: string): string {
   return key.slice(0, VISIBLE_PREFIX_LENGTH);
 }
 const LAST_USED_GRANULARITY_MS = 60_000;
-
-export interface CreatedApiKey extends ApiKey {
-  /** The key itself; never stored, never shown again. */
-  key: string;
-}
 
 export interface ApiKeysServiceDeps {
   keys: ApiKeysRepository;

@@ -2,9 +2,10 @@
 // repositories, a password hasher, a token signer and the session service from the
 // composition root.
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '../../lib/caller.js';
+import type { Caller, Role } from '../../lib/caller.js';
 import { UnauthorizedError } from '../../lib/errors.js';
-import type { Role, User, UsersRepository } from '../users/users.repository.js';
+import type { UsersRepository } from '../users/users.repository.js';
+import type { User } from '../users/users.schemas.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import type { AccessTokenIdentity, SessionsService } from './sessions.service.js';

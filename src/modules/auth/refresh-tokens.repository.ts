@@ -2,7 +2,7 @@
 // rule, checked inside the rotating UPDATE, closes the race where a rotation inserts a new row
 // while a concurrent reuse detection is revoking the family.
 import type { PrismaClient } from '../../db/prisma.js';
-import type { Role } from '../users/users.repository.js';
+import type { Role } from '../../lib/caller.js';
 
 export interface RefreshTokenRecord {
   id: string;

@@ -3,23 +3,9 @@
 import type { PrismaClient } from '../../db/prisma.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Pagination } from '../../lib/pagination.js';
+import type { FileRecord, NewFile } from './files.schemas.js';
 
-export interface FileRecord {
-  id: string;
-  ownerId: number;
-  filename: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  storageKey: string;
-  createdAt: Date;
-}
-
-export type NewFile = Omit<FileRecord, 'id' | 'createdAt'>;
-
-interface FileRow extends Omit<FileRecord, 'size'> {
-  size: bigint;
-}
+type FileRow = Omit<FileRecord, 'size'> & { size: bigint };
 
 function toFile(row: FileRow): FileRecord {
   // BIGINT column; a number is exact up to 8 PiB, far above any upload limit.

@@ -1,4 +1,6 @@
-import { Type } from 'typebox';
+// A stored file's shapes, in one place: the TypeBox schemas and the types derived from them,
+// plus the domain form the schemas do not describe (with its storage key).
+import { Type, type Static } from 'typebox';
 import { DateTime } from '../../lib/openapi.js';
 import { Page, paginationProperties } from '../../lib/pagination.js';
 
@@ -38,3 +40,10 @@ export function UploadForm(maxFiles: number) {
     { title: 'FileUpload' },
   );
 }
+
+/** File metadata as clients see it (DateTime is a Date server-side, lib/openapi.ts). */
+export type FileInfo = Static<typeof FileOut>;
+/** A file as stored: its metadata and where its bytes are (the key never leaves the server). */
+export type FileRecord = FileInfo & { storageKey: string };
+/** A row to insert: the database assigns the id and the creation time. */
+export type NewFile = Omit<FileRecord, 'id' | 'createdAt'>;

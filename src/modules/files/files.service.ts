@@ -15,7 +15,8 @@ import {
   type StoredObject,
 } from '../../infra/storage/storage.js';
 import { sanitizeFilename } from './filenames.js';
-import type { FileRecord, FilesRepository, NewFile } from './files.repository.js';
+import type { FilesRepository } from './files.repository.js';
+import type { FileInfo, FileRecord, NewFile } from './files.schemas.js';
 import { SNIFF_BYTES, contentMatchesDeclaredType } from './magic-bytes.js';
 
 /** One part of an upload as the HTTP layer hands it over: a name, a declared type, a stream. */
@@ -25,9 +26,6 @@ export interface UploadPart {
   mimetype: string;
   stream: AsyncIterable<Uint8Array>;
 }
-
-/** File metadata as clients see it (the storage key stays inside). */
-export type FileInfo = Omit<FileRecord, 'storageKey'>;
 
 export interface FilesServiceDeps {
   files: FilesRepository;

@@ -7,9 +7,8 @@ import { Value } from 'typebox/value';
 import { restoreCell } from '../../lib/csv-cells.js';
 import { ValidationError } from '../../lib/errors.js';
 import { decimalsMessage, hasAtMostDecimals, MONEY_DECIMALS } from '../../lib/money.js';
-import type { ItemData } from '../items/items.repository.js';
-import { EXPORT_COLUMNS } from '../items/items-export.service.js';
-import { ItemBody } from '../items/items.schemas.js';
+import { EXPORT_COLUMNS } from '../items/fast-paths/items-export.service.js';
+import { ItemBody, type ItemData } from '../items/items.schemas.js';
 import { normalize } from '../items/items.service.js';
 
 export const CSV_COLUMNS = ['name', 'description', 'price', 'tax', 'tags'] as const;

@@ -7,7 +7,7 @@
 // binding its thousands of parameters (tools/bench/results, import-100k profile). Same table, same
 // conflict rule, same values; timestamps are written in UTC like Prisma's.
 import type { PgPool, PrismaClient } from '../../db/prisma.js';
-import type { ItemData } from '../items/items.repository.js';
+import type { ItemData } from '../items/items.schemas.js';
 
 const INSERT_BATCH = `
 INSERT INTO items (owner_id, name, description, price, tax, tags, import_job_id, import_line, created_at, updated_at)

@@ -1,6 +1,6 @@
 // HTTP surface of items: schemas, status codes and guards; the rules live in ItemsService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ifNoneMatchHits, strongEtag, type EntityCache } from '../../infra/redis/entity-cache.js';
+import { ifNoneMatchHits } from '../../infra/redis/entity-cache.js';
 import { sendNotModified } from '../../lib/http-download.js';
 import { authenticated, emptyResponse, headers, jsonResponse, problems, responseHeaders } from '../../lib/openapi.js';
 import type { ItemsService } from './items.service.js';
@@ -8,15 +8,13 @@ import { ItemBody, ItemOut, ItemPage, ItemParams, ItemPatchBody, ListItemsQuery 
 
 export interface ItemsRoutesOptions {
   items: ItemsService;
-  /** Cache-aside for single reads; without it every read goes to the database. */
-  cache?: Pick<EntityCache, 'read'>;
 }
 
 const tags = ['items'];
 /** The validators of a single item read: its 200 and its 304 carry them. */
 const readHeaders = headers(responseHeaders.etag, responseHeaders.cacheControl, responseHeaders.xCache);
 
-export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async (app, { items, cache }) => {
+export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async (app, { items }) => {
   app.get(
     '/',
     {
@@ -83,9 +81,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async 
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      const load = () => items.get(id);
-      const { body, etag, hit } = cache ? await cache.read(id, load) : { ...uncached(await load()), hit: false };
+      const { body, etag, hit } = await items.read(request.params.id);
       reply
         .header('etag', etag)
         .header('cache-control', 'no-cache')
@@ -154,8 +150,3 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async 
     },
   );
 };
-
-function uncached(item: unknown) {
-  const body = JSON.stringify(item);
-  return { body, etag: strongEtag(body) };
-}

@@ -1,3 +1,5 @@
+// The item's shapes, in one place: the TypeBox schemas (validation, serialization and the OpenAPI
+// document) and the types every layer uses, derived from them so they cannot drift apart.
 import { Type, type Static } from 'typebox';
 import { IdParams } from '../../lib/ids.js';
 import { DateTime } from '../../lib/openapi.js';
@@ -44,7 +46,6 @@ export const ItemBody = Type.Object(itemFields, {
     },
   ],
 });
-export type ItemBody = Static<typeof ItemBody>;
 
 /** PATCH: any subset, at least one field. */
 export const ItemPatchBody = Type.Object(
@@ -63,7 +64,6 @@ export const ItemPatchBody = Type.Object(
     examples: [{ price: 44.9, tags: ['light', 'sale'] }],
   },
 );
-export type ItemPatchBody = Static<typeof ItemPatchBody>;
 
 export const ItemOut = Type.Object(
   {
@@ -97,7 +97,6 @@ export const ListItemsQuery = Type.Object(
   { ...paginationProperties, ...filterProperties, sort: ItemSortSchema },
   { additionalProperties: false },
 );
-export type ListItemsQuery = Static<typeof ListItemsQuery>;
 
 /** The export takes the list's filters and sort, without paging. */
 export const ExportItemsQuery = Type.Object(
@@ -107,3 +106,17 @@ export const ExportItemsQuery = Type.Object(
 
 export const ItemParams = IdParams;
 export const ItemPage = Page(ItemOut, 'ItemPage');
+
+// The types, one per shape. `DateTime` is a Date on the server side (lib/openapi.ts), so the
+// response schema's type is also the domain type the repository returns.
+
+/** An item as stored and returned. */
+export type Item = Static<typeof ItemOut>;
+export type ItemImage = Static<typeof ImageSchema>;
+/** A whole item as written (POST, PUT, the CSV import): the body's type. */
+export type ItemData = Static<typeof ItemBody>;
+/** The fields a PATCH changes. */
+export type ItemPatch = Static<typeof ItemPatchBody>;
+/** The list's (and the export's) filters: the query without paging and sort. */
+export type ItemFilter = Omit<Static<typeof ExportItemsQuery>, 'sort'>;
+export type ItemSort = Static<typeof ItemSortSchema>;

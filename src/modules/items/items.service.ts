@@ -1,26 +1,40 @@
 // Item rules: ownership (owner or ADMIN may write), tags as a set, and tax never above price.
+// Single reads go through a cache-aside (infra/redis/entity-cache.ts) that every committed
+// write invalidates.
 import type { Caller } from '../../lib/caller.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Pagination, PageResult } from '../../lib/pagination.js';
 import type { UnitOfWork } from '../../db/unit-of-work.js';
-import type { Item, ItemData, ItemFilter, ItemSort, ItemsRepository } from './items.repository.js';
+import { strongEtag, type CacheRead, type EntityCache } from '../../infra/redis/entity-cache.js';
+import type { ItemsRepository } from './items.repository.js';
+import type { Item, ItemData, ItemFilter, ItemPatch, ItemSort } from './items.schemas.js';
 
-export type ItemPatch = Partial<ItemData>;
-
-/** Called after every committed write, e.g. to invalidate caches. */
+/** Called when an item changes or goes away outside this service (a user's deletion). */
 export type ItemChangeListener = (itemId: number) => Promise<void> | void;
 
 export class ItemsService {
   constructor(
     private readonly items: ItemsRepository,
     private readonly uow: UnitOfWork<{ items: ItemsRepository }>,
-    private readonly onChange: ItemChangeListener = () => {},
+    /** Holds single reads; without it every read goes to the database. */
+    private readonly cache?: Pick<EntityCache, 'read' | 'invalidate'>,
   ) {}
 
   async get(id: number): Promise<Item> {
     const item = await this.items.findById(id);
     if (!item) throw new NotFoundError('Item not found');
     return item;
+  }
+
+  /**
+   * The item as a read sends it: its JSON, that JSON's strong ETag, and whether it came from the
+   * cache (`hit`). A burst of misses for one item loads it once (the cache's single-flight).
+   */
+  async read(id: number): Promise<CacheRead> {
+    const load = () => this.get(id);
+    if (this.cache) return this.cache.read(id, load);
+    const body = JSON.stringify(await load());
+    return { body, etag: strongEtag(body), hit: false };
   }
 
   async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<PageResult<Item>> {
@@ -43,7 +57,7 @@ export class ItemsService {
       await items.replaceImages(id, images ?? []);
       return items.findById(id);
     });
-    await this.onChange(id);
+    await this.changed(id);
     return item ?? this.get(id);
   }
 
@@ -58,14 +72,19 @@ export class ItemsService {
       if (images) await items.replaceImages(id, images);
       return items.findById(id);
     });
-    await this.onChange(id);
+    await this.changed(id);
     return item ?? this.get(id);
   }
 
   async delete(actor: Pick<Caller, 'id' | 'role'>, id: number): Promise<void> {
     await this.writable(actor, id);
     await this.items.delete(id);
-    await this.onChange(id);
+    await this.changed(id);
+  }
+
+  /** After a committed write: the cached copy is dropped on every instance (never throws). */
+  private async changed(id: number): Promise<void> {
+    await this.cache?.invalidate(id);
   }
 
   private async writable(actor: Pick<Caller, 'id' | 'role'>, id: number): Promise<Item> {

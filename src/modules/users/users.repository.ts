@@ -6,36 +6,13 @@ import type { Role as PrismaRole } from '../../generated/prisma/enums.js';
 import type { Role } from '../../lib/caller.js';
 import { ConflictError } from '../../lib/errors.js';
 import type { Pagination } from '../../lib/pagination.js';
+import type { User, UserChanges, UserFilter, UserWithSecret } from './users.schemas.js';
 
-export type { Role } from '../../lib/caller.js';
-
-// The caller's roles are the schema's: this fails to compile when one side gains a role.
+// The caller's roles are the database's and the API's: this fails to compile when one side
+// gains a role.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const rolesMatch: Same<Role, PrismaRole> = true;
+const rolesMatch: [Same<Role, PrismaRole>, Same<Role, User['role']>] = [true, true];
 void rolesMatch;
-
-export interface User {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  isActive: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** A user together with the hash; only the auth service ever asks for it. */
-export interface UserWithSecret extends User {
-  passwordHash: string;
-}
-
-export interface UserChanges {
-  name?: string;
-  email?: string;
-  role?: Role;
-  isActive?: boolean;
-  passwordHash?: string;
-}
 
 /** What deleting a user removed by cascade, for the caller to clean outside the database. */
 export interface RemovedUserData {
@@ -135,7 +112,7 @@ export class UsersRepository {
     });
   }
 
-  async list(filter: { role?: Role }, page: Pagination): Promise<{ items: User[]; total: number }> {
+  async list(filter: UserFilter, page: Pagination): Promise<{ items: User[]; total: number }> {
     const where = filter.role ? { role: filter.role } : {};
     const [items, total] = await Promise.all([
       this.db.user.findMany({

@@ -1,3 +1,5 @@
+// A user's shapes, in one place: the TypeBox schemas and the types derived from them, plus the
+// two domain forms the schemas do not describe (with the password hash, and a write's columns).
 import { Type, type Static } from 'typebox';
 import { IdParams } from '../../lib/ids.js';
 import { DateTime } from '../../lib/openapi.js';
@@ -35,7 +37,6 @@ export const UpdateMeBody = Type.Object(
   },
   { additionalProperties: false, minProperties: 1, title: 'UpdateMe', examples: [{ name: 'Ada Lovelace' }] },
 );
-export type UpdateMeBody = Static<typeof UpdateMeBody>;
 
 export const AdminUpdateBody = Type.Object(
   { name: Type.Optional(Name), role: Type.Optional(RoleSchema), isActive: Type.Optional(Type.Boolean()) },
@@ -56,3 +57,16 @@ export const ListUsersQuery = Type.Object(
 export const RoleParams = Type.Object({ role: RoleSchema });
 
 export const UserPage = Page(UserOut, 'UserPage');
+
+/** A user as every layer passes it around: never the hash (DateTime is a Date server-side). */
+export type User = Static<typeof UserOut>;
+/** A user together with the hash; only the auth service ever asks for it. */
+export type UserWithSecret = User & { passwordHash: string };
+/** The columns a write may change (UsersRepository.update). */
+export type UserChanges = Partial<Pick<UserWithSecret, 'name' | 'email' | 'role' | 'isActive' | 'passwordHash'>>;
+/** PATCH /users/me: the body. */
+export type ProfileChanges = Static<typeof UpdateMeBody>;
+/** PATCH /users/:id by an admin: the body. */
+export type AdminChanges = Static<typeof AdminUpdateBody>;
+/** The list's filter: the query without paging. */
+export type UserFilter = Omit<Static<typeof ListUsersQuery>, 'skip' | 'limit'>;

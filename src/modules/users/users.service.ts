@@ -5,7 +5,8 @@ import type { Pagination, PageResult } from '../../lib/pagination.js';
 import type { Storage } from '../../infra/storage/storage.js';
 import type { PasswordHasher } from '../auth/password-hasher.js';
 import type { ItemChangeListener } from '../items/items.service.js';
-import type { Role, User, UsersRepository } from './users.repository.js';
+import type { UsersRepository } from './users.repository.js';
+import type { AdminChanges, ProfileChanges, User, UserFilter } from './users.schemas.js';
 
 /** Ends every session of a user (refresh families, cached auth state). */
 export interface SessionRevoker {
@@ -21,19 +22,6 @@ export interface UsersServiceDeps {
   /** ...and the bytes of their files. */
   storage: Pick<Storage, 'delete'>;
   log: Logger;
-}
-
-export interface ProfileChanges {
-  name?: string;
-  email?: string;
-  password?: string;
-  currentPassword?: string;
-}
-
-export interface AdminChanges {
-  name?: string;
-  role?: Role;
-  isActive?: boolean;
 }
 
 export class UsersService {
@@ -62,7 +50,7 @@ export class UsersService {
     return updated;
   }
 
-  list(filter: { role?: Role }, page: Pagination): Promise<PageResult<User>> {
+  list(filter: UserFilter, page: Pagination): Promise<PageResult<User>> {
     return this.deps.users.list(filter, page).then((result) => ({ ...result, ...page }));
   }
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
-import { ItemsExportService, type ItemsCsvSource } from '../../../src/modules/items/items-export.service.js';
+import { ItemsExportService, type ItemsCsvSource } from '../../../src/modules/items/fast-paths/items-export.service.js';
 import { buildTestApp } from '../../helpers/app.js';
 
 const ROW_BYTES = 1000;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { escapeLiteral } from 'pg';
 import { neutralizeCell, neutralizeSql } from '../../../src/lib/csv-cells.js';
-import { exportStatement } from '../../../src/modules/items/items-export.repository.js';
+import { exportStatement } from '../../../src/modules/items/fast-paths/items-export.repository.js';
 import { buildTestApp, problemOf } from '../../helpers/app.js';
 import { createItem } from '../../helpers/factories/items.js';
 import { createUser, type TestUser } from '../../helpers/factories/users.js';

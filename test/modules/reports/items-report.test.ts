@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
 import { LocalDiskStorage } from '../../../src/infra/storage/local-disk-storage.js';
-import { FilesRepository, type FileRecord } from '../../../src/modules/files/files.repository.js';
+import { FilesRepository } from '../../../src/modules/files/files.repository.js';
+import type { FileRecord } from '../../../src/modules/files/files.schemas.js';
 import { ReportsRepository } from '../../../src/modules/reports/reports.repository.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/compose/worker.js';
 import {

@@ -1,12 +1,13 @@
-// The items CSV export: the list's filters and sort, every matching row, as a byte stream that
-// the repository has PostgreSQL render (columns and formats: items-export.repository.ts).
+// Fast path, the streamed export (why: items-export.repository.ts). The list's filters and
+// sort, every matching row, as a byte stream that the repository has PostgreSQL render
+// (columns and formats: items-export.repository.ts).
 // Exports are anonymous and each holds a database connection while its client reads, so they
 // are bounded (items-export-guard.ts): a few at once per process, and none may stall.
 import { pipeline, type Readable } from 'node:stream';
-import { ServiceUnavailableError } from '../../lib/errors.js';
+import { ServiceUnavailableError } from '../../../lib/errors.js';
 import { ExportSlots, StallGuard } from './items-export-guard.js';
-import type { ItemFilter, ItemSort } from './items.repository.js';
-import { checkPriceRange } from './items.service.js';
+import type { ItemFilter, ItemSort } from '../items.schemas.js';
+import { checkPriceRange } from '../items.service.js';
 
 export { EXPORT_COLUMNS } from './items-export.repository.js';
 

@@ -1,4 +1,4 @@
-// Bounds on what CSV exports may hold. The export is anonymous and each one keeps a database
+// Fast path, the streamed export: bounds on what CSV exports may hold. The export is anonymous and each one keeps a database
 // connection for as long as its client reads (the COPY streams at the client's pace):
 // - at most `maxConcurrent` exports run at once per process (on their own pool, see
 //   src/db/export-pool.ts); one more is refused at once with 503 and Retry-After;

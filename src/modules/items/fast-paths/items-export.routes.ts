@@ -1,12 +1,13 @@
+// Fast path, the streamed export (why: items-export.repository.ts).
 // GET /api/v1/items/export.csv: the filtered item list as an RFC 4180 CSV download, streamed.
 // Bytes flow PostgreSQL (COPY) -> socket through stream pipes, so a slow client slows the
 // database down instead of making the server buffer the export.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { attachmentDisposition } from '../../lib/http-download.js';
-import { headers, problems, responseHeaders } from '../../lib/openapi.js';
+import { attachmentDisposition } from '../../../lib/http-download.js';
+import { headers, problems, responseHeaders } from '../../../lib/openapi.js';
 import { EXPORT_COLUMNS, type ItemsExportService } from './items-export.service.js';
-import { ExportItemsQuery } from './items.schemas.js';
+import { ExportItemsQuery } from '../items.schemas.js';
 
 export interface ItemsExportRoutesOptions {
   exporter: ItemsExportService;

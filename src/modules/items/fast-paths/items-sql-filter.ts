@@ -1,0 +1,35 @@
+// The list's filters and sort written in SQL, for the two fast paths that send their own SQL
+// (the list on the pg pool and the COPY export). They state the same conditions as itemWhere
+// and itemOrderBy in ../items.repository.ts; test/modules/items/items.repository.test.ts checks
+// that the SQL list answers exactly what the Prisma list answers, filter by filter.
+import type { ItemFilter, ItemSort } from '../items.schemas.js';
+
+const SORT_COLUMNS: Record<string, string> = { name: 'name', price: 'price', createdAt: 'created_at' };
+
+/** A LIKE pattern matching `text` literally (%, _ and \ escaped), like Prisma's `contains`. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** ` ORDER BY <column> <dir>, id <dir>`: the id tie-breaker keeps pages (and exports) stable. */
+export function itemOrderSql(sort: ItemSort): string {
+  const column = SORT_COLUMNS[sort.replace(/^-/, '')];
+  if (!column) throw new TypeError(`unknown sort: ${sort}`);
+  const direction = sort.startsWith('-') ? 'DESC' : 'ASC';
+  return ` ORDER BY ${column} ${direction}, id ${direction}`;
+}
+
+/** The WHERE clause of `filter` with numbered parameters, the same conditions as itemWhere. */
+export function itemWhereSql(filter: ItemFilter): { sql: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const where: string[] = [];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  if (filter.q) {
+    const pattern = param(containsPattern(filter.q));
+    where.push(`(name ILIKE ${pattern} OR description ILIKE ${pattern})`);
+  }
+  if (filter.tag) where.push(`tags @> ARRAY[${param(filter.tag)}]::text[]`);
+  if (filter.minPrice !== undefined) where.push(`price >= ${param(filter.minPrice)}`);
+  if (filter.maxPrice !== undefined) where.push(`price <= ${param(filter.maxPrice)}`);
+  return { sql: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', values };
+}
