@@ -1,17 +1,12 @@
 // Uploads for tests, through POST /api/v1/files as multipart/form-data.
 import { expect } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
+import type { FileInfo as FileMetadata } from '../../../src/modules/files/files.schemas.js';
+import type { Json } from './json.js';
 import { multipart, type FormPart } from '../../modules/files/multipart.js';
 
-export interface FileInfo {
-  id: string;
-  ownerId: number;
-  filename: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  createdAt: string;
-}
+/** File metadata as the API answers it (its date as a JSON string). */
+export type FileInfo = Json<FileMetadata>;
 
 /** A small plain-text `file` part; overrides win. */
 export function filePart(overrides: Partial<FormPart> = {}): FormPart {

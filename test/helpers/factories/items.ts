@@ -2,29 +2,16 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { expect } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
+import type { Item, ItemData } from '../../../src/modules/items/items.schemas.js';
+import type { Json } from './json.js';
 
-/** The body of POST/PUT /api/v1/items (readonly so test tables written `as const` fit). */
-export interface ItemInput {
-  name: string;
-  description?: string | null;
-  price: number;
-  tax?: number | null;
-  tags?: readonly string[];
-  images?: readonly { url: string; name: string }[];
-}
+/** The body of POST/PUT /api/v1/items, arrays readonly so test tables written `as const` fit. */
+export type ItemInput = {
+  [K in keyof ItemData]: ItemData[K] extends (infer E)[] | undefined ? readonly E[] : ItemData[K];
+};
 
-export interface ItemOut {
-  id: number;
-  ownerId: number;
-  name: string;
-  description: string | null;
-  price: number;
-  tax: number | null;
-  tags: string[];
-  images: { url: string; name: string }[];
-  createdAt: string;
-  updatedAt: string;
-}
+/** An item as the API answers it (its dates as JSON strings). */
+export type ItemOut = Json<Item>;
 
 /** A valid item body with a unique name and a price of two decimals; overrides win. */
 export function itemPayload(overrides: Partial<ItemInput> = {}): ItemInput {
