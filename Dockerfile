@@ -10,7 +10,7 @@
 #
 # Pinned to an exact version: a rebuild gets the same Node. Bump it on purpose (and pin by
 # digest too where your policy asks for it: node:<version>@sha256:...).
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # The official node -slim images ship no openssl. Prisma's CLI detects the libssl version to pick
 # its native schema engine (at `npm ci`, where it downloads it, and when migrate runs it); without

@@ -1,9 +1,9 @@
 // Image references pinned to an exact version or a digest (used by the Dockerfile, compose and
 // Kubernetes checks). `latest`, no tag, or a major/minor line such as `redis:7` or `nginx:1.27`
 // moves under you: a rebuild or a new node pulls something else than what was tested.
-//   pinned:     node:20.20.2-bookworm-slim, postgres:16.15, redis:7.4.11, axllent/mailpit:v1.29.7,
+//   pinned:     node:24.22.3-bookworm-slim, postgres:16.15, redis:7.4.11, axllent/mailpit:v1.29.7,
 //               registry.example.com/app:1.0.0, anything@sha256:<64 hex>
-//   not pinned: node:20-bookworm-slim, redis:7, nginx:1.27, mailpit:latest, app
+//   not pinned: node:24-bookworm-slim, redis:7, nginx:1.27, mailpit:latest, app
 // PostgreSQL numbers releases major.minor (16.15 is one exact release); everything else needs
 // three version components.
 

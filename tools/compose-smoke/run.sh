@@ -41,6 +41,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 docker-compose version --short
+# The stand-in node image is the host's node: it must be the version the Dockerfile's tag names.
+node_image=$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile)
+node_tag_version=$(printf '%s' "$node_image" | sed -n 's/^node:\([0-9][0-9.]*\).*/\1/p')
+if [ "$(node -v)" != "v$node_tag_version" ]; then
+  echo "the stand-in for $node_image would be this host's node $(node -v): put Node $node_tag_version first on PATH" >&2
+  exit 1
+fi
 
 # --- a private engine --------------------------------------------------------------------------
 step "dockerd (vfs, data root $work/docker)"
@@ -132,7 +139,6 @@ echo "root filesystem: $(du -sh "$rootfs" | cut -f1)"
 # The names (exact versions) come from the Dockerfile and docker-compose.yml.
 step "stand-in images"
 image_of() { node --input-type=module -e "import { resolveCompose } from './scripts/compose-resolve.mjs'; process.stdout.write(resolveCompose('docker-compose.yml').services['$1'].image)"; }
-node_image=$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile)
 postgres_image=$(image_of postgres); redis_image=$(image_of redis); nginx_image=$(image_of nginx); mailpit_image=$(image_of mailpit)
 standin_dir=tools/compose-smoke
 install -m 755 "$standin_dir/postgres-entrypoint.sh" "$rootfs/usr/local/bin/postgres-entrypoint.sh"

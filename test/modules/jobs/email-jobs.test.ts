@@ -173,9 +173,13 @@ describe('password-reset email', () => {
       { timeout: 15_000, interval: 50 },
     );
     expect(message.text).toMatch(/token=/);
-    expect(
-      await app.prisma.sentEmail.count({ where: { key: message.idempotencyKey, template: 'password-reset' } }),
-    ).toBe(1);
+    // The worker writes the ledger row right after the send (email.processor.ts): wait for it.
+    await expect
+      .poll(() => app.prisma.sentEmail.count({ where: { key: message.idempotencyKey, template: 'password-reset' } }), {
+        timeout: 15_000,
+        interval: 50,
+      })
+      .toBe(1);
   });
 });
 
