@@ -26,6 +26,21 @@ export default tseslint.config(
     },
   },
   {
+    // What the api's root built is on `app.services` for tests and scripts; inside src/ a route
+    // or plugin gets what it needs through its options, never by reaching into the app.
+    files: ['src/**'],
+    ignores: ['src/compose/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='services'][object.type!='ThisExpression']",
+          message: 'Take the service through the plugin options (see src/compose/api.ts), not from app.services.',
+        },
+      ],
+    },
+  },
+  {
     // The layers allowed to speak Prisma.
     files: ['src/**/*.repository.ts', 'src/db/**', 'prisma/**', 'test/**', 'tools/**', 'scripts/**'],
     rules: { 'no-restricted-imports': 'off' },
