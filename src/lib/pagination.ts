@@ -19,12 +19,18 @@ export const paginationProperties = {
 export const PaginationQuery = Type.Object(paginationProperties, { additionalProperties: false });
 export type Pagination = Static<typeof PaginationQuery>;
 
-/** The `{ items, total, skip, limit }` envelope of every list response. */
+/** The `{ items, total, totalIsExact, skip, limit }` envelope of every list response. */
 export function Page<T extends TSchema>(item: T, title: string) {
   return Type.Object(
     {
       items: Type.Array(item, { maxItems: MAX_PAGE_SIZE }),
-      total: Type.Integer({ minimum: 0 }),
+      total: Type.Integer({
+        minimum: 0,
+        description: 'How many rows match: exact when totalIsExact, otherwise a lower bound (counting stopped there)',
+      }),
+      totalIsExact: Type.Boolean({
+        description: 'False when the count stopped at its cap instead of reading every matching row',
+      }),
       skip: Type.Integer({ minimum: 0 }),
       limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE }),
     },
@@ -32,9 +38,23 @@ export function Page<T extends TSchema>(item: T, title: string) {
   );
 }
 
-export interface PageResult<T> {
-  items: T[];
+/**
+ * A count of matching rows. Counting every row of a large table costs a scan per page (620 ms at
+ * 1M items), so a list may stop counting at a cap: `total` is then the cap, a lower bound, and
+ * `totalIsExact` false.
+ */
+export interface Count {
   total: number;
+  totalIsExact: boolean;
+}
+
+/** What a count that read at most `cap + 1` rows says. */
+export function cappedCount(counted: number, cap: number): Count {
+  return counted > cap ? { total: cap, totalIsExact: false } : { total: counted, totalIsExact: true };
+}
+
+export interface PageResult<T> extends Count {
+  items: T[];
   skip: number;
   limit: number;
 }

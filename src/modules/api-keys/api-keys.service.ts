@@ -39,7 +39,7 @@ export class ApiKeysService {
   }
 
   async list(userId: number, page: Pagination): Promise<PageResult<ApiKey>> {
-    return { ...(await this.deps.keys.listActive(userId, page)), ...page };
+    return { ...(await this.deps.keys.listActive(userId, page)), totalIsExact: true, ...page };
   }
 
   async get(userId: number, id: number): Promise<ApiKey> {

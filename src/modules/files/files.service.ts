@@ -78,7 +78,7 @@ export class FilesService {
 
   async list(actor: Pick<Caller, 'id' | 'role'>, page: Pagination): Promise<PageResult<FileInfo>> {
     const { items, total } = await this.deps.files.list(actor.role === 'ADMIN' ? undefined : actor.id, page);
-    return { items: items.map(toInfo), total, ...page };
+    return { items: items.map(toInfo), total, totalIsExact: true, ...page };
   }
 
   async get(actor: Pick<Caller, 'id' | 'role'>, id: string): Promise<FileInfo> {

@@ -2,7 +2,7 @@
 // back in the same query (`include`), never one query per item.
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import type { Pagination } from '../../lib/pagination.js';
+import { cappedCount, type Count, type Pagination } from '../../lib/pagination.js';
 import type { Item, ItemData, ItemFilter, ItemImage, ItemPatch, ItemSort } from './items.schemas.js';
 
 const withImages = { images: { orderBy: { position: 'asc' as const }, select: { url: true, name: true } } };
@@ -50,15 +50,22 @@ function imageRows(images: ItemImage[] | undefined) {
   return (images ?? []).map((image, position) => ({ ...image, position }));
 }
 
+/** Lists count at most this many matching items (lib/pagination.ts `Count`). */
+export const ITEM_COUNT_CAP = 10_000;
+
 export class ItemsRepository {
-  constructor(private readonly db: Pick<PrismaClient, 'item' | 'itemImage'>) {}
+  constructor(
+    private readonly db: Pick<PrismaClient, 'item' | 'itemImage'>,
+    /** Tests lower it to see the cap at work without ten thousand rows. */
+    protected readonly countCap = ITEM_COUNT_CAP,
+  ) {}
 
   async findById(id: number): Promise<Item | null> {
     const row = await this.db.item.findUnique({ where: { id }, include: withImages });
     return row ? toItem(row) : null;
   }
 
-  async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<{ items: Item[]; total: number }> {
+  async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<{ items: Item[] } & Count> {
     const where = itemWhere(filter);
     const [rows, total] = await Promise.all([
       this.db.item.findMany({
@@ -68,9 +75,10 @@ export class ItemsRepository {
         skip: page.skip,
         take: page.limit,
       }),
-      this.db.item.count({ where }),
+      // Reads at most countCap + 1 rows: `SELECT count(*) FROM (SELECT ... LIMIT n)`.
+      this.db.item.count({ where, take: this.countCap + 1 }),
     ]);
-    return { items: rows.map(toItem), total };
+    return { items: rows.map(toItem), ...cappedCount(total, this.countCap) };
   }
 
   async create(ownerId: number, data: ItemData): Promise<Item> {

@@ -39,8 +39,7 @@ export class ItemsService {
 
   async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<PageResult<Item>> {
     checkPriceRange(filter);
-    const { items, total } = await this.items.list(filter, sort, page);
-    return { items, total, ...page };
+    return { ...(await this.items.list(filter, sort, page)), ...page };
   }
 
   create(actor: Pick<Caller, 'id' | 'role'>, data: ItemData): Promise<Item> {

@@ -20,6 +20,6 @@ export class JobsService {
 
   async list(queue: QueueName, state: JobState | undefined, page: Pagination): Promise<PageResult<JobView>> {
     const { jobs, total } = await this.jobs.list(queue, state ? [state] : JOB_STATES, page.skip, page.limit);
-    return { items: jobs, total, ...page };
+    return { items: jobs, total, totalIsExact: true, ...page };
   }
 }

@@ -51,7 +51,7 @@ export class UsersService {
   }
 
   list(filter: UserFilter, page: Pagination): Promise<PageResult<User>> {
-    return this.deps.users.list(filter, page).then((result) => ({ ...result, ...page }));
+    return this.deps.users.list(filter, page).then((result) => ({ ...result, totalIsExact: true, ...page }));
   }
 
   /** Admins manage others; they cannot demote or deactivate themselves (no admin-less lock-out). */

@@ -70,7 +70,21 @@ describe('the SQL list (fast path) against the Prisma list', () => {
     const page = { skip: 0, limit: 10 };
     const viaSql = await new SqlListItemsRepository(prisma, pool).list(filter, 'createdAt', page);
     expect(viaSql).toEqual(await new ItemsRepository(prisma).list(filter, 'createdAt', page));
-    expect(viaSql).toEqual({ items: [], total: 0 });
+    expect(viaSql).toEqual({ items: [], total: 0, totalIsExact: true });
+  });
+
+  it.each([
+    ['Prisma', (cap: number) => new ItemsRepository(prisma, cap)],
+    ['SQL', (cap: number) => new SqlListItemsRepository(prisma, pool, cap)],
+  ] as const)('through %s, stops counting at the cap and says the total is a lower bound', async (_, repository) => {
+    const filter = { tag: sqlTag };
+    const page = { skip: 0, limit: 2 };
+    // Five items match: a cap of 3 reads four rows and answers "at least 3".
+    expect(await repository(3).list(filter, 'name', page)).toMatchObject({ total: 3, totalIsExact: false });
+    expect((await repository(3).list(filter, 'name', page)).items).toHaveLength(2);
+    // At or under the cap the count is exact.
+    expect(await repository(5).list(filter, 'name', page)).toMatchObject({ total: 5, totalIsExact: true });
+    expect(await repository(10_000).list(filter, 'name', page)).toMatchObject({ total: 5, totalIsExact: true });
   });
 
   it('reads timestamps as UTC and decimals as numbers, whatever the process time zone', async () => {

@@ -12,7 +12,7 @@
 // transactions only (items.module.ts); a repository bound to a transaction lists with Prisma.
 import pg, { type QueryResult } from 'pg';
 import type { PgPool, PrismaClient } from '../../../db/prisma.js';
-import type { Pagination } from '../../../lib/pagination.js';
+import { cappedCount, type Count, type Pagination } from '../../../lib/pagination.js';
 import { ItemsRepository } from '../items.repository.js';
 import type { Item, ItemFilter, ItemImage, ItemSort } from '../items.schemas.js';
 import { itemOrderSql, itemWhereSql } from './items-sql-filter.js';
@@ -46,12 +46,13 @@ export class SqlListItemsRepository extends ItemsRepository {
   constructor(
     db: Pick<PrismaClient, 'item' | 'itemImage'>,
     private readonly pool: PgPool,
+    countCap?: number,
   ) {
-    super(db);
+    super(db, countCap);
   }
 
   /** The page and the count together, then the page's images in one query. */
-  override async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<{ items: Item[]; total: number }> {
+  override async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<{ items: Item[] } & Count> {
     const { sql: where, values } = itemWhereSql(filter);
     const n = values.length;
     const [rows, count] = await Promise.all([
@@ -60,7 +61,10 @@ export class SqlListItemsRepository extends ItemsRepository {
         values: [...values, page.limit, page.skip],
         types: pgTypes,
       }),
-      this.pool.query<{ total: number }>({ text: `SELECT count(*)::int AS total FROM items${where}`, values }),
+      this.pool.query<{ total: number }>({
+        text: `SELECT count(*)::int AS total FROM (SELECT 1 FROM items${where} LIMIT ${this.countCap + 1}) AS capped`,
+        values,
+      }),
     ]);
     const ids = rows.rows.map((row) => row.id);
     const images: QueryResult<{ item_id: number; url: string; name: string }> | undefined =
@@ -89,7 +93,7 @@ export class SqlListItemsRepository extends ItemsRepository {
         createdAt: row.created_at,
         updatedAt: row.updated_at,
       })),
-      total: count.rows[0]?.total ?? 0,
+      ...cappedCount(count.rows[0]?.total ?? 0, this.countCap),
     };
   }
 }
