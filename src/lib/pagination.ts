@@ -21,21 +21,35 @@ export type Pagination = Static<typeof PaginationQuery>;
 
 /** The `{ items, total, totalIsExact, skip, limit }` envelope of every list response. */
 export function Page<T extends TSchema>(item: T, title: string) {
+  return Type.Object(pageProperties(item), { title });
+}
+
+/** A page of a list that also pages by cursor: `nextCursor` opens the next page, null on the last. */
+export function CursorPage<T extends TSchema>(item: T, title: string) {
   return Type.Object(
     {
-      items: Type.Array(item, { maxItems: MAX_PAGE_SIZE }),
-      total: Type.Integer({
-        minimum: 0,
-        description: 'How many rows match: exact when totalIsExact, otherwise a lower bound (counting stopped there)',
+      ...pageProperties(item),
+      nextCursor: Type.Union([Type.String(), Type.Null()], {
+        description: 'Pass as `cursor` for the next page; null on the last page',
       }),
-      totalIsExact: Type.Boolean({
-        description: 'False when the count stopped at its cap instead of reading every matching row',
-      }),
-      skip: Type.Integer({ minimum: 0 }),
-      limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE }),
     },
     { title },
   );
+}
+
+function pageProperties<T extends TSchema>(item: T) {
+  return {
+    items: Type.Array(item, { maxItems: MAX_PAGE_SIZE }),
+    total: Type.Integer({
+      minimum: 0,
+      description: 'How many rows match: exact when totalIsExact, otherwise a lower bound (counting stopped there)',
+    }),
+    totalIsExact: Type.Boolean({
+      description: 'False when the count stopped at its cap instead of reading every matching row',
+    }),
+    skip: Type.Integer({ minimum: 0 }),
+    limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE }),
+  };
 }
 
 /**
@@ -57,4 +71,10 @@ export interface PageResult<T> extends Count {
   items: T[];
   skip: number;
   limit: number;
+}
+
+/** A page of a list that also pages by cursor (CursorPage). */
+export interface CursorPageResult<T> extends PageResult<T> {
+  /** The next page's cursor, null on the last page. */
+  nextCursor: string | null;
 }

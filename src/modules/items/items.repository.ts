@@ -3,6 +3,7 @@
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { cappedCount, type Count, type Pagination } from '../../lib/pagination.js';
+import { sortFieldOf, type ItemPosition } from './items-cursor.js';
 import type { Item, ItemData, ItemFilter, ItemImage, ItemPatch, ItemSort } from './items.schemas.js';
 
 const withImages = { images: { orderBy: { position: 'asc' as const }, select: { url: true, name: true } } };
@@ -46,6 +47,13 @@ function itemOrderBy(sort: ItemSort): Prisma.ItemOrderByWithRelationInput[] {
   return [{ [field]: direction }, { id: direction }];
 }
 
+/** The rows after `after` in `sort` order: a greater (or, descending, smaller) key, or the same key and id. */
+function itemAfter(sort: ItemSort, after: ItemPosition): Prisma.ItemWhereInput {
+  const field = sortFieldOf(sort);
+  const beyond = sort.startsWith('-') ? 'lt' : 'gt';
+  return { OR: [{ [field]: { [beyond]: after.value } }, { [field]: after.value, id: { [beyond]: after.id } }] };
+}
+
 function imageRows(images: ItemImage[] | undefined) {
   return (images ?? []).map((image, position) => ({ ...image, position }));
 }
@@ -65,20 +73,33 @@ export class ItemsRepository {
     return row ? toItem(row) : null;
   }
 
-  async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<{ items: Item[] } & Count> {
+  /**
+   * One page in `sort` order: from `after` when given (keyset), else from `page.skip`. Reads one
+   * row more than the page to tell whether another page follows (`hasMore`).
+   */
+  async list(
+    filter: ItemFilter,
+    sort: ItemSort,
+    page: Pagination,
+    after?: ItemPosition,
+  ): Promise<{ items: Item[]; hasMore: boolean } & Count> {
     const where = itemWhere(filter);
     const [rows, total] = await Promise.all([
       this.db.item.findMany({
-        where,
+        where: after ? { AND: [where, itemAfter(sort, after)] } : where,
         include: withImages,
         orderBy: itemOrderBy(sort),
-        skip: page.skip,
-        take: page.limit,
+        skip: after ? 0 : page.skip,
+        take: page.limit + 1,
       }),
       // Reads at most countCap + 1 rows: `SELECT count(*) FROM (SELECT ... LIMIT n)`.
       this.db.item.count({ where, take: this.countCap + 1 }),
     ]);
-    return { items: rows.map(toItem), ...cappedCount(total, this.countCap) };
+    return {
+      items: rows.slice(0, page.limit).map(toItem),
+      hasMore: rows.length > page.limit,
+      ...cappedCount(total, this.countCap),
+    };
   }
 
   async create(ownerId: number, data: ItemData): Promise<Item> {

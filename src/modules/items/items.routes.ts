@@ -23,7 +23,7 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async 
         operationId: 'listItems',
         summary: 'List items',
         description:
-          'Filter with `q`, `tag`, `minPrice`, `maxPrice` (inclusive; `minPrice` above `maxPrice` is 422); sort with `sort`; page with `skip` and `limit`.',
+          "Filter with `q`, `tag`, `minPrice`, `maxPrice` (inclusive; `minPrice` above `maxPrice` is 422); sort with `sort`; page with `limit` and either `skip` (at most 10000) or `cursor` (the previous page's `nextCursor`: any depth, stable while items are added).",
         querystring: ListItemsQuery,
         response: {
           200: jsonResponse('One page of the matching items, with the total count', ItemPage),
@@ -32,8 +32,8 @@ export const itemsRoutes: FastifyPluginAsyncTypebox<ItemsRoutesOptions> = async 
       },
     },
     async (request) => {
-      const { skip, limit, sort, ...filter } = request.query;
-      return items.list(filter, sort, { skip, limit });
+      const { skip, limit, sort, cursor, ...filter } = request.query;
+      return items.list(filter, sort, { skip, limit }, cursor);
     },
   );
 

@@ -4,7 +4,7 @@ import { Type, type Static } from 'typebox';
 import { IdParams } from '../../lib/ids.js';
 import { DateTime } from '../../lib/openapi.js';
 import { Money } from '../../lib/money.js';
-import { Page, paginationProperties } from '../../lib/pagination.js';
+import { CursorPage, paginationProperties } from '../../lib/pagination.js';
 
 // Two decimals exactly (see lib/money.ts), in JSON and in the CSV import alike.
 export const Price = Money({
@@ -93,8 +93,23 @@ const filterProperties = {
   maxPrice: Type.Optional(Type.Number({ minimum: 0, description: 'Inclusive; not below minPrice' })),
 };
 
+/** Past this offset `skip` is refused (422): page on with `cursor`, which costs the same at any depth. */
+export const MAX_ITEM_OFFSET = 10_000;
+
 export const ListItemsQuery = Type.Object(
-  { ...paginationProperties, ...filterProperties, sort: ItemSortSchema },
+  {
+    ...paginationProperties,
+    ...filterProperties,
+    sort: ItemSortSchema,
+    cursor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 400,
+        pattern: '^[A-Za-z0-9_-]+$',
+        description: `The nextCursor of the previous page (same filters and sort; no skip). Deep pages: skip stops at ${MAX_ITEM_OFFSET}`,
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -105,7 +120,7 @@ export const ExportItemsQuery = Type.Object(
 );
 
 export const ItemParams = IdParams;
-export const ItemPage = Page(ItemOut, 'ItemPage');
+export const ItemPage = CursorPage(ItemOut, 'ItemPage');
 
 // The types, one per shape. `DateTime` is a Date on the server side (lib/openapi.ts), so the
 // response schema's type is also the domain type the repository returns.

@@ -3,11 +3,19 @@
 // write invalidates.
 import type { Caller } from '../../lib/caller.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
-import type { Pagination, PageResult } from '../../lib/pagination.js';
+import type { CursorPageResult, Pagination } from '../../lib/pagination.js';
 import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { strongEtag, type CacheRead, type EntityCache } from '../../infra/redis/entity-cache.js';
 import type { ItemsRepository } from './items.repository.js';
-import type { Item, ItemData, ItemFilter, ItemPatch, ItemSort } from './items.schemas.js';
+import { decodeItemCursor, encodeItemCursor } from './items-cursor.js';
+import {
+  MAX_ITEM_OFFSET,
+  type Item,
+  type ItemData,
+  type ItemFilter,
+  type ItemPatch,
+  type ItemSort,
+} from './items.schemas.js';
 
 /** Called when an item changes or goes away outside this service (a user's deletion). */
 export type ItemChangeListener = (itemId: number) => Promise<void> | void;
@@ -37,9 +45,25 @@ export class ItemsService {
     return { body, etag: strongEtag(body), hit: false };
   }
 
-  async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<PageResult<Item>> {
+  /** A page by offset (`skip`, up to MAX_ITEM_OFFSET) or, from a page's nextCursor, by keyset. */
+  async list(filter: ItemFilter, sort: ItemSort, page: Pagination, cursor?: string): Promise<CursorPageResult<Item>> {
     checkPriceRange(filter);
-    return { ...(await this.items.list(filter, sort, page)), ...page };
+    if (cursor !== undefined && page.skip > 0) {
+      throw new ValidationError([{ path: '/querystring/skip', message: 'must be 0 (or left out) with cursor' }]);
+    }
+    if (page.skip > MAX_ITEM_OFFSET) {
+      throw new ValidationError([
+        {
+          path: '/querystring/skip',
+          message: `must be at most ${MAX_ITEM_OFFSET}: page on with cursor (each page's nextCursor)`,
+        },
+      ]);
+    }
+    const after = cursor === undefined ? undefined : decodeItemCursor(sort, cursor);
+    const { items, hasMore, total, totalIsExact } = await this.items.list(filter, sort, page, after);
+    const last = items.at(-1);
+    const nextCursor = hasMore && last ? encodeItemCursor(sort, last) : null;
+    return { items, total, totalIsExact, ...page, nextCursor };
   }
 
   create(actor: Pick<Caller, 'id' | 'role'>, data: ItemData): Promise<Item> {

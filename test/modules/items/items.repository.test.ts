@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { PrismaClient } from '../../../src/generated/prisma/client.js';
 import { SqlListItemsRepository } from '../../../src/modules/items/fast-paths/items-sql-list.repository.js';
+import { decodeItemCursor, encodeItemCursor, type ItemPosition } from '../../../src/modules/items/items-cursor.js';
 import { ItemsRepository } from '../../../src/modules/items/items.repository.js';
 import { uniqueEmail } from '../../helpers/factories/users.js';
 
@@ -70,7 +71,7 @@ describe('the SQL list (fast path) against the Prisma list', () => {
     const page = { skip: 0, limit: 10 };
     const viaSql = await new SqlListItemsRepository(prisma, pool).list(filter, 'createdAt', page);
     expect(viaSql).toEqual(await new ItemsRepository(prisma).list(filter, 'createdAt', page));
-    expect(viaSql).toEqual({ items: [], total: 0, totalIsExact: true });
+    expect(viaSql).toEqual({ items: [], hasMore: false, total: 0, totalIsExact: true });
   });
 
   it.each([
@@ -86,6 +87,29 @@ describe('the SQL list (fast path) against the Prisma list', () => {
     expect(await repository(5).list(filter, 'name', page)).toMatchObject({ total: 5, totalIsExact: true });
     expect(await repository(10_000).list(filter, 'name', page)).toMatchObject({ total: 5, totalIsExact: true });
   });
+
+  it.each(['-createdAt', 'createdAt', 'name', '-name', 'price', '-price'] as const)(
+    'pages by keyset like Prisma does, page after page (sort=%s)',
+    async (sort) => {
+      const filter = { tag: sqlTag };
+      const walk = async (repository: ItemsRepository) => {
+        const ids: number[][] = [];
+        let after: ItemPosition | undefined;
+        for (;;) {
+          const page = await repository.list(filter, sort, { skip: 0, limit: 2 }, after);
+          ids.push(page.items.map((item) => item.id));
+          const last = page.items.at(-1);
+          if (!page.hasMore || !last) return ids;
+          after = decodeItemCursor(sort, encodeItemCursor(sort, last));
+        }
+      };
+      const viaPrisma = await walk(new ItemsRepository(prisma));
+      expect(await walk(new SqlListItemsRepository(prisma, pool))).toEqual(viaPrisma);
+      expect(viaPrisma.map((page) => page.length)).toEqual([2, 2, 1]);
+      const oneBigPage = await new ItemsRepository(prisma).list(filter, sort, { skip: 0, limit: 10 });
+      expect(viaPrisma.flat()).toEqual(oneBigPage.items.map((item) => item.id));
+    },
+  );
 
   it('reads timestamps as UTC and decimals as numbers, whatever the process time zone', async () => {
     const { items } = await new SqlListItemsRepository(prisma, pool).list({ tag: sqlTag, q: 'Alpha' }, 'name', {

@@ -2,6 +2,7 @@
 // (the list on the pg pool and the COPY export). They state the same conditions as itemWhere
 // and itemOrderBy in ../items.repository.ts; test/modules/items/items.repository.test.ts checks
 // that the SQL list answers exactly what the Prisma list answers, filter by filter.
+import { sortFieldOf, type ItemPosition } from '../items-cursor.js';
 import type { ItemFilter, ItemSort } from '../items.schemas.js';
 
 const SORT_COLUMNS: Record<string, string> = { name: 'name', price: 'price', createdAt: 'created_at' };
@@ -17,6 +18,19 @@ export function itemOrderSql(sort: ItemSort): string {
   if (!column) throw new TypeError(`unknown sort: ${sort}`);
   const direction = sort.startsWith('-') ? 'DESC' : 'ASC';
   return ` ORDER BY ${column} ${direction}, id ${direction}`;
+}
+
+/**
+ * ` AND (<column>, id) > ($n, $m)` (`<` descending): the rows after a page's last one, in the
+ * order of itemOrderSql, as ../items.repository.ts `itemAfter` states it for Prisma. A row value
+ * comparison, so the (column, id) index serves it.
+ */
+export function itemAfterSql(sort: ItemSort, after: ItemPosition, values: unknown[]): string {
+  const column = SORT_COLUMNS[sortFieldOf(sort)];
+  const beyond = sort.startsWith('-') ? '<' : '>';
+  const value = `$${values.push(after.value)}`;
+  const id = `$${values.push(after.id)}`;
+  return `(${column}, id) ${beyond} (${value}, ${id})`;
 }
 
 /** The WHERE clause of `filter` with numbered parameters, the same conditions as itemWhere. */

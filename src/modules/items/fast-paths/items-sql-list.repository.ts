@@ -13,9 +13,10 @@
 import pg, { type QueryResult } from 'pg';
 import type { PgPool, PrismaClient } from '../../../db/prisma.js';
 import { cappedCount, type Count, type Pagination } from '../../../lib/pagination.js';
+import type { ItemPosition } from '../items-cursor.js';
 import { ItemsRepository } from '../items.repository.js';
 import type { Item, ItemFilter, ItemImage, ItemSort } from '../items.schemas.js';
-import { itemOrderSql, itemWhereSql } from './items-sql-filter.js';
+import { itemAfterSql, itemOrderSql, itemWhereSql } from './items-sql-filter.js';
 
 /** `timestamp(3)` holds UTC (Prisma's convention); pg would read it in the process's zone. */
 const TIMESTAMP_OID = 1114;
@@ -52,13 +53,23 @@ export class SqlListItemsRepository extends ItemsRepository {
   }
 
   /** The page and the count together, then the page's images in one query. */
-  override async list(filter: ItemFilter, sort: ItemSort, page: Pagination): Promise<{ items: Item[] } & Count> {
+  override async list(
+    filter: ItemFilter,
+    sort: ItemSort,
+    page: Pagination,
+    after?: ItemPosition,
+  ): Promise<{ items: Item[]; hasMore: boolean } & Count> {
     const { sql: where, values } = itemWhereSql(filter);
-    const n = values.length;
+    // The page: the filter, then (keyset) the rows after the cursor, one row more than the page.
+    const pageValues = [...values];
+    const afterSql = after ? itemAfterSql(sort, after, pageValues) : undefined;
+    const pageWhere = afterSql ? (where ? `${where} AND ${afterSql}` : ` WHERE ${afterSql}`) : where;
+    const limit = `$${pageValues.push(page.limit + 1)}`;
+    const offset = `$${pageValues.push(after ? 0 : page.skip)}`;
     const [rows, count] = await Promise.all([
       this.pool.query<ItemSqlRow>({
-        text: `SELECT id, owner_id, name, description, price, tax, tags, created_at, updated_at FROM items${where}${itemOrderSql(sort)} LIMIT $${n + 1} OFFSET $${n + 2}`,
-        values: [...values, page.limit, page.skip],
+        text: `SELECT id, owner_id, name, description, price, tax, tags, created_at, updated_at FROM items${pageWhere}${itemOrderSql(sort)} LIMIT ${limit} OFFSET ${offset}`,
+        values: pageValues,
         types: pgTypes,
       }),
       this.pool.query<{ total: number }>({
@@ -66,7 +77,9 @@ export class SqlListItemsRepository extends ItemsRepository {
         values,
       }),
     ]);
-    const ids = rows.rows.map((row) => row.id);
+    const hasMore = rows.rows.length > page.limit;
+    const pageRows = rows.rows.slice(0, page.limit);
+    const ids = pageRows.map((row) => row.id);
     const images: QueryResult<{ item_id: number; url: string; name: string }> | undefined =
       ids.length > 0
         ? await this.pool.query({
@@ -81,7 +94,8 @@ export class SqlListItemsRepository extends ItemsRepository {
       else byItem.set(image.item_id, [{ url: image.url, name: image.name }]);
     }
     return {
-      items: rows.rows.map((row) => ({
+      hasMore,
+      items: pageRows.map((row) => ({
         id: row.id,
         ownerId: row.owner_id,
         name: row.name,
