@@ -34,8 +34,8 @@ export function renderScaleChart(meta, rows, { budget, searchBudget }) {
     });
     return [
       `<text x="${left - 10}" y="${y + groupHeight / 2 + 2}" text-anchor="end" font-size="13">${escape(row.title)}</text>`,
-      `<line x1="${x(limit)}" x2="${x(limit)}" y1="${y + 2}" y2="${y + groupHeight - 8}" stroke="#c00" stroke-width="1.5" stroke-dasharray="4 2"/>`,
       ...bars,
+      `<line x1="${x(limit)}" x2="${x(limit)}" y1="${y + 2}" y2="${y + groupHeight - 8}" stroke="#c00" stroke-width="1.5" stroke-dasharray="4 2"/>`,
     ].join('');
   });
   const legend = sizes

@@ -215,7 +215,7 @@ export function renderScaleMarkdown(meta, rows) {
   const lines = [
     `# Scale benchmark ${meta.date.slice(0, 10)}`,
     '',
-    `\`npm run bench -- --scale\`${meta.sizesOption ? ` \`--scale-sizes ${meta.sizesOption}\`` : ''}: GET /api/v1/items at ${sizes.map(sizeLabel).join(', ')} items (the table grown in place, VACUUM ANALYZE after each step). ` +
+    `\`npm run bench -- --scale\`${meta.sizesOption ? ` \`--scale-sizes ${meta.sizesOption}\`` : ''}: GET /api/v1/items at ${sizes.map(sizeLabel).join(', ')} items, the api built from commit ${meta.commit ?? 'unknown'} (the table grown in place, VACUUM ANALYZE after each step). ` +
       `Node ${meta.node}, ${meta.cpus} × ${meta.cpu}; the api (\`${meta.apiCommand}\`, NODE_ENV=production, LOG_LEVEL=${meta.logLevel}) pinned to core 0, this client to core ${meta.cpus - 1}, PostgreSQL ${meta.postgres} local and unpinned. ` +
       `Each cell: p50 / p99 in ms of up to ${meta.requests} sequential authenticated requests (after ${WARMUP} warm-ups, at most ${meta.maxSeconds} s each; n per cell in the .json).`,
     '',
@@ -238,6 +238,17 @@ export function renderScaleMarkdown(meta, rows) {
   return lines.join('\n');
 }
 
+/** The commit the api was built from, marked when src/ or prisma/ had uncommitted changes. */
+function sourceCommit() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'prisma']).toString().trim() !== '';
+    return dirty ? `${head} with uncommitted changes in src/ or prisma/` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function write({ runs, rows }) {
   const date = new Date().toISOString();
   const day = date.slice(0, 10);
@@ -251,6 +262,7 @@ function write({ runs, rows }) {
   const sizes = runs.map((r) => r.size);
   const meta = {
     date,
+    commit: sourceCommit(),
     sizes,
     sizesOption: option('scale-sizes', ''),
     requests: REQUESTS,
