@@ -6,6 +6,7 @@
 // Options: --rounds 5  --duration 5 (seconds per HTTP measurement)  --items 100000 (seeded)
 //          --connections 20  --only name,name (scenario names, optional ones included)
 //          --ws (add the optional WebSocket fan-out)  --no-write (print, write no files)
+//          --scale [--scale-sizes 10000,100000]: the list queries at growing sizes instead (scale.mjs)
 //
 // Placement on the machine: the api, its worker and the bare-Fastify baseline are pinned to
 // core 0; this process, the load generator (autocannon runs in it, one thread), to the last
@@ -294,4 +295,9 @@ function writeResults(results, compareSeconds) {
   log(`written tools/bench/results/${day}.{md,json,svg} and latest.{md,json,svg}`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runBench();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // `--scale` (or `--scale-sizes`): the list queries at growing table sizes, scale.mjs.
+  if (option('scale', false) === true || option('scale-sizes', '') !== '')
+    await (await import('./scale.mjs')).runScale();
+  else await runBench();
+}
