@@ -156,4 +156,13 @@ describe('each filter is answered from an index, sorting at most the matching ro
       expect(sortNode['Plan Rows'], describeNodes(plan)).toBeLessThan(ROWS / 10);
     }
   });
+
+  // Walking the sort's index and filtering every row would also pass the checks above: a rare
+  // search must find its rows through the trigram indexes.
+  it('a rare q finds its rows through the trigram indexes of both columns', async () => {
+    const plan = await pagePlan({ q: 'item 777' }, '-createdAt');
+    const indexes = nodes(plan).map((node) => node['Index Name']);
+    expect(indexes, describeNodes(plan)).toContain('items_name_trgm_idx');
+    expect(indexes, describeNodes(plan)).toContain('items_description_trgm_idx');
+  });
 });
