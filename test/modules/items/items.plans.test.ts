@@ -1,0 +1,168 @@
+// Plan tests: every documented list query (each sort, each filter) is answered from an index,
+// never by a sequential scan of items or a sort of the whole table, so a page costs the same at
+// 20k rows as at 1M. The SQL is the one the app sends: the SQL list (the fast path the API
+// uses) runs against a pass-through pool that records each statement, and the page statement
+// (the one with ORDER BY ... LIMIT) is then EXPLAINed with its own parameter values.
+//
+// Not disturbing the other test files (they share this run's database and run in parallel):
+// the owner, the 20k items and the ANALYZE all happen in ONE transaction that is rolled back at
+// the end. Other connections never see uncommitted rows, so no list, count, export or report
+// elsewhere can meet them. Inside the transaction the planner does see them: ANALYZE samples
+// rows its own transaction inserted, and its statistics (pg_statistic) are visible to the
+// EXPLAINs that follow; the first test checks that the planner counts them. What outlives the
+// rollback: pg_class's row estimate, which ANALYZE writes in place (an estimate only, corrected
+// by the next autovacuum; it changes no result), and dead tuples until vacuum. No planner
+// setting (enable_seqscan, ...) is changed: the plans are the ones the app would get.
+import { randomBytes } from 'node:crypto';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { PgPool } from '../../../src/db/prisma.js';
+import { PrismaClient } from '../../../src/generated/prisma/client.js';
+import { SqlListItemsRepository } from '../../../src/modules/items/fast-paths/items-sql-list.repository.js';
+import type { ItemFilter, ItemSort } from '../../../src/modules/items/items.schemas.js';
+import { uniqueEmail } from '../../helpers/factories/users.js';
+
+const ROWS = 20_000;
+const token = `plan${randomBytes(3).toString('hex')}`;
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Plan Rows': number;
+  Plans?: PlanNode[];
+}
+
+let client: pg.Client;
+let prisma: PrismaClient;
+let repository: SqlListItemsRepository;
+const sent: pg.QueryConfig[] = [];
+
+beforeAll(async () => {
+  client = new pg.Client({ connectionString: inject('databaseUrl') });
+  await client.connect();
+  await client.query('BEGIN');
+  const owner = await client.query<{ id: number }>(
+    `INSERT INTO users (email, name, password_hash, updated_at) VALUES ($1, 'Plans', 'x', now()) RETURNING id`,
+    [uniqueEmail('plans')],
+  );
+  // Distinct names and creation times, 10,000 prices (ties, as real prices have), ten tags.
+  await client.query(
+    `INSERT INTO items (owner_id, name, description, price, tags, created_at, updated_at)
+     SELECT $1, $2 || ' item ' || g, 'about item ' || g || ' ' || md5(g::text), ((g * 7919) % 10000) / 100.0,
+            ARRAY[$2 || '-' || (g % 10)], now() - g * interval '1 second', now()
+     FROM generate_series(1, ${ROWS}) g`,
+    [owner.rows[0]!.id, token],
+  );
+  // GIN indexes take new rows into a pending list first (up to gin_pending_list_limit, 4 MB),
+  // which every search reads in full, until vacuum (autovacuum, also after inserts) merges it.
+  // 20k fresh rows fill it: the planner then prefers a sequential scan of so small a
+  // table. A table with data has been vacuumed; merge now, as autovacuum would.
+  await client.query(
+    `SELECT gin_clean_pending_list('items_name_trgm_idx'), gin_clean_pending_list('items_description_trgm_idx')`,
+  );
+  await client.query('ANALYZE items');
+  // The list repository, its pool replaced by this transaction's connection: the statements are
+  // the app's own, they run on real PostgreSQL and see the rows above.
+  const pool = {
+    query: (config: pg.QueryConfig) => {
+      sent.push(config);
+      return client.query(config);
+    },
+  } as unknown as PgPool;
+  prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: inject('databaseUrl') }) });
+  repository = new SqlListItemsRepository(prisma, pool);
+}, 60_000);
+
+afterAll(async () => {
+  await client?.query('ROLLBACK');
+  await client?.end();
+  await prisma?.$disconnect();
+});
+
+/** The plan of the page statement the app sends for this list request (first page, limit 20). */
+async function pagePlan(filter: ItemFilter, sort: ItemSort): Promise<PlanNode> {
+  sent.length = 0;
+  const page = await repository.list(filter, sort, { skip: 0, limit: 20 });
+  expect(page.items.length).toBeGreaterThan(0);
+  const statement = sent.find((config) => /\bORDER BY\b.*\bLIMIT\b/.test(config.text));
+  expect(statement, 'the page statement').toBeDefined();
+  const result = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>({
+    text: `EXPLAIN (FORMAT JSON) ${statement!.text}`,
+    values: statement!.values,
+  });
+  return result.rows[0]!['QUERY PLAN'][0].Plan;
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+const describeNodes = (plan: PlanNode) =>
+  nodes(plan)
+    .map((node) => `${node['Node Type']}${node['Index Name'] ? ` (${node['Index Name']})` : ''}`)
+    .join(' > ');
+
+function expectIndexedScan(plan: PlanNode): void {
+  const scans = nodes(plan).filter((node) => node['Relation Name'] === 'items');
+  expect(scans.length, describeNodes(plan)).toBeGreaterThan(0);
+  for (const scan of scans) {
+    expect(['Index Scan', 'Index Only Scan', 'Bitmap Heap Scan'], describeNodes(plan)).toContain(scan['Node Type']);
+  }
+}
+
+it('plans with statistics that include the seeded rows', async () => {
+  const result = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+    'EXPLAIN (FORMAT JSON) SELECT id FROM items',
+  );
+  expect(result.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows']).toBeGreaterThanOrEqual(ROWS);
+});
+
+describe('each sort walks its index in ORDER BY order: no sort at all', () => {
+  it.each([
+    ['-createdAt', 'items_created_at_id_idx'],
+    ['createdAt', 'items_created_at_id_idx'],
+    ['price', 'items_price_id_idx'],
+    ['-price', 'items_price_id_idx'],
+    ['name', 'items_name_id_idx'],
+    ['-name', 'items_name_id_idx'],
+  ] as const)('sort=%s uses %s', async (sort, index) => {
+    const plan = await pagePlan({}, sort);
+    expectIndexedScan(plan);
+    const types = nodes(plan).map((node) => node['Node Type']);
+    expect(types, describeNodes(plan)).not.toContain('Sort');
+    expect(types, describeNodes(plan)).not.toContain('Incremental Sort');
+    expect(
+      nodes(plan).map((node) => node['Index Name']),
+      describeNodes(plan),
+    ).toContain(index);
+  });
+});
+
+describe('each filter is answered from an index, sorting at most the matching rows', () => {
+  it.each([
+    ['q (search in name and description)', { q: 'item 777' }, '-createdAt'],
+    ['q matching most rows', { q: `${token} item` }, '-createdAt'],
+    ['tag', { tag: `${token}-7` }, '-createdAt'],
+    ['minPrice and maxPrice', { minPrice: 50, maxPrice: 51 }, '-createdAt'],
+    ['minPrice and maxPrice, sorted by price', { minPrice: 50, maxPrice: 51 }, 'price'],
+    ['all filters together', { q: `${token} item 1`, tag: `${token}-1`, minPrice: 10, maxPrice: 90 }, 'name'],
+  ] as const)('%s', async (_label, filter, sort) => {
+    const plan = await pagePlan(filter, sort);
+    expectIndexedScan(plan);
+    // A sort may order the rows an index found (a few hundred), never the table.
+    for (const sortNode of nodes(plan).filter((node) => node['Node Type'].endsWith('Sort'))) {
+      expect(sortNode['Plan Rows'], describeNodes(plan)).toBeLessThan(ROWS / 10);
+    }
+  });
+
+  // Walking the sort's index and filtering every row would also pass the checks above: a rare
+  // search must find its rows through the trigram indexes.
+  it('a rare q finds its rows through the trigram indexes of both columns', async () => {
+    const plan = await pagePlan({ q: 'item 777' }, '-createdAt');
+    const indexes = nodes(plan).map((node) => node['Index Name']);
+    expect(indexes, describeNodes(plan)).toContain('items_name_trgm_idx');
+    expect(indexes, describeNodes(plan)).toContain('items_description_trgm_idx');
+  });
+});
