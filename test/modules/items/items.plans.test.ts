@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PgPool } from '../../../src/db/prisma.js';
 import { PrismaClient } from '../../../src/generated/prisma/client.js';
 import { SqlListItemsRepository } from '../../../src/modules/items/fast-paths/items-sql-list.repository.js';
+import { decodeItemCursor, encodeItemCursor, type ItemPosition } from '../../../src/modules/items/items-cursor.js';
 import type { ItemFilter, ItemSort } from '../../../src/modules/items/items.schemas.js';
 import { uniqueEmail } from '../../helpers/factories/users.js';
 
@@ -30,6 +31,7 @@ interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   'Index Name'?: string;
+  'Index Cond'?: string;
   'Plan Rows': number;
   Plans?: PlanNode[];
 }
@@ -82,9 +84,9 @@ afterAll(async () => {
 });
 
 /** The plan of the page statement the app sends for this list request (first page, limit 20). */
-async function pagePlan(filter: ItemFilter, sort: ItemSort): Promise<PlanNode> {
+async function pagePlan(filter: ItemFilter, sort: ItemSort, after?: ItemPosition): Promise<PlanNode> {
   sent.length = 0;
-  const page = await repository.list(filter, sort, { skip: 0, limit: 20 });
+  const page = await repository.list(filter, sort, { skip: 0, limit: 20 }, after);
   expect(page.items.length).toBeGreaterThan(0);
   const statement = sent.find((config) => /\bORDER BY\b.*\bLIMIT\b/.test(config.text));
   expect(statement, 'the page statement').toBeDefined();
@@ -137,6 +139,28 @@ describe('each sort walks its index in ORDER BY order: no sort at all', () => {
       nodes(plan).map((node) => node['Index Name']),
       describeNodes(plan),
     ).toContain(index);
+  });
+});
+
+describe('a page after a cursor starts in the index at the cursor: no sort, no rows read and dropped', () => {
+  it.each([
+    ['-createdAt', 'items_created_at_id_idx'],
+    ['createdAt', 'items_created_at_id_idx'],
+    ['price', 'items_price_id_idx'],
+    ['-price', 'items_price_id_idx'],
+    ['name', 'items_name_id_idx'],
+    ['-name', 'items_name_id_idx'],
+  ] as const)('sort=%s seeks %s', async (sort, index) => {
+    // A cursor halfway through the seeded rows, as a client deep into the list would hold.
+    const halfway = await repository.list({}, sort, { skip: ROWS / 2, limit: 1 });
+    const after = decodeItemCursor(sort, encodeItemCursor(sort, halfway.items[0]!));
+    const plan = await pagePlan({}, sort, after);
+    const types = nodes(plan).map((node) => node['Node Type']);
+    expect(types, describeNodes(plan)).not.toContain('Sort');
+    const scan = nodes(plan).find((node) => node['Index Name'] === index);
+    expect(scan, describeNodes(plan)).toBeDefined();
+    // The cursor is the scan's start (an index condition), not a filter over skipped rows.
+    expect(scan!['Index Cond'], describeNodes(plan)).toMatch(/ROW\(/);
   });
 });
 
