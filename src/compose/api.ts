@@ -8,13 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
 import type { PrismaClient } from '../db/prisma.js';
-import { openDatabase, type OpenDatabase } from '../db/open-database.js';
+import { openDatabase } from '../db/open-database.js';
 import type { Mailer } from '../infra/mail/mailer.js';
 import { openJobQueues } from '../infra/queues/open-job-queues.js';
-import type { RedisHub } from '../infra/realtime/hub.js';
 import { openRealtimeHub } from '../infra/realtime/open-hub.js';
 import { closeRedis, openRedis } from '../infra/redis/redis.js';
-import { LocalDiskStorage } from '../infra/storage/local-disk-storage.js';
+import { openStorage } from '../infra/storage/local-disk-storage.js';
 import type { Storage } from '../infra/storage/storage.js';
 import { apiKeysModule } from '../modules/api-keys/api-keys.module.js';
 import { AuditLogRepository } from '../modules/audit/audit-log.repository.js';
@@ -79,7 +78,7 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
   const log = app.log;
 
   // Infrastructure. Nothing here waits for PostgreSQL or Redis to be up: readiness reports them.
-  const database: OpenDatabase = openDatabase(config, log);
+  const database = openDatabase(config, log);
   // Three Redis connections (commands, queues, pub/sub) connect at once: when Redis is down,
   // start-up waits one connect budget, not three.
   const { redis, connected } = openRedis(config, log);
@@ -88,9 +87,8 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
     openRealtimeHub(config, redis, log),
     connected,
   ]);
-  const hub: RedisHub = realtimeHub.hub;
-  const storage =
-    overrides.storage ?? new LocalDiskStorage({ root: config.uploadDir, maxBytes: config.maxUploadBytes });
+  const { hub } = realtimeHub;
+  const storage = overrides.storage ?? openStorage(config);
   const mailer = overrides.mailer ?? queuedMailer({ queues, jwtSecret: config.jwtSecret });
   app.addHook('onReady', () => database.warmedUp);
   // Closed after every plugin and route: onClose hooks run last in, first out, and this one is first.

@@ -9,7 +9,7 @@ import { createMailDelivery } from '../infra/mail/mail-delivery.js';
 import type { Mailer } from '../infra/mail/mailer.js';
 import { QUEUE_NAMES, type QueueName } from '../infra/queues/definitions.js';
 import { startWorkers, type Processor, type WorkerSet } from '../infra/queues/workers.js';
-import { LocalDiskStorage } from '../infra/storage/local-disk-storage.js';
+import { openStorage } from '../infra/storage/local-disk-storage.js';
 import { emailJobProcessor } from '../modules/email/email.module.js';
 import { importsJobProcessor } from '../modules/imports/imports.module.js';
 import type { ItemsImportRepository } from '../modules/imports/items-import.repository.js';
@@ -48,7 +48,7 @@ export async function startWorkerRuntime(config: Config, options: WorkerRuntimeO
 
   const database = createDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
   const { prisma, pool } = database;
-  const storage = new LocalDiskStorage({ root: config.uploadDir, maxBytes: config.maxUploadBytes });
+  const storage = openStorage(config);
 
   // Each queue's processor, built only when this process runs that queue.
   const processorOf: Record<QueueName, () => Processor> = {

@@ -48,7 +48,6 @@ describe('the api root', () => {
       ['account-exists', user.id],
       ['password-reset', undefined],
     ]);
-    expect(inbox.sent.some(({ message }) => message.to === uniqueEmail())).toBe(false);
   });
 });
 

@@ -7,24 +7,20 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/compose/api.js';
 import { DASHBOARD_COOKIE } from '../../src/modules/queue-dashboard/queue-dashboard.routes.js';
-import { buildTestApp } from '../helpers/app.js';
 import { createAdmin } from '../helpers/factories/users.js';
-import { launchChromium } from '../helpers/browser.js';
+import { startAppInBrowser, type BrowserFixture } from '../helpers/browser.js';
 
 let app: App;
 let browser: Browser;
 let baseUrl: string;
+let fixture: BrowserFixture | undefined;
 
 beforeAll(async () => {
-  app = await buildTestApp();
-  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchChromium();
+  fixture = await startAppInBrowser();
+  ({ app, browser, baseUrl } = fixture);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => fixture?.close());
 
 describe('queue dashboard at /admin/queues', () => {
   it('renders for an admin with Basic, keeps a session cookie, and its fonts pass the CSP', async () => {

@@ -4,25 +4,18 @@
 // with Deploy) are gone, while the reference itself renders.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/compose/api.js';
-import { buildTestApp } from '../helpers/app.js';
-import { launchChromium } from '../helpers/browser.js';
+import { startAppInBrowser, type BrowserFixture } from '../helpers/browser.js';
 
-let app: App;
 let browser: Browser;
 let baseUrl: string;
+let fixture: BrowserFixture | undefined;
 
 beforeAll(async () => {
-  app = await buildTestApp();
-  // 127.0.0.1: the address on which Scalar shows its localhost-only extras by default.
-  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchChromium();
+  fixture = await startAppInBrowser();
+  ({ browser, baseUrl } = fixture);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => fixture?.close());
 
 describe('Scalar at /reference', () => {
   it('loads nothing from another host and shows no vendor buttons', async () => {

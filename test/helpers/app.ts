@@ -3,6 +3,7 @@
 import { inject } from 'vitest';
 import { buildApp, type App, type BuildAppOptions } from '../../src/compose/api.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { Problem } from '../../src/plugins/errors.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing-0123456789';
 
@@ -51,13 +52,5 @@ export function problemOf(response: { statusCode: number; headers: Record<string
   if (!contentType.startsWith('application/problem+json')) {
     throw new Error(`expected application/problem+json, got ${contentType} (${response.statusCode})`);
   }
-  return response.json<{
-    type: string;
-    title: string;
-    status: number;
-    detail?: string;
-    instance: string;
-    requestId: string;
-    errors?: { path: string; message: string }[];
-  }>();
+  return response.json<Problem>();
 }

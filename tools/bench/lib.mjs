@@ -298,3 +298,25 @@ export function median(values) {
 export function summary(values) {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length };
 }
+
+/** What every results file records about the machine and how the api ran: same fields, one place. */
+export function machineMeta() {
+  let postgres = '';
+  try {
+    postgres = /\d+\.\d+/.exec(execFileSync('psql', ['--version']).toString())?.[0] ?? '';
+  } catch {
+    // psql missing: the version stays blank.
+  }
+  return {
+    apiCommand: [
+      ...Object.entries(API_RUNTIME_ENV).map(([k, v]) => `${k}=${v}`),
+      'node',
+      ...API_NODE_ARGS,
+      'dist/server.js',
+    ].join(' '),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    postgres,
+  };
+}

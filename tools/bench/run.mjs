@@ -20,8 +20,7 @@ import { startApi, startWorker } from './api-process.mjs';
 import { renderChart } from './chart.mjs';
 import {
   ADMIN,
-  API_NODE_ARGS,
-  API_RUNTIME_ENV,
+  machineMeta,
   apiEnv,
   bearerFor,
   deleteRedisKeys,
@@ -250,25 +249,9 @@ export function renderMarkdown(meta, results, fixes) {
 
 function writeResults(results, compareSeconds) {
   const date = new Date().toISOString();
-  const postgres = (() => {
-    try {
-      return /\d+\.\d+/.exec(execFileSync('psql', ['--version']).toString())?.[0] ?? '';
-    } catch {
-      return '';
-    }
-  })();
   const meta = {
     date,
-    apiCommand: [
-      ...Object.entries(API_RUNTIME_ENV).map(([k, v]) => `${k}=${v}`),
-      'node',
-      ...API_NODE_ARGS,
-      'dist/server.js',
-    ].join(' '),
-    node: process.version,
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model,
-    postgres,
+    ...machineMeta(),
     rounds: ROUNDS,
     duration: DURATION,
     connections: CONNECTIONS,

@@ -14,11 +14,9 @@
 // planner sees the new size the way autovacuum would eventually show it.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { startApi } from './api-process.mjs';
 import {
-  API_NODE_ARGS,
-  API_RUNTIME_ENV,
+  machineMeta,
   apiEnv,
   bearerFor,
   deleteRedisKeys,
@@ -254,13 +252,6 @@ function sourceCommit() {
 function write({ runs, rows }) {
   const date = new Date().toISOString();
   const day = date.slice(0, 10);
-  const postgres = (() => {
-    try {
-      return /\d+\.\d+/.exec(execFileSync('psql', ['--version']).toString())?.[0] ?? '';
-    } catch {
-      return '';
-    }
-  })();
   const sizes = runs.map((r) => r.size);
   const meta = {
     date,
@@ -269,16 +260,7 @@ function write({ runs, rows }) {
     sizesOption: option('scale-sizes', ''),
     requests: REQUESTS,
     maxSeconds: MAX_SECONDS,
-    node: process.version,
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model,
-    postgres,
-    apiCommand: [
-      ...Object.entries(API_RUNTIME_ENV).map(([k, v]) => `${k}=${v}`),
-      'node',
-      ...API_NODE_ARGS,
-      'dist/server.js',
-    ].join(' '),
+    ...machineMeta(),
     logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
     runs,
     chart: 'scale-latest.svg',

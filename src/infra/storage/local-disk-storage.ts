@@ -147,3 +147,8 @@ class HashingMeter extends Transform {
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
+
+/** The storage both processes use (they must share UPLOAD_DIR): an object-store adapter replaces this one line. */
+export function openStorage(config: { uploadDir: string; maxUploadBytes: number }): Storage {
+  return new LocalDiskStorage({ root: config.uploadDir, maxBytes: config.maxUploadBytes });
+}

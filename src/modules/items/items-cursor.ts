@@ -13,7 +13,7 @@ export interface ItemPosition {
   id: number;
 }
 
-type SortField = 'name' | 'price' | 'createdAt';
+export type SortField = 'name' | 'price' | 'createdAt';
 
 export function sortFieldOf(sort: ItemSort): SortField {
   return sort.replace(/^-/, '') as SortField;
@@ -26,22 +26,23 @@ export function encodeItemCursor(sort: ItemSort, last: Item): string {
 }
 
 const invalid = (message: string) => new ValidationError([{ path: '/querystring/cursor', message }]);
+const NOT_A_CURSOR = 'is not a cursor of this list: use the nextCursor of a page';
 
 export function decodeItemCursor(sort: ItemSort, cursor: string): ItemPosition {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalid('is not a cursor of this list: use the nextCursor of a page');
+    throw invalid(NOT_A_CURSOR);
   }
   const { s, v, id } = (decoded ?? {}) as { s?: unknown; v?: unknown; id?: unknown };
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 1) {
-    throw invalid('is not a cursor of this list: use the nextCursor of a page');
+    throw invalid(NOT_A_CURSOR);
   }
   if (s !== sort) throw invalid(`was made for sort=${String(s)}: pass the same sort, or start again without cursor`);
   const field = sortFieldOf(sort);
   if (field === 'name' && typeof v === 'string') return { value: v, id };
   if (field === 'price' && typeof v === 'number' && Number.isFinite(v)) return { value: v, id };
   if (field === 'createdAt' && typeof v === 'string' && !Number.isNaN(Date.parse(v))) return { value: new Date(v), id };
-  throw invalid('is not a cursor of this list: use the nextCursor of a page');
+  throw invalid(NOT_A_CURSOR);
 }

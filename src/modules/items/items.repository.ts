@@ -42,7 +42,7 @@ function itemWhere(filter: ItemFilter): Prisma.ItemWhereInput {
 
 function itemOrderBy(sort: ItemSort): Prisma.ItemOrderByWithRelationInput[] {
   const direction = sort.startsWith('-') ? 'desc' : 'asc';
-  const field = sort.replace(/^-/, '') as 'name' | 'price' | 'createdAt';
+  const field = sortFieldOf(sort);
   // The id tie-breaker keeps pages stable when many rows share a value.
   return [{ [field]: direction }, { id: direction }];
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
+import type { Problem } from '../../../src/plugins/errors.js';
 import { buildTestApp, problemOf } from '../../helpers/app.js';
 import { createApiKey } from '../../helpers/factories/api-keys.js';
 import { createUser, uniqueEmail } from '../../helpers/factories/users.js';
@@ -132,7 +133,7 @@ describe('POST /api/v1/auth/token', () => {
     });
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
-    const strip = (p: Record<string, unknown>) => ({ ...p, requestId: undefined });
+    const strip = (p: Problem) => ({ ...p, requestId: undefined });
     expect(strip(problemOf(wrong))).toEqual(strip(problemOf(unknown)));
     expect(wrong.headers['www-authenticate']).toBe('Bearer');
   });

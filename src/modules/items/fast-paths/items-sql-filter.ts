@@ -2,10 +2,10 @@
 // (the list on the pg pool and the COPY export). They state the same conditions as itemWhere
 // and itemOrderBy in ../items.repository.ts; test/modules/items/items.repository.test.ts checks
 // that the SQL list answers exactly what the Prisma list answers, filter by filter.
-import { sortFieldOf, type ItemPosition } from '../items-cursor.js';
+import { sortFieldOf, type ItemPosition, type SortField } from '../items-cursor.js';
 import type { ItemFilter, ItemSort } from '../items.schemas.js';
 
-const SORT_COLUMNS: Record<string, string> = { name: 'name', price: 'price', createdAt: 'created_at' };
+const SORT_COLUMNS: Record<SortField, string> = { name: 'name', price: 'price', createdAt: 'created_at' };
 
 /** A LIKE pattern matching `text` literally (%, _ and \ escaped), like Prisma's `contains`. */
 function containsPattern(text: string): string {
@@ -14,7 +14,8 @@ function containsPattern(text: string): string {
 
 /** ` ORDER BY <column> <dir>, id <dir>`: the id tie-breaker keeps pages (and exports) stable. */
 export function itemOrderSql(sort: ItemSort): string {
-  const column = SORT_COLUMNS[sort.replace(/^-/, '')];
+  const column = SORT_COLUMNS[sortFieldOf(sort)] as string | undefined;
+  // The export inlines this text into its COPY statement: never anything but a known column.
   if (!column) throw new TypeError(`unknown sort: ${sort}`);
   const direction = sort.startsWith('-') ? 'DESC' : 'ASC';
   return ` ORDER BY ${column} ${direction}, id ${direction}`;
