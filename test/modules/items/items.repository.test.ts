@@ -57,6 +57,9 @@ describe('the SQL list (fast path) against the Prisma list', () => {
     [{ q: 'lamp' }, 'name', 0, 10],
     [{ q: 'DESCRIBED' }, '-price', 1, 2],
     [{ minPrice: 15.25, maxPrice: 30.5 }, 'price', 0, 10],
+    // The price range in creation order picks its page's ids first (a subquery), then the rows.
+    [{ minPrice: 15.25, maxPrice: 30.5 }, '-createdAt', 1, 3],
+    [{ minPrice: 15.25 }, 'createdAt', 0, 10],
     [{ tag: 'n1' }, '-name', 0, 10],
   ] as const)('answers what Prisma answers for %j sorted by %s', async (extra, sort, skip, limit) => {
     const filter = { tag: sqlTag, ...extra };

@@ -13,7 +13,7 @@
 import pg, { type QueryResult } from 'pg';
 import type { PgPool, PrismaClient } from '../../../db/prisma.js';
 import { cappedCount, type Count, type Pagination } from '../../../lib/pagination.js';
-import type { ItemPosition } from '../items-cursor.js';
+import { sortFieldOf, type ItemPosition } from '../items-cursor.js';
 import { ItemsRepository } from '../items.repository.js';
 import type { Item, ItemFilter, ItemImage, ItemSort } from '../items.schemas.js';
 import { itemAfterSql, itemOrderSql, itemWhereSql } from './items-sql-filter.js';
@@ -66,9 +66,21 @@ export class SqlListItemsRepository extends ItemsRepository {
     const pageWhere = afterSql ? (where ? `${where} AND ${afterSql}` : ` WHERE ${afterSql}`) : where;
     const limit = `$${pageValues.push(page.limit + 1)}`;
     const offset = `$${pageValues.push(after ? 0 : page.skip)}`;
+    const columns = 'id, owner_id, name, description, price, tax, tags, created_at, updated_at';
+    const order = itemOrderSql(sort);
+    // A price range in creation order: the planner's alternative is walking the created_at index
+    // and reading each row from the table to test its price (20,000 rows for a 0.1 % range at 1M
+    // items, 48 ms). Picking the page's ids from the (price, created_at, id) index alone, then
+    // reading those rows, reads the range's index entries and 21 rows (0.4 ms, EXPLAIN ANALYZE;
+    // README "Performance").
+    const priceRange =
+      (filter.minPrice !== undefined || filter.maxPrice !== undefined) && sortFieldOf(sort) === 'createdAt';
+    const pageSql = priceRange
+      ? `SELECT ${columns} FROM items WHERE id IN (SELECT id FROM items${pageWhere}${order} LIMIT ${limit} OFFSET ${offset})${order}`
+      : `SELECT ${columns} FROM items${pageWhere}${order} LIMIT ${limit} OFFSET ${offset}`;
     const [rows, count] = await Promise.all([
       this.pool.query<ItemSqlRow>({
-        text: `SELECT id, owner_id, name, description, price, tax, tags, created_at, updated_at FROM items${pageWhere}${itemOrderSql(sort)} LIMIT ${limit} OFFSET ${offset}`,
+        text: pageSql,
         values: pageValues,
         types: pgTypes,
       }),
