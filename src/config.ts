@@ -44,9 +44,13 @@ export interface Config {
   eventLoopSampleInterval: number;
   trustProxy: string[];
   rateLimitMax: number;
+  /** Hits per key an instance counts before Redis sees them (plugins/rate-limit.ts); 1: exact. */
+  rateLimitBatch: number;
   rateLimitWindow: number;
   loginRateLimitMax: number;
   cacheTtl: number;
+  /** Seconds an instance serves its in-process copy of a cached item; 0: none (infra/redis/entity-cache.ts). */
+  cacheLocalTtl: number;
   logLevel: LogLevel;
   metricsUsername: string;
   metricsPassword: string;
@@ -246,6 +250,11 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     trustProxy: r('TRUST_PROXY', { parse: list, default: '', hint: 'comma-separated proxy addresses or CIDRs' }),
     rateLimitMax: r('RATE_LIMIT_MAX', { parse: integer(1, 1_000_000), default: '300', hint: 'requests per window' }),
+    rateLimitBatch: r('RATE_LIMIT_BATCH', {
+      parse: integer(1, 1_000),
+      default: '20',
+      hint: 'hits per key counted locally before Redis; 1 = exact',
+    }),
     rateLimitWindow: r('RATE_LIMIT_WINDOW', { parse: duration, default: '1m', hint: 'seconds or 1m' }),
     loginRateLimitMax: r('LOGIN_RATE_LIMIT_MAX', {
       parse: integer(1, 10_000),
@@ -253,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
       hint: 'login attempts per window',
     }),
     cacheTtl: r('CACHE_TTL', { parse: duration, default: '60s', hint: 'seconds or 1m' }),
+    cacheLocalTtl: r('CACHE_LOCAL_TTL', { parse: durationOrZero, default: '1s', hint: 'seconds or 1s; 0 turns it off' }),
     logLevel: r('LOG_LEVEL', {
       parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
       default: nodeEnv === 'test' ? 'silent' : 'info',

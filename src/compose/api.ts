@@ -113,7 +113,7 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
   const { prisma, pool, exportPool } = database;
   const auth = authModule({ config, prisma, redis, jwt: app.jwt, mailer, log, hasher: overrides.passwordHasher });
   const apiKeys = apiKeysModule({ prisma, liveConnections: auth.sessions });
-  const items = itemsModule({ config, prisma, pool, exportPool, redis, log }, overrides.items);
+  const items = itemsModule({ config, prisma, pool, exportPool, redis, bus: hub, log }, overrides.items);
   const users = usersModule({
     prisma,
     hasher: auth.hasher,

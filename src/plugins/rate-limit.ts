@@ -2,13 +2,16 @@
 //
 // - Global: RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW, keyed by the user of a valid access
 //   token, else by client IP; every response carries x-ratelimit-* headers. It runs first
-//   (onRequest, before authentication), so failed logins and bad tokens count too.
+//   (onRequest, before authentication), so failed logins and bad tokens count too. Counted
+//   locally first (RATE_LIMIT_BATCH hits per key, synced within GLOBAL_SYNC_MS) and exactly
+//   near the limit: across N instances it may admit (N - 1) × RATE_LIMIT_BATCH more.
 // - Credentials: the ONE limit for everything that checks a password or a secret (login, HTTP
 //   Basic on /metrics and /admin/queues, `currentPassword`, password-reset confirm, API keys),
 //   plus sign-up and reset requests. LOGIN_RATE_LIMIT_MAX attempts per window, keyed by client
 //   IP plus the identity tried (username, user id, key prefix), so an attacker can neither
 //   brute-force one account nor lock its owner out from elsewhere. `app.credentialRateLimit`
-//   works from routes, hooks and plugins alike (see CredentialRateLimit below).
+//   works from routes, hooks and plugins alike (see CredentialRateLimit below). Always exact:
+//   every attempt is one Redis command (infra/redis/attempt-counter.ts).
 //
 // When Redis is unreachable (commands fail at once: the client has no offline queue) or slower
 // than REDIS_BUDGET_MS, the global limit fails OPEN (the API stays up; each instance is still
@@ -88,6 +91,9 @@ export const REDIS_BUDGET_MS = 250;
 /** How long the counters are skipped after a failure before one request probes Redis. */
 export const REDIS_COOLDOWN_MS = 5_000;
 
+/** Longest time a hit counted by this instance waits before Redis (and the other instances) see it. */
+export const GLOBAL_SYNC_MS = 100;
+
 /** Paths that must never be throttled: probes and the metrics scraper. */
 const EXEMPT = /^\/(health|metrics)(\/|$|\?)/;
 
@@ -112,7 +118,7 @@ export interface RateLimitOptions {
 
 export default fp<RateLimitOptions>(
   async (app, { redis }) => {
-    const { rateLimitMax, rateLimitWindow, loginRateLimitMax } = app.config;
+    const { rateLimitMax, rateLimitWindow, rateLimitBatch, loginRateLimitMax } = app.config;
     const windowMs = rateLimitWindow * 1000;
 
     const globalKey = (request: FastifyRequest): string => {
@@ -131,8 +137,10 @@ export default fp<RateLimitOptions>(
 
     await app.register(rateLimit, {
       global: false,
-      // The plugin's Redis store, but concurrent hits on one key share one command (same counts).
-      store: coalescingRedisStore(redis, 'rl:'),
+      // The plugin's Redis store, but concurrent hits on one key share one command, and far from
+      // the limit up to RATE_LIMIT_BATCH hits per key are counted here and sent together within
+      // GLOBAL_SYNC_MS (approximate across instances: infra/redis/rate-limit-store.ts).
+      store: coalescingRedisStore(redis, 'rl:', { batch: rateLimitBatch, syncMs: GLOBAL_SYNC_MS }),
       max: rateLimitMax,
       timeWindow: windowMs,
       // Errors reach the hooks below, which decide: open for the global limit, closed for credentials.

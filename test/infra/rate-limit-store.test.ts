@@ -93,3 +93,69 @@ describe('coalescingRedisStore', () => {
     }
   });
 });
+
+describe('coalescingRedisStore with local counting (batch > 1)', () => {
+  type Store = {
+    incr(key: string, cb: (err: Error | null, result?: Result) => void, timeWindow: number, max?: number): void;
+  };
+  const hitMax = (store: Store, key: string, max: number) =>
+    new Promise<Result>((resolve, reject) =>
+      store.incr(key, (err, result) => (err ? reject(err) : resolve(result!)), 60_000, max),
+    );
+
+  it('answers hits far from the limit without a command each, and Redis sees them within syncMs', async () => {
+    const Store = coalescingRedisStore(redis, 'local:', { batch: 10, syncMs: 50 });
+    const store = new Store();
+    const key = randomUUID();
+    let commands = 0;
+    const monitor = redis.duplicate();
+    const isCall = (args: string[]) => /^eval(sha)?$/i.test(args[0] ?? '') && args.some((a) => a.endsWith(key));
+    await monitor
+      .monitor()
+      .then((m) => m.on('monitor', (_time: string, args: string[]) => (commands += isCall(args) ? 1 : 0)));
+    try {
+      const counts = [];
+      // One at a time, as sequential requests arrive: the first asks Redis (it opens the window).
+      for (let i = 0; i < 30; i += 1) counts.push((await hitMax(store, key, 1_000)).current);
+      expect(counts).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(Number(await redis.get(`local:${key}`))).toBe(30);
+      // At most one command per batch of 10 (plus the first and the sync): not one per hit.
+      expect(commands).toBeLessThanOrEqual(6);
+    } finally {
+      monitor.disconnect();
+    }
+  });
+
+  it('counts exactly near the limit: one instance never admits more than max', async () => {
+    const Store = coalescingRedisStore(redis, 'near:', { batch: 5, syncMs: 50 });
+    const store = new Store();
+    const key = randomUUID();
+    const counts = [];
+    for (let i = 0; i < 25; i += 1) counts.push((await hitMax(store, key, 20)).current);
+    expect(counts).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(counts.filter((current) => current <= 20)).toHaveLength(20);
+    // The hits past max - batch each went to Redis: its count is already exact.
+    expect(Number(await redis.get(`near:${key}`))).toBe(25);
+  });
+
+  it('two instances on one key admit at most max + batch (the documented (N - 1) × batch)', async () => {
+    const batch = 5;
+    const max = 40;
+    const [A, B] = [
+      coalescingRedisStore(redis, 'two:', { batch, syncMs: 50 }),
+      coalescingRedisStore(redis, 'two:', { batch, syncMs: 50 }),
+    ];
+    const [a, b] = [new A(), new B()];
+    const key = randomUUID();
+    let admitted = 0;
+    for (let i = 0; i < 60; i += 1) {
+      const result = await hitMax(i % 2 === 0 ? a : b, key, max);
+      if (result.current <= max) admitted += 1;
+    }
+    expect(admitted).toBeGreaterThanOrEqual(max);
+    expect(admitted).toBeLessThanOrEqual(max + batch);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(Number(await redis.get(`two:${key}`))).toBe(60);
+  });
+});

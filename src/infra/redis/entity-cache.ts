@@ -12,6 +12,17 @@
 // A Redis that stalls (accepts connections, never answers) costs each call at most
 // `timeoutMs`, and after one failure a circuit breaker skips Redis for `cooldownMs` before one
 // request probes it again: reading from PostgreSQL is always correct, waiting on the cache is not.
+//
+// In front of Redis, each instance keeps a small in-process copy (`local`): a bounded LRU of
+// `localMaxEntries` representations, each for at most `localTtlMs`. Why: a Redis GET per cached
+// read was the largest single cost of the hot path (README "Performance"). Invalidation reaches
+// the other instances over Redis pub/sub: the invalidation script itself PUBLISHes the id (one
+// round trip, in the same atomic step as the DEL and the version bump), and every instance
+// drops its copy when the message arrives. Staleness on another instance is bounded by the
+// message's delivery (sub-millisecond here) and, should a message be lost (the subscriber
+// reconnecting), by `localTtlMs`. The local copy is only used while this instance is subscribed
+// and its command connection is up with nothing left to replay; otherwise reads take the Redis
+// path above. A read whose load raced with an invalidation message does not keep its copy.
 import type { Logger } from '../../lib/logger.js';
 import { createHash } from 'node:crypto';
 import { redisBreaker, type Breaker } from '../../lib/resilience.js';
@@ -35,6 +46,22 @@ export interface CacheRead extends CachedRepresentation {
   hit: boolean;
 }
 
+/** Where invalidations arrive from the other instances (the realtime hub's subscriber). */
+export interface InvalidationBus {
+  /** Resolves once subscribed; `listener` gets each message's bytes. */
+  subscribe(channel: string, listener: (message: Buffer) => void): Promise<() => void>;
+}
+
+export interface LocalCacheOptions {
+  bus: InvalidationBus;
+  /** The full channel name (with the app's Redis prefix: channels are not prefixed by the client). */
+  channel: string;
+  /** How long an instance may serve its copy without asking Redis; 0 turns the local copy off. */
+  ttlMs: number;
+  /** Most representations held per instance; the least recently read go first. */
+  maxEntries?: number;
+}
+
 export interface EntityCacheOptions {
   redis: CacheRedis;
   /** Key namespace, e.g. `items`: keys are `cache:items:<id>` and `cache:items:<id>:v`. */
@@ -45,7 +72,11 @@ export interface EntityCacheOptions {
   timeoutMs?: number;
   /** How long Redis is skipped after a failure before one request probes it. */
   cooldownMs?: number;
+  /** The in-process copy in front of Redis; without it every read asks Redis. */
+  local?: LocalCacheOptions;
 }
+
+const DEFAULT_LOCAL_MAX_ENTRIES = 10_000;
 
 const DEFAULT_TIMEOUT_MS = 250;
 const DEFAULT_COOLDOWN_MS = 5_000;
@@ -59,12 +90,14 @@ if current == ARGV[1] then
 end
 return 0`;
 
-// KEYS[1] = value, KEYS[2] = version; ARGV = version lifetime. The version outlives any load
-// in flight by far; when it finally expires, counting restarts from 0, which is harmless.
+// KEYS[1] = value, KEYS[2] = version; ARGV = version lifetime, channel, id. The version outlives
+// any load in flight by far; when it finally expires, counting restarts from 0, which is
+// harmless. With a channel, the id is published to the instances' local copies.
 const INVALIDATE = `
 redis.call('DEL', KEYS[1])
 redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return 1`;
 
 const VERSION_TTL_SECONDS = 24 * 3600;
@@ -82,13 +115,25 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
   });
 }
 
+interface LocalEntry extends CachedRepresentation {
+  expiresAt: number;
+}
+
 export class EntityCache {
   private readonly inFlight = new Map<string, Promise<CachedRepresentation>>();
   private readonly pendingInvalidations = new Set<string>();
   private readonly breaker: Breaker;
+  /** The in-process copies, least recently read first (a Map keeps insertion order). */
+  private readonly local = new Map<string, LocalEntry>();
+  /** Whether the invalidation channel is subscribed: without it the copies could go stale. */
+  private subscribed = false;
+  private subscribing = false;
+  /** Counts invalidations seen here: a read that began under another count keeps no copy. */
+  private invalidations = 0;
 
   constructor(private readonly options: EntityCacheOptions) {
     const { namespace, log } = options;
+    this.subscribeLocal();
     this.breaker = redisBreaker(options.redis, {
       budgetMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
@@ -101,9 +146,24 @@ export class EntityCache {
   /** The cached representation of `id`, or `load()` serialized (and cached) on a miss. */
   async read(id: string | number, load: () => Promise<unknown>): Promise<CacheRead> {
     const key = String(id);
+    const localOn = this.localUsable();
+    if (localOn) {
+      const entry = this.local.get(key);
+      if (entry && entry.expiresAt > Date.now()) {
+        // Most recently read: to the end of the Map, the last to be evicted.
+        this.local.delete(key);
+        this.local.set(key, entry);
+        return { body: entry.body, etag: entry.etag, hit: true };
+      }
+    }
+    const seen = this.invalidations;
     if (await this.usable()) {
       const cached = await this.attempt(() => this.options.redis.get(this.valueKey(key)));
-      if (cached) return { body: cached, etag: strongEtag(cached), hit: true };
+      if (cached) {
+        const representation = { body: cached, etag: strongEtag(cached) };
+        if (localOn) this.keepLocal(key, representation, seen);
+        return { ...representation, hit: true };
+      }
     }
     let shared = this.inFlight.get(key);
     if (!shared) {
@@ -112,12 +172,15 @@ export class EntityCache {
       });
       this.inFlight.set(key, shared);
     }
-    return { ...(await shared), hit: false };
+    const loaded = await shared;
+    if (localOn) this.keepLocal(key, loaded, seen);
+    return { ...loaded, hit: false };
   }
 
   /** Drops `id` for every instance. Never throws: a write must not fail because of the cache. */
   async invalidate(id: string | number): Promise<void> {
     const key = String(id);
+    this.dropLocal(key);
     // A load started before this write may hold old data: later readers must not join it.
     this.inFlight.delete(key);
     this.pendingInvalidations.add(key);
@@ -145,13 +208,69 @@ export class EntityCache {
   private async flushInvalidations(): Promise<boolean> {
     for (const key of [...this.pendingInvalidations]) {
       if (!this.connected()) return false;
+      const channel = this.options.local?.channel ?? '';
       const done = await this.attempt(() =>
-        this.options.redis.eval(INVALIDATE, 2, this.valueKey(key), this.versionKey(key), VERSION_TTL_SECONDS),
+        this.options.redis.eval(
+          INVALIDATE,
+          2,
+          this.valueKey(key),
+          this.versionKey(key),
+          VERSION_TTL_SECONDS,
+          channel,
+          key,
+        ),
       );
       if (done === undefined) return false;
       this.pendingInvalidations.delete(key);
     }
     return true;
+  }
+
+  /** Subscribes to the invalidations (again, at most every cooldownMs, after a failure). */
+  private subscribeLocal(): void {
+    const { local, log, namespace } = this.options;
+    if (!local || local.ttlMs <= 0 || this.subscribing) return;
+    this.subscribing = true;
+    local.bus
+      .subscribe(local.channel, (message) => this.dropLocal(message.toString()))
+      .then(
+        () => {
+          this.subscribed = true;
+        },
+        (err: unknown) => {
+          // Meanwhile the local copy stays off; Redis alone serves every read.
+          log.warn({ err }, `${namespace} cache: invalidation channel unavailable, no local copy until it is`);
+          setTimeout(() => {
+            this.subscribing = false;
+          }, this.options.cooldownMs ?? DEFAULT_COOLDOWN_MS).unref();
+        },
+      );
+  }
+
+  /** Whether the local copy may answer: subscribed, Redis up, no invalidation of ours pending. */
+  private localUsable(): boolean {
+    if (!this.subscribed) {
+      this.subscribeLocal();
+      return false;
+    }
+    return this.options.redis.status === 'ready' && !this.breaker.isOpen && this.pendingInvalidations.size === 0;
+  }
+
+  /** Keeps a copy, unless an invalidation arrived since the read began (it may be older). */
+  private keepLocal(key: string, representation: CachedRepresentation, seenInvalidations: number): void {
+    if (seenInvalidations !== this.invalidations) return;
+    const { ttlMs = 0, maxEntries = DEFAULT_LOCAL_MAX_ENTRIES } = this.options.local ?? {};
+    this.local.delete(key);
+    this.local.set(key, { ...representation, expiresAt: Date.now() + ttlMs });
+    if (this.local.size > maxEntries) {
+      const oldest = this.local.keys().next();
+      if (!oldest.done) this.local.delete(oldest.value);
+    }
+  }
+
+  private dropLocal(key: string): void {
+    this.invalidations += 1;
+    this.local.delete(key);
   }
 
   /**

@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import type { PgPool, PrismaClient } from '../../db/prisma.js';
 import { prismaUnitOfWork, type DbClient } from '../../db/unit-of-work.js';
-import { EntityCache } from '../../infra/redis/entity-cache.js';
+import { EntityCache, type InvalidationBus } from '../../infra/redis/entity-cache.js';
 import type { Logger } from '../../lib/logger.js';
 import { ItemsExportRepository } from './fast-paths/items-export.repository.js';
 import { itemsExportRoutes } from './fast-paths/items-export.routes.js';
@@ -25,13 +25,15 @@ import { itemsRoutes } from './items.routes.js';
 import { ItemsService } from './items.service.js';
 
 export interface ItemsModuleDeps {
-  config: Pick<Config, 'cacheTtl' | 'exportConcurrency' | 'exportStallTimeout'>;
+  config: Pick<Config, 'cacheTtl' | 'cacheLocalTtl' | 'redisPrefix' | 'exportConcurrency' | 'exportStallTimeout'>;
   prisma: PrismaClient;
   /** The pool under Prisma: the SQL list's (fast-paths/items-sql-list.repository.ts). */
   pool: PgPool;
   /** The exports' own pool (db/export-pool.ts). */
   exportPool: PgPool;
   redis: Redis;
+  /** Carries cache invalidations to every instance's in-process copy (the realtime hub). */
+  bus: InvalidationBus;
   log: Logger;
 }
 
@@ -45,7 +47,7 @@ export interface ItemsModuleOverrides {
 }
 
 export function itemsModule(
-  { config, prisma, pool, exportPool, redis, log }: ItemsModuleDeps,
+  { config, prisma, pool, exportPool, redis, bus, log }: ItemsModuleDeps,
   overrides: ItemsModuleOverrides = {},
 ) {
   const makeRepository = overrides.makeRepository ?? ((db: DbClient) => new ItemsRepository(db));
@@ -54,7 +56,13 @@ export function itemsModule(
   const repository =
     overrides.repository ??
     (overrides.makeRepository ? makeRepository(prisma) : new SqlListItemsRepository(prisma, pool));
-  const cache = new EntityCache({ redis, namespace: 'items', ttlSeconds: config.cacheTtl, log });
+  const cache = new EntityCache({
+    redis,
+    namespace: 'items',
+    ttlSeconds: config.cacheTtl,
+    log,
+    local: { bus, channel: `${config.redisPrefix}cache:items:invalidated`, ttlMs: config.cacheLocalTtl * 1000 },
+  });
   const unitOfWork = prismaUnitOfWork(prisma, (db) => ({ items: makeRepository(db) }));
   const service = new ItemsService(repository, unitOfWork, cache);
   // Fast path: the streamed export, on its own small pool.

@@ -22,6 +22,25 @@ const lamp = { name: 'Cached lamp', price: 10, tags: ['x'] };
 const read = (app: App, id: number, headers: Record<string, string> = {}) =>
   app.inject({ method: 'GET', url: `/api/v1/items/${id}`, headers });
 
+/**
+ * The first read with `name` once another instance's write has reached `app`: its in-process
+ * copy goes when the invalidation message arrives (well under the 500 ms allowed here;
+ * CACHE_LOCAL_TTL at most).
+ */
+async function fresh(app: App, id: number, name: string, headers: Record<string, string> = {}) {
+  let response: Awaited<ReturnType<typeof read>> | undefined;
+  await expect
+    .poll(
+      async () => {
+        response = await read(app, id, headers);
+        return response.statusCode === 200 ? response.json<{ name: string }>().name : undefined;
+      },
+      { timeout: 500, interval: 5 },
+    )
+    .toBe(name);
+  return response!;
+}
+
 beforeAll(async () => {
   [appA, appB] = await Promise.all([buildTestApp(), buildTestApp()]);
   owner = await createUser(appA);
@@ -81,8 +100,10 @@ describe('GET /api/v1/items/:id cache', () => {
       payload: { name: 'Renamed' },
     });
     expect(patched.statusCode).toBe(200);
-    const afterPatch = await read(appA, item.id, { 'if-none-match': cachedOnB.headers.etag as string });
+    // The writer's own copy is dropped before it answers; A's when the pub/sub message arrives.
+    const afterPatch = await fresh(appA, item.id, 'Renamed', { 'if-none-match': cachedOnB.headers.etag as string });
     expect(afterPatch.statusCode).toBe(200);
+    // Redis's entry went with the write: the first fresh read loads it.
     expect(afterPatch.headers['x-cache']).toBe('MISS');
     expect(afterPatch.json()).toMatchObject({ name: 'Renamed' });
     expect(afterPatch.headers.etag).not.toBe(cachedOnB.headers.etag);
@@ -95,19 +116,103 @@ describe('GET /api/v1/items/:id cache', () => {
       payload: { name: 'Replaced', price: 3 },
     });
     expect(replaced.statusCode).toBe(200);
-    const afterPut = await read(appB, item.id);
+    const afterPut = await fresh(appB, item.id, 'Replaced');
     expect(afterPut.headers['x-cache']).toBe('MISS');
     expect(afterPut.json()).toMatchObject({ name: 'Replaced', price: 3, tags: [] });
 
     const deleted = await appB.inject({ method: 'DELETE', url: `/api/v1/items/${item.id}`, headers: owner.headers });
     expect(deleted.statusCode).toBe(204);
-    expect((await read(appA, item.id)).statusCode).toBe(404);
     expect((await read(appB, item.id)).statusCode).toBe(404);
+    await expect.poll(async () => (await read(appA, item.id)).statusCode, { timeout: 500, interval: 5 }).toBe(404);
   });
 
   it('does not cache a 404', async () => {
     expect((await read(appA, 2_000_000_000)).statusCode).toBe(404);
     expect(await redis.exists('cache:items:2000000000')).toBe(0);
+  });
+});
+
+describe('the in-process copy in front of Redis', () => {
+  it('answers a repeated read on the same instance without asking Redis', async () => {
+    const item = await createItem(appA, owner, lamp);
+    await read(appA, item.id);
+    const gets: string[] = [];
+    const monitor = redis.duplicate();
+    await monitor.monitor().then((m) =>
+      m.on('monitor', (_time: string, args: string[]) => {
+        if (/^get$/i.test(args[0] ?? '') && args[1]?.endsWith(`cache:items:${item.id}`)) gets.push(args[1]);
+      }),
+    );
+    try {
+      const again = await read(appA, item.id);
+      expect(again.headers['x-cache']).toBe('HIT');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(gets).toEqual([]);
+    } finally {
+      monitor.disconnect();
+    }
+  });
+
+  it('an update on instance A: B stops serving its copy once the invalidation message arrives', async () => {
+    const item = await createItem(appA, owner, lamp);
+    await read(appB, item.id);
+    expect((await read(appB, item.id)).headers['x-cache']).toBe('HIT');
+    const channel = `${inject('redisPrefix')}cache:items:invalidated`;
+    const listener = new Redis(inject('redisUrl'));
+    const messages: string[] = [];
+    await listener.subscribe(channel);
+    listener.on('message', (_channel: string, message: string) => messages.push(message));
+    try {
+      const patched = await appA.inject({
+        method: 'PATCH',
+        url: `/api/v1/items/${item.id}`,
+        headers: owner.headers,
+        payload: { name: 'Patched on A' },
+      });
+      expect(patched.statusCode).toBe(200);
+      // A's own copy went before it answered.
+      expect((await read(appA, item.id)).json()).toMatchObject({ name: 'Patched on A' });
+      await expect.poll(() => messages, { timeout: 1_000, interval: 5 }).toContain(String(item.id));
+      // Redis holds the new version (A's read above stored it): B serves that from now on.
+      const onB = await fresh(appB, item.id, 'Patched on A');
+      expect(onB.headers['x-cache']).toBe('HIT');
+      expect((await read(appB, item.id)).json()).toMatchObject({ name: 'Patched on A' });
+    } finally {
+      listener.disconnect();
+    }
+  });
+
+  it('when the invalidation message is lost, a copy is served CACHE_LOCAL_TTL at most', async () => {
+    const app = await buildTestApp({ env: { CACHE_LOCAL_TTL: '1s' } });
+    try {
+      const item = await createItem(app, owner, lamp);
+      await read(app, item.id);
+      // What a write does, except the PUBLISH: the row changes and Redis's entry goes.
+      await app.prisma.item.update({ where: { id: item.id }, data: { name: 'Changed unannounced' } });
+      await redis.del(`cache:items:${item.id}`);
+      const changedAt = Date.now();
+      // The copy still answers: nothing told this instance.
+      expect((await read(app, item.id)).json()).toMatchObject({ name: 'Cached lamp' });
+      await expect
+        .poll(async () => (await read(app, item.id)).json<{ name: string }>().name, { timeout: 3_000, interval: 20 })
+        .toBe('Changed unannounced');
+      expect(Date.now() - changedAt).toBeLessThanOrEqual(1_500);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('CACHE_LOCAL_TTL=0 turns the copy off: every read asks Redis', async () => {
+    const app = await buildTestApp({ env: { CACHE_LOCAL_TTL: '0' } });
+    try {
+      const item = await createItem(app, owner, lamp);
+      await read(app, item.id);
+      await app.prisma.item.update({ where: { id: item.id }, data: { name: 'Changed unannounced' } });
+      await redis.del(`cache:items:${item.id}`);
+      expect((await read(app, item.id)).json()).toMatchObject({ name: 'Changed unannounced' });
+    } finally {
+      await app.close();
+    }
   });
 });
 
@@ -152,6 +257,8 @@ describe('Redis outage', () => {
       expect((await read(app, item.id)).headers['x-cache']).toBe('HIT');
 
       await server.stop();
+      // Until the client notices, the in-process copy (at most CACHE_LOCAL_TTL old) may answer.
+      await expect.poll(() => app.redis.status, { timeout: 5_000, interval: 20 }).not.toBe('ready');
       const during = [];
       for (let i = 0; i < 6; i += 1) during.push(await read(app, item.id));
       for (const response of during) {
