@@ -6,6 +6,7 @@
 //
 //   npm run -s build && node tools/bench/profile.mjs --database-url postgresql://.../bench_dev \
 //     --path /api/v1/items/1 [--method POST --body '{...}' --auth] [--duration 10] [--top 30]
+//     [--api-env CACHE_LOCAL_TTL=0,RATE_LIMIT_BATCH=1] (variables for the api: compare settings)
 //
 // The database must hold the seeded data (`npm run db:seed -- --items 100000`) and the bench
 // admin (ADMIN_EMAIL=bench-admin@example.com ADMIN_PASSWORD=bench-admin-password). The
@@ -59,6 +60,12 @@ async function main() {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       RATE_LIMIT_MAX: '1000000',
       ...(option('api-node-options', '') ? { NODE_OPTIONS: option('api-node-options', '') } : {}),
+      ...Object.fromEntries(
+        String(option('api-env', ''))
+          .split(',')
+          .filter(Boolean)
+          .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+      ),
     },
   });
   const api = await startProcess({
