@@ -95,7 +95,7 @@ export function ChatRoomPage() {
         </Badge>
       </Group>
       <Paper withBorder p="sm" mih={240} style={{ overflowY: 'auto', maxHeight: '60vh' }}>
-        <div role="log" aria-label="Messages" aria-live="polite">
+        <div role="log" aria-label="Conversation" aria-live="polite">
           {frames.length === 0 && <Text c="dimmed">No messages yet.</Text>}
           {frames.map((frame, index) => (
             <Text

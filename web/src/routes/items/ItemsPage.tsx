@@ -1,4 +1,16 @@
-import { Anchor, Badge, Button, Group, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Fieldset,
+  Group,
+  NativeSelect,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
@@ -191,30 +203,37 @@ function Filters({ search, onChange }: { search: ItemsSearch; onChange: (search:
             applyLater({ tag: event.currentTarget.value });
           }}
         />
-        <TextInput
-          label="Minimum price"
-          name="minPrice"
-          type="number"
-          min={0}
-          step="0.01"
-          value={minPrice}
-          onChange={(event) => {
-            setMinPrice(event.currentTarget.value);
-            applyLater({ minPrice: event.currentTarget.value });
-          }}
-        />
-        <TextInput
-          label="Maximum price"
-          name="maxPrice"
-          type="number"
-          min={0}
-          step="0.01"
-          value={maxPrice}
-          onChange={(event) => {
-            setMaxPrice(event.currentTarget.value);
-            applyLater({ maxPrice: event.currentTarget.value });
-          }}
-        />
+        {/* Labels avoid the words of the item form ("Price"): a label is found by its text. */}
+        <Fieldset legend="Price range" variant="unstyled">
+          <Group gap="xs" wrap="nowrap">
+            <TextInput
+              label="Minimum"
+              name="minPrice"
+              type="number"
+              min={0}
+              step="0.01"
+              w={110}
+              value={minPrice}
+              onChange={(event) => {
+                setMinPrice(event.currentTarget.value);
+                applyLater({ minPrice: event.currentTarget.value });
+              }}
+            />
+            <TextInput
+              label="Maximum"
+              name="maxPrice"
+              type="number"
+              min={0}
+              step="0.01"
+              w={110}
+              value={maxPrice}
+              onChange={(event) => {
+                setMaxPrice(event.currentTarget.value);
+                applyLater({ maxPrice: event.currentTarget.value });
+              }}
+            />
+          </Group>
+        </Fieldset>
         <NativeSelect
           label="Sort"
           name="sort"
