@@ -4,7 +4,8 @@
 import createClient from 'openapi-fetch';
 import { getAccessToken } from '../auth/token-store';
 import { refreshAccessToken } from '../auth/session';
-import { ApiError, UNREACHABLE, errorFromResponse, isProblem } from './problem';
+import { ApiError, UNREACHABLE, callError } from './problem';
+import { API_ORIGIN } from './public-client';
 import type { paths } from './schema';
 
 const EXPIRY_MARGIN_MS = 5_000;
@@ -19,8 +20,9 @@ export async function authorization(): Promise<string | null> {
 async function send(request: Request): Promise<Response> {
   const header = await authorization();
   if (header) request.headers.set('authorization', header);
+  else request.headers.delete('authorization');
   try {
-    return await fetch(request);
+    return await globalThis.fetch(request);
   } catch {
     throw new ApiError(UNREACHABLE, undefined, 'The API is unreachable. Check your connection and try again.');
   }
@@ -30,15 +32,16 @@ export async function authFetch(request: Request): Promise<Response> {
   const retry = request.clone();
   const response = await send(request);
   if (response.status !== 401) return response;
-  const fresh = await refreshAccessToken().catch(() => null);
+  const used = request.headers.get('authorization')?.replace(/^Bearer /, '');
+  const fresh = await refreshAccessToken(used).catch(() => null);
   return fresh ? send(retry) : response;
 }
 
-export const api = createClient<paths>({ baseUrl: '/', fetch: authFetch });
+export const api = createClient<paths>({ baseUrl: API_ORIGIN, fetch: authFetch });
 
 /** The data of a successful call, or the call's ApiError (typed problem+json) thrown. */
 export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  const { data, error, response } = await call;
-  if (!response.ok) throw isProblem(error) ? new ApiError(response.status, error) : await errorFromResponse(response);
-  return data as T;
+  const result = await call;
+  if (!result.response.ok) throw await callError(result);
+  return result.data as T;
 }

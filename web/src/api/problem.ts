@@ -54,6 +54,11 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : 'Something went wrong.';
 }
 
+/** The ApiError of a failed openapi-fetch call (which has already parsed the body into `error`). */
+export async function callError(call: { error?: unknown; response: Response }): Promise<ApiError> {
+  return isProblem(call.error) ? new ApiError(call.response.status, call.error) : errorFromResponse(call.response);
+}
+
 /** Builds the ApiError of a response that was not a success. */
 export async function errorFromResponse(response: Response): Promise<ApiError> {
   let body: unknown;

@@ -3,4 +3,12 @@
 import createClient from 'openapi-fetch';
 import type { paths } from './schema';
 
-export const publicClient = createClient<paths>({ baseUrl: '/', credentials: 'same-origin' });
+/** Same origin: the app is served by the api (or proxied to it by Vite in development). */
+export const API_ORIGIN = window.location.origin;
+
+export const publicClient = createClient<paths>({
+  baseUrl: API_ORIGIN,
+  credentials: 'same-origin',
+  // Looked up at call time, not captured at start-up (wrapped or stubbed fetch keeps working).
+  fetch: (request) => globalThis.fetch(request),
+});

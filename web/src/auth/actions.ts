@@ -1,6 +1,6 @@
 // Sign in and sign out: the two places a session starts and ends on purpose.
 import { api } from '../api/client';
-import { ApiError, UNREACHABLE, errorFromResponse } from '../api/problem';
+import { ApiError, UNREACHABLE, callError } from '../api/problem';
 import { publicClient } from '../api/public-client';
 import { queryClient } from '../query-client';
 import { acceptTokenPair, endSession } from './session';
@@ -14,7 +14,7 @@ export async function signIn(email: string, password: string): Promise<void> {
   } catch {
     throw new ApiError(UNREACHABLE, undefined);
   }
-  if (!result.data) throw await errorFromResponse(result.response);
+  if (!result.data) throw await callError(result);
   queryClient.clear();
   acceptTokenPair(result.data);
 }

@@ -5,7 +5,7 @@
 // fresh access token to the other tabs so they do not refresh again. Without Web Locks (old
 // browsers) a tab reuses a token another tab broadcast moments ago and otherwise refreshes alone.
 import { publicClient } from '../api/public-client';
-import { ApiError, UNREACHABLE, errorFromResponse } from '../api/problem';
+import { ApiError, UNREACHABLE, callError } from '../api/problem';
 import { getAccessToken, onAccessToken, setAccessToken, type AccessToken } from './token-store';
 
 export type SessionStatus = 'loading' | 'signed-in' | 'signed-out' | 'unreachable';
@@ -66,14 +66,20 @@ export function acceptTokenPair(pair: { access_token: string; expires_in: number
   return token;
 }
 
-function usable(token: AccessToken | null, since: number): token is AccessToken {
-  return token !== null && token.receivedAt > since && token.expiresAt - Date.now() > REFRESH_AHEAD_MS / 2;
+function usable(token: AccessToken | null, since: number, rejected?: string): token is AccessToken {
+  return (
+    token !== null &&
+    token.token !== rejected &&
+    token.receivedAt > since &&
+    token.expiresAt - Date.now() > REFRESH_AHEAD_MS / 2
+  );
 }
 
-async function refreshNow(since: number): Promise<AccessToken | null> {
-  // Another tab may have refreshed while this one waited for the lock.
+async function refreshNow(since: number, rejected?: string): Promise<AccessToken | null> {
+  // Another tab may have refreshed while this one waited for the lock (never reuse the token the
+  // api just refused, though).
   const known = getAccessToken();
-  if (usable(known, since)) return known;
+  if (usable(known, since, rejected)) return known;
   let result;
   try {
     result = await publicClient.POST('/api/v1/auth/refresh', { body: {} });
@@ -87,7 +93,7 @@ async function refreshNow(since: number): Promise<AccessToken | null> {
     setStatus('signed-out');
     return null;
   }
-  const error = await errorFromResponse(result.response);
+  const error = await callError(result);
   if (error.status === UNREACHABLE) setStatus('unreachable');
   throw error;
 }
@@ -100,12 +106,15 @@ async function exclusive<T>(locks: LockManager, task: () => Promise<T>): Promise
 /**
  * A fresh access token, or null when the session is over (no or revoked refresh cookie). One
  * refresh at a time in this tab (concurrent callers share it) and, with Web Locks, across tabs.
+ * `rejected`: the token a 401 just refused, which must not come back.
  */
-export function refreshAccessToken(): Promise<AccessToken | null> {
+export function refreshAccessToken(rejected?: string): Promise<AccessToken | null> {
   if (inFlight) return inFlight;
   const since = Date.now();
   const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
-  const run = locks ? exclusive(locks, () => refreshNow(since)) : refreshNow(Date.now() - SHARED_TOKEN_WINDOW_MS);
+  const run = locks
+    ? exclusive(locks, () => refreshNow(since, rejected))
+    : refreshNow(since - SHARED_TOKEN_WINDOW_MS, rejected);
   const shared = run.finally(() => {
     inFlight = null;
   });

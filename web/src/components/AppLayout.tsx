@@ -20,7 +20,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
   ] as const;
   return (
     <>
-      <Box component="header" p="sm" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
+      <Box p="sm" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
         <nav aria-label="Main">
           <Group justify="space-between" wrap="wrap" gap="sm">
             <Group gap="md" wrap="wrap">

@@ -21,7 +21,7 @@ export function ConfirmButton({ children, title, message, confirmLabel, onConfir
       <Button color="red" variant="light" {...button} onClick={open}>
         {children}
       </Button>
-      <Modal opened={opened} onClose={close} title={title} centered>
+      <Modal opened={opened} onClose={close} title={title} centered closeButtonProps={{ 'aria-label': 'Close' }}>
         <Text mb="md">{message}</Text>
         <Group justify="flex-end">
           <Button variant="default" onClick={close}>

@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useNavigate, useParams } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
 import { connectLive, type LiveConnection, type LiveStatus } from '../../live/socket';
@@ -90,9 +90,9 @@ export function ChatRoomPage() {
       <Title order={1}>Chat: {room}</Title>
       <RoomPicker current={room} />
       <Group>
-        <Badge color={status === 'open' ? 'green' : 'orange'} variant="light" role="status">
+        <Text role="status" fw={600} c={status === 'open' ? 'dark' : 'red.9'}>
           {STATUS_LABEL[status]}
-        </Badge>
+        </Text>
       </Group>
       <Paper withBorder p="sm" mih={240} style={{ overflowY: 'auto', maxHeight: '60vh' }}>
         <div role="log" aria-label="Conversation" aria-live="polite">

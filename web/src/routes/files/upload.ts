@@ -28,12 +28,15 @@ function send(form: FormData, auth: string | null, onProgress: (fraction: number
   });
 }
 
+const bearer = (header: string | null) => header?.replace(/^Bearer /, '');
+
 export async function uploadFiles(files: File[], onProgress: (fraction: number) => void): Promise<UploadedFiles> {
   const parts: UploadForm = { file: files };
   const form = new FormData();
   for (const file of parts.file) form.append('file', file);
-  let answer = await send(form, await authorization(), onProgress);
-  if (answer.status === 401 && (await refreshAccessToken().catch(() => null)))
+  const header = await authorization();
+  let answer = await send(form, header, onProgress);
+  if (answer.status === 401 && (await refreshAccessToken(bearer(header)).catch(() => null)))
     answer = await send(form, await authorization(), onProgress);
   if (answer.status === 201) return answer.body as UploadedFiles;
   if (isProblem(answer.body)) throw new ApiError(answer.status, answer.body);

@@ -49,8 +49,7 @@ export function ItemForm({ item, error, saving, onSubmit, onCancel }: ItemFormPr
         <Textarea
           label="Description"
           name="description"
-          autosize
-          minRows={2}
+          rows={3}
           defaultValue={item?.description ?? ''}
           error={errors.description}
         />

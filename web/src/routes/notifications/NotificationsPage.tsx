@@ -35,7 +35,7 @@ export function NotificationsPage() {
                 <Table.Td>{event.jobId}</Table.Td>
                 <Table.Td>{event.queue}</Table.Td>
                 <Table.Td>
-                  <Badge variant="light" color={event.type === 'job.failed' ? 'red' : 'dark'} tt="none">
+                  <Badge variant="outline" color={event.type === 'job.failed' ? 'red.9' : 'dark'} tt="none">
                     {describeNotification(event)}
                   </Badge>
                 </Table.Td>
