@@ -12,10 +12,11 @@ import {
 } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { restoreSession } from './auth/session';
+import { queryClient } from './query-client';
 import { useSessionStatus } from './auth/use-session';
 import { AppLayout } from './components/AppLayout';
 import { PublicLayout } from './components/PublicLayout';
-import { Loading, NotFound, Unreachable } from './components/StatusScreens';
+import { Loading, NotFound, PageError, Unreachable } from './components/StatusScreens';
 import { ForgotPasswordPage } from './routes/auth/ForgotPasswordPage';
 import { ResetPasswordPage } from './routes/auth/ResetPasswordPage';
 import { SignInForm } from './routes/auth/SignInForm';
@@ -31,6 +32,10 @@ function Root() {
   useEffect(() => {
     void restoreSession();
   }, []);
+  // Whoever signs in next (here or in another tab) must not see this user's cached data.
+  useEffect(() => {
+    if (status === 'signed-out') queryClient.clear();
+  }, [status]);
   useEffect(() => {
     document.title = `${pageTitle(pathname)} · Items app`;
   }, [pathname]);
@@ -60,7 +65,7 @@ function pageTitle(pathname: string): string {
   return first ? first.charAt(0).toUpperCase() + first.slice(1).replace('-', ' ') : 'Home';
 }
 
-const rootRoute = createRootRoute({ component: Root, notFoundComponent: NotFound });
+const rootRoute = createRootRoute({ component: Root, notFoundComponent: NotFound, errorComponent: PageError });
 
 const indexRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -165,7 +170,12 @@ export const routeTree = rootRoute.addChildren([
   adminRoute,
 ]);
 
-export const router = createRouter({ routeTree, defaultPendingComponent: () => <Loading /> });
+export const router = createRouter({
+  routeTree,
+  defaultPendingComponent: () => <Loading />,
+  // Hovering or focusing a link loads the page's chunk before the click.
+  defaultPreload: 'intent',
+});
 
 declare module '@tanstack/react-router' {
   interface Register {

@@ -26,6 +26,21 @@ export function Unreachable() {
   );
 }
 
+/** A page that failed to render (a bug, or its chunk failed to load after a deploy). */
+export function PageError({ error }: { error: unknown }) {
+  return (
+    <PublicLayout>
+      <Stack>
+        <Title order={1}>This page failed to load</Title>
+        <Alert color="red" role="alert">
+          {error instanceof Error ? error.message : 'Unexpected error'}
+        </Alert>
+        <Button onClick={() => window.location.reload()}>Reload</Button>
+      </Stack>
+    </PublicLayout>
+  );
+}
+
 export function NotFound() {
   return (
     <Stack>
