@@ -173,6 +173,25 @@ describe('signed in', () => {
     expect(seen).toEqual(['Bearer access-1', 'Bearer access-2']);
   });
 
+  it('sends only the changed profile fields and signs out after a password change', async () => {
+    const bodies: unknown[] = [];
+    fakeApi({
+      ...signedIn(),
+      'GET /api/v1/users/me/api-keys': () => json(page([])),
+      'PATCH /api/v1/users/me': async (request) => {
+        bodies.push(await request.json());
+        return json(ADA);
+      },
+    });
+    renderApp('/profile');
+    await userEvent.type(await screen.findByLabelText('New password'), 'a brand new passphrase');
+    await userEvent.type(screen.getByLabelText('Current password'), 'correct horse battery staple');
+    await userEvent.click(screen.getByRole('button', { name: 'Save profile' }));
+    expect(await screen.findByRole('button', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent(/password was changed/);
+    expect(bodies).toEqual([{ password: 'a brand new passphrase', currentPassword: 'correct horse battery staple' }]);
+  });
+
   it('shows the 404 page for an unknown route', async () => {
     fakeApi(signedIn());
     renderApp('/no-such-page');

@@ -133,8 +133,16 @@ export async function restoreSession(): Promise<void> {
   }
 }
 
+let endNotice: string | null = null;
+
+/** Why the last session ended, when the user should be told (shown above the sign-in form). */
+export function sessionEndNotice(): string | null {
+  return endNotice;
+}
+
 /** Ends the session locally and in every tab; the caller has told the api (or could not). */
-export function endSession(): void {
+export function endSession(notice: string | null = null): void {
+  endNotice = notice;
   setAccessToken(null);
   setStatus('signed-out');
   channel?.postMessage({ type: 'signed-out' } satisfies Broadcast);

@@ -1,6 +1,7 @@
-import { Button, Group, Stack, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, Stack, TextInput, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { signIn } from '../../auth/actions';
+import { sessionEndNotice } from '../../auth/session';
 import { TextLink } from '../../components/links';
 import { ProblemAlert, fieldErrors } from '../../components/ProblemAlert';
 
@@ -14,6 +15,7 @@ export function SignInForm({ onSignedIn }: { onSignedIn?: () => void }) {
     onSuccess: () => onSignedIn?.(),
   });
   const errors = fieldErrors(mutation.error);
+  const notice = sessionEndNotice();
   return (
     <form
       noValidate
@@ -25,6 +27,7 @@ export function SignInForm({ onSignedIn }: { onSignedIn?: () => void }) {
     >
       <Stack>
         <Title order={1}>Sign in</Title>
+        {notice && !mutation.error && <Alert role="status">{notice}</Alert>}
         <ProblemAlert error={mutation.error} title="Could not sign in" />
         <TextInput label="Email" name="email" type="email" autoComplete="username" required error={errors.username} />
         <TextInput

@@ -2,6 +2,7 @@ import { Alert, Button, Stack, TextInput, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import type { UpdateMe, User } from '../../api/types';
+import { endSession } from '../../auth/session';
 import { useMe } from '../../auth/use-session';
 import { ProblemAlert, fieldErrors } from '../../components/ProblemAlert';
 import { Loading } from '../../components/StatusScreens';
@@ -24,7 +25,11 @@ export function ProfilePage() {
   const queryClient = useQueryClient();
   const update = useMutation({
     mutationFn: (body: UpdateMe) => unwrap(api.PATCH('/api/v1/users/me', { body })),
-    onSuccess: (user) => queryClient.setQueryData(['me'], user),
+    onSuccess: (user, body) => {
+      // The api ends every session of the account, this one included, when the password changes.
+      if (body.password) endSession('Your password was changed and every session signed out: sign in again.');
+      else queryClient.setQueryData(['me'], user);
+    },
   });
   const errors = fieldErrors(update.error);
   if (!me.data) return me.error ? <ProblemAlert error={me.error} /> : <Loading label="Loading your profile" />;
