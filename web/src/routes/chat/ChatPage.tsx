@@ -95,7 +95,9 @@ export function ChatRoomPage() {
         </Text>
       </Group>
       <Paper withBorder p="sm" mih={240} style={{ overflowY: 'auto', maxHeight: '60vh' }}>
-        <div role="log" aria-label="Conversation" aria-live="polite">
+        {/* Named by `title`, not aria-label: a label lookup for "Message" (the input) must not also
+            find the log ("Messages"); `title` names it for getByRole/assistive tech only. */}
+        <div role="log" title="Messages" aria-live="polite">
           {frames.length === 0 && <Text c="dimmed">No messages yet.</Text>}
           {frames.map((frame, index) => (
             <Text
