@@ -37,6 +37,22 @@ describe('signed out', () => {
     expect(router.state.location.search).toMatchObject({ q: 'lamp' });
   });
 
+  it('signs in at /sign-in and goes to the redirect target', async () => {
+    fakeApi({
+      ...signedOut,
+      'POST /api/v1/auth/token': () => json(TOKEN_PAIR),
+      'GET /api/v1/users/me': () => json(ADA),
+      'GET /api/v1/files': () => json(page([])),
+      'POST /api/v1/ws-ticket': () => problem(503, 'Service Unavailable', 'none'),
+    });
+    const { router } = renderApp('/sign-in?redirect=%2Ffiles');
+    await userEvent.type(await screen.findByLabelText('Email'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery staple');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Files', level: 1 })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/files');
+  });
+
   it('shows the problem of a refused sign-in', async () => {
     fakeApi({
       ...signedOut,
