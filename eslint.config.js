@@ -3,7 +3,9 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'src/generated/', 'node_modules/', '.tmp/'] },
+  {
+    ignores: ['dist/', 'coverage/', 'src/generated/', 'node_modules/', '.tmp/', 'web/dist/', 'web/src/api/schema.d.ts'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -44,5 +46,10 @@ export default tseslint.config(
     // The layers allowed to speak Prisma.
     files: ['src/**/*.repository.ts', 'src/db/**', 'prisma/**', 'test/**', 'tools/**', 'scripts/**'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // The browser app (web/): browser globals instead of Node's.
+    files: ['web/src/**'],
+    languageOptions: { globals: globals.browser },
   },
 );

@@ -1,0 +1,11 @@
+import { Container } from '@mantine/core';
+import type { ReactNode } from 'react';
+
+/** The frame of the signed-out screens: one narrow column. */
+export function PublicLayout({ children }: { children: ReactNode }) {
+  return (
+    <Container component="main" size={420} py="xl">
+      {children}
+    </Container>
+  );
+}
