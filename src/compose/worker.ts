@@ -9,7 +9,7 @@ import { createMailDelivery } from '../infra/mail/mail-delivery.js';
 import type { Mailer } from '../infra/mail/mailer.js';
 import { QUEUE_NAMES, type QueueName } from '../infra/queues/definitions.js';
 import { startWorkers, type Processor, type WorkerSet } from '../infra/queues/workers.js';
-import { openStorage } from '../infra/storage/local-disk-storage.js';
+import { openStorage } from '../infra/storage/open-storage.js';
 import { emailJobProcessor } from '../modules/email/email.module.js';
 import { importsJobProcessor } from '../modules/imports/imports.module.js';
 import type { ItemsImportRepository } from '../modules/imports/items-import.repository.js';
