@@ -148,7 +148,11 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
   });
   await app.register(docs);
   await app.register(health, {
-    probes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+    probes: {
+      postgres: () => prisma.$queryRaw`SELECT 1`,
+      redis: () => redis.ping(),
+      ...(config.storageDriver === 's3' && { storage: () => storage.check() }),
+    },
   });
 
   // Routes.

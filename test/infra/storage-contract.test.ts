@@ -31,8 +31,10 @@ const localDisk: Adapter = {
 };
 
 let s3: TestS3Server;
+const openS3 = (options?: { maxBytes?: number }) =>
+  new S3Storage({ client: createS3Client(s3.settings), bucket: s3.bucket, ...options });
 const s3Adapter: Adapter = {
-  open: (options) => new S3Storage({ client: createS3Client(s3.settings), bucket: s3.bucket, ...options }),
+  open: openS3,
   async leftovers() {
     const objects: string[] = [];
     for await (const object of s3Adapter.open().list({ olderThan: new Date(Date.now() + 60_000) })) {
@@ -218,7 +220,7 @@ describe('S3 adapter specifics', () => {
   });
 
   it('hands out a short-lived presigned URL that serves the object with the given headers', async () => {
-    const storage = s3Adapter.open();
+    const storage = openS3();
     const { key } = await storage.put(Readable.from([Buffer.from('signed bytes')]));
     const url = await storage.signedDownloadUrl(key, {
       expiresInSeconds: 60,
