@@ -24,6 +24,8 @@ FilesystemStore.prototype.getObject = function (bucket, key, options) {
 export interface TestS3Server {
   endpoint: string;
   bucket: string;
+  /** s3rver's data directory: `<bucket>/._S3rver_uploads/<uploadId>` holds unfinished uploads. */
+  directory: string;
   /** Settings for createS3Client (s3rver accepts the fixed S3RVER keys). */
   settings: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: true };
   /** Multipart uploads started and not completed or aborted (their parts sit on s3rver's disk). */
@@ -35,6 +37,7 @@ export interface TestS3Server {
 
 export async function startS3Server(bucket = 'test-bucket'): Promise<TestS3Server> {
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
+  // Every other bucket a test names is created on first use (see ./storage.ts).
   const s3rver = new S3rver({ silent: true, directory, configureBuckets: [{ name: bucket }] });
   await s3rver.configureBuckets();
   const handle = s3rver.callback();
@@ -62,6 +65,7 @@ export async function startS3Server(bucket = 'test-bucket'): Promise<TestS3Serve
   return {
     endpoint,
     bucket,
+    directory,
     settings: { endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true },
     pendingUploads: () => readdir(uploadsDir).catch(() => []),
     aborted,

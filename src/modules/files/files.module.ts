@@ -12,8 +12,11 @@ import { FilesService } from './files.service.js';
 import { StorageSweepProcessor, type StorageSweepResult } from './storage-sweep.processor.js';
 import { StorageSweepRepository } from './storage-sweep.repository.js';
 
+/** Long enough to start a download, short enough that a leaked URL is soon useless. */
+const SIGNED_DOWNLOAD_SECONDS = 300;
+
 export interface FilesModuleDeps {
-  config: Pick<Config, 'maxUploadBytes' | 'allowedUploadTypes'>;
+  config: Pick<Config, 'maxUploadBytes' | 'allowedUploadTypes' | 'fileDownload'>;
   prisma: PrismaClient;
   storage: Storage;
   log: Logger;
@@ -27,6 +30,7 @@ export function filesModule({ config, prisma, storage, log }: FilesModuleDeps) {
     maxUploadBytes: config.maxUploadBytes,
     allowedTypes: config.allowedUploadTypes,
     log,
+    ...(config.fileDownload === 'redirect' && { signedDownloadSeconds: SIGNED_DOWNLOAD_SECONDS }),
   });
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(filesRoutes, { files: service, maxUploadBytes: config.maxUploadBytes });
