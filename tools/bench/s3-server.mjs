@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The S3 endpoint of the upload/download-through-S3 scenarios: s3rver (an S3-protocol server
-// on local disk) in a process of its own, so its CPU is not the load generator's. Both sides of
-// each comparison go through it, so its speed cancels out of the ratio.
+// on local disk) in a process of its own, pinned with the load generator. Both sides of each
+// comparison go through it, so its speed is in the baseline too.
 //   PORT=3904 BUCKET=bench DIR=.tmp/bench-s3 node tools/bench/s3-server.mjs   (prints "ready")
 import { rmSync } from 'node:fs';
 import S3rver from 's3rver';
