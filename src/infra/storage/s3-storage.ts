@@ -100,12 +100,18 @@ export class S3Storage implements Storage {
     // own abort() is not used: its done() rejects before the AbortMultipartUpload is sent.
     const [piped, uploaded] = await Promise.allSettled([
       pipeline(source, meter, body, { signal: options.signal }),
-      upload.done(),
+      // The store failing (bucket gone, access denied) stops lib-storage reading: destroying the
+      // body ends the pipeline, which would otherwise wait on backpressure for ever.
+      upload.done().catch((error: unknown) => {
+        body.destroy(error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      }),
     ]);
     if (piped.status === 'rejected' || uploaded.status === 'rejected') {
       // An object that completed anyway (the failure came after the last byte) must not stay.
       if (uploaded.status === 'fulfilled') await this.delete(key);
-      throw piped.status === 'rejected' ? piped.reason : (uploaded as PromiseRejectedResult).reason;
+      // The store's own error first when it failed (the pipeline then only saw the destroyed body).
+      throw uploaded.status === 'rejected' ? uploaded.reason : (piped as PromiseRejectedResult).reason;
     }
     return { key, size: meter.size, sha256: meter.digest() };
   }
