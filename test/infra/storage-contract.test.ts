@@ -219,7 +219,7 @@ describe('S3 adapter specifics', () => {
     expect(await s3.pendingUploads()).toEqual([]);
   });
 
-  it('rejects with the store'\''s own error when it refuses the upload, whatever the size', async () => {
+  it('rejects with the error of the store when it refuses the upload, whatever the size', async () => {
     const broken = new S3Storage({ client: createS3Client(s3.settings), bucket: 'no-such-bucket' });
     const chunks = Array.from({ length: 24 }, () => Buffer.alloc(MiB, 4));
     await expect(broken.put(Readable.from(chunks))).rejects.toMatchObject({ name: 'NoSuchBucket' });
