@@ -14,6 +14,9 @@ import { settledJob } from '../../helpers/jobs.js';
 import { startS3Server, type TestS3Server } from '../../helpers/s3-server.js';
 import { multipart } from './multipart.js';
 
+// A report job took over 20 s once while other suites loaded the 2-core machine.
+const JOB_WAIT_MS = 45_000;
+
 let s3: TestS3Server;
 let a: App;
 let b: App;
@@ -94,7 +97,7 @@ describe('two api instances and a worker sharing only a bucket', () => {
     expect(cached.statusCode).toBe(304);
   });
 
-  it('imports a CSV uploaded through one instance in the worker, from the bucket', async () => {
+  it('imports a CSV uploaded through one instance in the worker, from the bucket', { timeout: 60_000 }, async () => {
     const form = multipart([
       { name: 'file', filename: 'items.csv', contentType: 'text/csv', content: 'name,price\nbucket item,1.50\n' },
     ]);
@@ -105,23 +108,32 @@ describe('two api instances and a worker sharing only a bucket', () => {
       payload: form.payload,
     });
     expect(response.statusCode, response.body).toBe(202);
-    const job = await settledJob<{ state: string; result: unknown }>(a, owner, response.json().jobId);
+    const job = await settledJob<{ state: string; result: unknown }>(a, owner, response.json().jobId, JOB_WAIT_MS);
     expect(job).toMatchObject({ state: 'completed', result: { inserted: 1 } });
   });
 
-  it('writes a report to the bucket in the worker, downloadable from either instance', async () => {
-    const response = await a.inject({ method: 'POST', url: '/api/v1/reports/items', headers: admin.headers });
-    expect(response.statusCode, response.body).toBe(202);
-    const job = await settledJob<{ state: string; result: { fileId: string } }>(b, admin, response.json().jobId);
-    expect(job.state).toBe('completed');
-    const download = await a.inject({
-      method: 'GET',
-      url: `/api/v1/files/${job.result.fileId}/content`,
-      headers: admin.headers,
-    });
-    expect(download.statusCode).toBe(200);
-    expect(download.headers['content-type']).toContain('text/csv');
-  });
+  it(
+    'writes a report to the bucket in the worker, downloadable from either instance',
+    { timeout: 60_000 },
+    async () => {
+      const response = await a.inject({ method: 'POST', url: '/api/v1/reports/items', headers: admin.headers });
+      expect(response.statusCode, response.body).toBe(202);
+      const job = await settledJob<{ state: string; result: { fileId: string } }>(
+        b,
+        admin,
+        response.json().jobId,
+        JOB_WAIT_MS,
+      );
+      expect(job.state).toBe('completed');
+      const download = await a.inject({
+        method: 'GET',
+        url: `/api/v1/files/${job.result.fileId}/content`,
+        headers: admin.headers,
+      });
+      expect(download.statusCode).toBe(200);
+      expect(download.headers['content-type']).toContain('text/csv');
+    },
+  );
 
   it('reports the bucket in readiness, and is not ready without it', async () => {
     const ready = await a.inject({ method: 'GET', url: '/health/ready' });
