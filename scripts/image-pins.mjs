@@ -9,8 +9,12 @@
 
 const twoComponentVersions = new Set(['postgres']);
 
+// MinIO tags its releases by date and time (RELEASE.2025-04-22T22-12-26Z): one exact build.
+const RELEASE_TAG = /:RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/;
+
 export function isPinnedImage(reference) {
   if (/@sha256:[0-9a-f]{64}$/.test(reference)) return true;
+  if (RELEASE_TAG.test(reference)) return true;
   const slash = reference.lastIndexOf('/');
   const colon = reference.lastIndexOf(':');
   if (colon <= slash) return false; // no tag at all

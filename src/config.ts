@@ -9,6 +9,19 @@ import { parseDurationSeconds } from './lib/duration.js';
 import { QUEUE_NAMES, type QueueName } from './infra/queues/definitions.js';
 
 export type NodeEnv = 'development' | 'test' | 'production';
+export type StorageDriver = 'local' | 's3';
+
+export interface S3Settings {
+  /** Unset for AWS S3; the store's URL for MinIO, Ceph RGW, R2, GCS. */
+  endpoint: string | undefined;
+  region: string;
+  bucket: string;
+  /** Both unset: the SDK's default credential chain (IAM role, web identity). */
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  forcePathStyle: boolean;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -31,6 +44,12 @@ export interface Config {
   bcryptCost: number;
   uploadDir: string;
   maxUploadBytes: number;
+  /** Where file bytes live: `local` (UPLOAD_DIR, one host or a shared volume) or `s3` (an S3-compatible bucket). */
+  storageDriver: StorageDriver;
+  /** The bucket and how to reach it; set only when storageDriver is `s3`. */
+  s3: S3Settings | undefined;
+  /** Downloads streamed through the api (`proxy`) or answered with a short-lived presigned URL (`redirect`, s3 only). */
+  fileDownload: 'proxy' | 'redirect';
   allowedUploadTypes: string[];
   bodyLimit: number;
   /** Seconds a client may take to send all request headers (slowloris guard). */
@@ -212,6 +231,7 @@ export function loadConfig(env: Env = process.env): Config {
       default: String(50 * 1024 * 1024),
       hint: 'bytes per uploaded file',
     }),
+    ...storageSettings(env, r),
     allowedUploadTypes: r('ALLOWED_UPLOAD_TYPES', {
       parse: list,
       default:
@@ -351,6 +371,59 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return Object.freeze(config);
+}
+
+type Reader = <T>(name: string, spec: Spec<T>) => T;
+
+/** STORAGE_DRIVER and, for `s3`, the bucket settings: required only when they are used. */
+function storageSettings(env: Env, r: Reader): Pick<Config, 'storageDriver' | 's3' | 'fileDownload'> {
+  const storageDriver = r('STORAGE_DRIVER', {
+    parse: oneOf<StorageDriver>('local', 's3'),
+    default: 'local',
+    hint: 'local or s3',
+  });
+  const fileDownload = r('FILE_DOWNLOAD', {
+    parse: oneOf<'proxy' | 'redirect'>('proxy', 'redirect'),
+    default: 'proxy',
+    hint: 'proxy or redirect',
+  });
+  if (storageDriver !== 's3') {
+    if (fileDownload === 'redirect')
+      r('FILE_DOWNLOAD', { parse: () => undefined, hint: 'redirect needs STORAGE_DRIVER=s3' });
+    return { storageDriver, s3: undefined, fileDownload };
+  }
+  const optional = (name: string) => (env[name]?.trim() ? r(name, { parse: text, hint: 'text' }) : undefined);
+  const s3: S3Settings = {
+    endpoint: env.S3_ENDPOINT?.trim()
+      ? r('S3_ENDPOINT', {
+          parse: url('http:', 'https:'),
+          hint: 'the store URL, e.g. http://minio:9000; unset for AWS',
+        })
+      : undefined,
+    region: r('S3_REGION', { parse: text, default: 'us-east-1', hint: 'e.g. eu-west-1; auto for R2' }),
+    bucket: r('S3_BUCKET', {
+      // S3's bucket naming rules: 3-63 lower-case letters, digits, dots and hyphens.
+      parse: (raw) => (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(raw.trim()) ? raw.trim() : undefined),
+      hint: 'an existing bucket name, 3-63 of a-z 0-9 . -',
+    }),
+    accessKeyId: optional('S3_ACCESS_KEY_ID'),
+    secretAccessKey: optional('S3_SECRET_ACCESS_KEY'),
+    forcePathStyle:
+      r('S3_FORCE_PATH_STYLE', {
+        parse: oneOf('true', 'false'),
+        default: 'false',
+        hint: 'true for MinIO and most self-hosted stores',
+      }) === 'true',
+  };
+  // One key without the other is a typo, not a choice of the default credential chain.
+  if ((s3.accessKeyId === undefined) !== (s3.secretAccessKey === undefined)) {
+    r('S3_SECRET_ACCESS_KEY', {
+      parse: () => undefined,
+      default: '',
+      hint: 'set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together, or neither for the default credential chain',
+    });
+  }
+  return { storageDriver, s3, fileDownload };
 }
 
 /**

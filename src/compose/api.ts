@@ -13,7 +13,7 @@ import type { Mailer } from '../infra/mail/mailer.js';
 import { openJobQueues } from '../infra/queues/open-job-queues.js';
 import { openRealtimeHub } from '../infra/realtime/open-hub.js';
 import { closeRedis, openRedis } from '../infra/redis/redis.js';
-import { openStorage } from '../infra/storage/local-disk-storage.js';
+import { openStorage } from '../infra/storage/open-storage.js';
 import type { Storage } from '../infra/storage/storage.js';
 import { apiKeysModule } from '../modules/api-keys/api-keys.module.js';
 import { AuditLogRepository } from '../modules/audit/audit-log.repository.js';
@@ -148,7 +148,11 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
   });
   await app.register(docs);
   await app.register(health, {
-    probes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+    probes: {
+      postgres: () => prisma.$queryRaw`SELECT 1`,
+      redis: () => redis.ping(),
+      ...(config.storageDriver === 's3' && { storage: () => storage.check() }),
+    },
   });
 
   // Routes.

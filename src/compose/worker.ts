@@ -9,11 +9,20 @@ import { createMailDelivery } from '../infra/mail/mail-delivery.js';
 import type { Mailer } from '../infra/mail/mailer.js';
 import { QUEUE_NAMES, type QueueName } from '../infra/queues/definitions.js';
 import { startWorkers, type Processor, type WorkerSet } from '../infra/queues/workers.js';
-import { openStorage } from '../infra/storage/local-disk-storage.js';
+import { upsertSchedules } from '../infra/queues/schedules.js';
+import { openStorage } from '../infra/storage/open-storage.js';
 import { emailJobProcessor } from '../modules/email/email.module.js';
+import { storageSweepJobProcessor } from '../modules/files/files.module.js';
 import { importsJobProcessor } from '../modules/imports/imports.module.js';
 import type { ItemsImportRepository } from '../modules/imports/items-import.repository.js';
 import { reportsJobProcessor } from '../modules/reports/reports.module.js';
+
+/**
+ * Stored objects without a row are deleted by the sweep only past this age. S3 dates a
+ * multipart object from the start of its upload, so this must exceed the longest upload
+ * (REQUEST_TIMEOUT bounds it) with room to spare.
+ */
+const STORAGE_SWEEP_GRACE_MS = 6 * 3600_000;
 
 /** Parts a caller (a test) may replace, by name. */
 export interface WorkerOverrides {
@@ -60,10 +69,12 @@ export async function startWorkerRuntime(config: Config, options: WorkerRuntimeO
       }),
     imports: () => importsJobProcessor({ prisma, pool, storage, repository: overrides.importsRepository }),
     reports: () => reportsJobProcessor({ prisma, storage }),
+    storage: () => storageSweepJobProcessor({ prisma, storage, log, graceMs: STORAGE_SWEEP_GRACE_MS }),
   };
   const processors = Object.fromEntries(queues.map((queue) => [queue, processorOf[queue]()]));
 
   const workers = await startWorkers({ config, processors, log });
+  await upsertSchedules(config, queues);
   log.info({ queues, concurrency: config.workerConcurrency }, 'worker started');
   return {
     workers,

@@ -1,5 +1,6 @@
 // Probes for load balancers and orchestrators. Liveness says the process serves HTTP;
-// readiness says it can do useful work: PostgreSQL and Redis answer, and it is not draining.
+// readiness says it can do useful work: PostgreSQL and Redis answer (and the bucket, when files
+// live in S3), and it is not draining.
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
@@ -51,16 +52,20 @@ const Check = Type.Object({ status: Type.Enum(['up', 'down']) }, { additionalPro
 const Readiness = Type.Object(
   {
     status: Type.Enum(['ok', 'unavailable']),
-    checks: Type.Object({ postgres: Check, redis: Check }, { additionalProperties: false }),
+    checks: Type.Object(
+      // storage: only when STORAGE_DRIVER=s3 (a local disk has nothing remote to be down).
+      { postgres: Check, redis: Check, storage: Type.Optional(Check) },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
 
-type Dependency = 'postgres' | 'redis';
+type Dependency = 'postgres' | 'redis' | 'storage';
 
 export interface HealthOptions {
-  /** One cheap round trip to each dependency (SELECT 1, PING). */
-  probes: Record<Dependency, () => Promise<unknown>>;
+  /** One cheap round trip to each dependency (SELECT 1, PING, HeadBucket); storage is optional. */
+  probes: Record<'postgres' | 'redis', () => Promise<unknown>> & { storage?: () => Promise<unknown> };
 }
 
 export default fp<HealthOptions>(
@@ -112,7 +117,7 @@ export default fp<HealthOptions>(
         schema: {
           tags: ['health'],
           operationId: 'getReadiness',
-          summary: 'Readiness: PostgreSQL and Redis reachable, not draining',
+          summary: 'Readiness: PostgreSQL, Redis (and the S3 bucket) reachable, not draining',
           description: 'Says which dependency is up or down, not why: the reason is logged with the request id.',
           response: {
             200: jsonResponse('Ready: every dependency is up', Readiness),
@@ -121,12 +126,14 @@ export default fp<HealthOptions>(
         },
       },
       async (request, reply) => {
-        const [postgres, redis] = await Promise.all([
+        const [postgres, redis, storage] = await Promise.all([
           check(request, 'postgres', probes.postgres),
           check(request, 'redis', probes.redis),
+          probes.storage ? check(request, 'storage', probes.storage) : undefined,
         ]);
-        const ok = postgres.status === 'up' && redis.status === 'up' && !app.draining;
-        return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: { postgres, redis } });
+        const checks = { postgres, redis, ...(storage && { storage }) };
+        const ok = Object.values(checks).every((c) => c.status === 'up') && !app.draining;
+        return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
       },
     );
   },

@@ -90,7 +90,12 @@ describe('the worker root', () => {
     }
     const all = await startWorkerRuntime(config);
     try {
-      expect(all.workers.workers.map((worker) => worker.name).sort()).toEqual(['email', 'imports', 'reports']);
+      expect(all.workers.workers.map((worker) => worker.name).sort()).toEqual([
+        'email',
+        'imports',
+        'reports',
+        'storage',
+      ]);
     } finally {
       await all.close();
     }

@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { buildApp, type App, type BuildAppOptions } from '../../src/compose/api.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Problem } from '../../src/plugins/errors.js';
+import { s3TestEnv } from './storage.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing-0123456789';
 
@@ -24,6 +25,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     // Test files run in parallel on a small machine: event-loop lag there is the machine's, not
     // the app's. Load-shedding tests set their own threshold.
     MAX_EVENT_LOOP_DELAY: '0',
+    ...s3TestEnv(),
     ...extra,
   };
 }

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { startS3Server } from './s3-server.js';
 
 const run = promisify(execFile);
 
@@ -22,8 +23,13 @@ declare module 'vitest' {
     redisUrl: string;
     redisPrefix: string;
     runId: string;
+    /** TEST_STORAGE_DRIVER=s3: the run's S3 server (s3rver); '' on local disk. See ./storage.ts. */
+    s3Endpoint: string;
+    s3Directory: string;
   }
 }
+
+export const TEST_BUCKET = 'test-run';
 
 export function databaseUrlFor(name: string): string {
   const url = new URL(ADMIN_DATABASE_URL);
@@ -70,9 +76,14 @@ export default async function setup(project: TestProject) {
   project.provide('redisPrefix', redisPrefix);
   project.provide('runId', runId);
   const uploadDir = uploadDirFor(runId);
+  // The same suites on the S3 driver: one S3-protocol server for the run, its bucket the default.
+  const s3 = process.env.TEST_STORAGE_DRIVER === 's3' ? await startS3Server(TEST_BUCKET) : undefined;
+  project.provide('s3Endpoint', s3?.endpoint ?? '');
+  project.provide('s3Directory', s3?.directory ?? '');
 
   return async () => {
     try {
+      await s3?.close();
       const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);

@@ -12,6 +12,7 @@ import { exportScenario } from './export-100k.mjs';
 import { importScenario } from './import-100k.mjs';
 import { load, query, repin, sleep } from './lib.mjs';
 import { uploadScenario } from './upload-200mb.mjs';
+import { s3Scenarios } from './upload-s3.mjs';
 import { fanoutScenario } from './ws-fanout.mjs';
 
 /** Requests per second under autocannon; any failed request fails the run. */
@@ -113,5 +114,5 @@ export function httpScenarios(ctx) {
 }
 
 export function extraScenarios(ctx) {
-  return [exportScenario(ctx), uploadScenario(ctx), importScenario(ctx), fanoutScenario(ctx)];
+  return [exportScenario(ctx), uploadScenario(ctx), ...s3Scenarios(ctx), importScenario(ctx), fanoutScenario(ctx)];
 }

@@ -22,7 +22,7 @@ const CHUNK = Buffer.alloc(64 * 1024);
 for (let i = 0; i < CHUNK.length; i += 1) CHUNK[i] = (i * 7919) % 251; // not all zeros, same every run
 
 /** `size` bytes as a stream, produced on demand (one 64 KiB chunk reused). */
-function content(size = SIZE) {
+export function content(size = SIZE) {
   return Readable.from(
     (function* generate() {
       for (let sent = 0; sent < size; sent += CHUNK.length)
@@ -31,7 +31,7 @@ function content(size = SIZE) {
   );
 }
 
-function expectedSha256(size = SIZE) {
+export function expectedSha256(size = SIZE) {
   const hash = createHash('sha256');
   for (let sent = 0; sent < size; sent += CHUNK.length)
     hash.update(CHUNK.subarray(0, Math.min(CHUNK.length, size - sent)));

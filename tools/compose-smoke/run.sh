@@ -140,11 +140,16 @@ echo "root filesystem: $(du -sh "$rootfs" | cut -f1)"
 step "stand-in images"
 image_of() { node --input-type=module -e "import { resolveCompose } from './scripts/compose-resolve.mjs'; process.stdout.write(resolveCompose('docker-compose.yml').services['$1'].image)"; }
 postgres_image=$(image_of postgres); redis_image=$(image_of redis); nginx_image=$(image_of nginx); mailpit_image=$(image_of mailpit)
+minio_image=$(image_of minio); mc_image=$(image_of bucket)
 standin_dir=tools/compose-smoke
 install -m 755 "$standin_dir/postgres-entrypoint.sh" "$rootfs/usr/local/bin/postgres-entrypoint.sh"
 install -m 755 "$standin_dir/redis-entrypoint.sh" "$rootfs/usr/local/bin/redis-entrypoint.sh"
 install -m 755 "$standin_dir/nginx-entrypoint.sh" "$rootfs/docker-entrypoint.sh"
 install -m 644 "$standin_dir/mail-sink.mjs" "$rootfs/mail-sink.mjs"
+# MinIO and mc: s3rver (from the npm registry, which the host reaches) and a two-command mc.
+[ -d "$rootfs/opt/s3rver/node_modules/s3rver" ] || npm install --prefix "$rootfs/opt/s3rver" --no-audit --no-fund --loglevel=warn s3rver@3.7.1
+install -m 644 "$standin_dir/minio-standin.mjs" "$rootfs/minio-standin.mjs"
+install -m 755 "$standin_dir/mc-standin.mjs" "$rootfs/usr/local/bin/mc"
 mkdir -p "$rootfs/var/lib/postgresql/data" "$rootfs/var/run/postgresql" "$rootfs/data" "$rootfs/docker-entrypoint.d" "$rootfs/app"
 chroot "$rootfs" sh -c 'chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql && chown redis:redis /data && chown -R nobody /var/lib/nginx && rm -f /etc/nginx/sites-enabled/default'
 standin() {
@@ -160,6 +165,8 @@ standin "$postgres_image" 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/
 standin "$redis_image" 'WORKDIR /data' 'ENTRYPOINT ["/usr/local/bin/redis-entrypoint.sh"]' 'CMD ["redis-server"]' 'EXPOSE 6379'
 standin "$nginx_image" 'ENTRYPOINT ["/docker-entrypoint.sh"]' 'CMD ["nginx", "-g", "daemon off;"]' 'EXPOSE 80'
 standin "$mailpit_image" 'USER nobody' 'CMD ["node", "/mail-sink.mjs"]' 'EXPOSE 1025'
+standin "$minio_image" 'ENTRYPOINT ["node", "/minio-standin.mjs"]' 'CMD ["server", "/data"]' 'EXPOSE 9000'
+standin "$mc_image" 'ENTRYPOINT ["mc"]'
 
 # SMOKE_SRC: build and run from another checkout of the project (default: this one).
 cd "${SMOKE_SRC:-$repo}"
@@ -244,7 +251,7 @@ head -c 1048576 /dev/urandom > "$work/upload.bin"
 file_json=$(curl -fsS -X POST "$base/api/v1/files" -H "authorization: Bearer $token" -F "file=@$work/upload.bin;type=application/octet-stream")
 file_id=$(printf '%s' "$file_json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s)[0].id))')
 same=$(curl -fsS "$base/api/v1/files/$file_id/content" -H "authorization: Bearer $token" | cmp - "$work/upload.bin" && echo "identical")
-check "1 MiB upload + download (shared uploads volume)" "$same"
+check "1 MiB upload + download (MinIO bucket, no shared volume)" "$same"
 check "GET https://localhost:$https_port/api/v1/info (-k)" "$(curl -ksS -o /dev/null -w '%{http_code} over %{scheme}, HSTS: ' "https://localhost:$https_port/api/v1/info")$(curl -ksSI "https://localhost:$https_port/api/v1/info" | grep -i strict-transport | tr -d '\r' | cut -d' ' -f2-)"
 for i in $(seq 1 20); do curl -fsS -o /dev/null "$base/api/v1/info"; done
 upstreams=$("${compose[@]}" logs --no-color nginx | grep -o '"upstream_addr":"[^"]*"' | sort | uniq -c | sed 's/^ */    /')

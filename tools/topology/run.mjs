@@ -6,6 +6,8 @@
 // client of the compose stack relies on. Redis is a private redis-server with a password (as in
 // compose), which the api, the worker and BullMQ get through REDIS_URL only. Every process it
 // starts is stopped by process id, the scratch database is dropped.
+// TOPOLOGY_STORAGE_DRIVER=s3: files in a bucket (an in-process s3rver) instead of a shared
+// UPLOAD_DIR; each api and the worker then gets an upload directory of its own, never created.
 // Needs: nginx, openssl and redis-server on PATH, PostgreSQL (DATABASE_ADMIN_URL), and a build
 // (`npm run build && npm run build:seed`, which the npm script runs first).
 import { randomBytes } from 'node:crypto';
@@ -15,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import S3rver from 's3rver';
 import { Redis } from 'ioredis';
 import { topologyChecks } from './checks.mjs';
 import { writeNginxConfig } from '../../scripts/lib/nginx-config.mjs';
@@ -32,6 +35,30 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'topology-'));
 const procs = new ProcessGroup(tmp);
 
 const log = (line) => process.stdout.write(`${line}\n`);
+const onS3 = process.env.TOPOLOGY_STORAGE_DRIVER === 's3';
+let s3rver;
+
+/** The bucket the instances share on TOPOLOGY_STORAGE_DRIVER=s3 (s3rver, data under tmp). */
+async function startS3(port) {
+  s3rver = new S3rver({
+    address: '127.0.0.1',
+    port,
+    silent: true,
+    directory: path.join(tmp, 's3'),
+    configureBuckets: [{ name: 'topology' }],
+  });
+  await s3rver.run();
+  return {
+    STORAGE_DRIVER: 's3',
+    S3_ENDPOINT: `http://127.0.0.1:${port}`,
+    S3_BUCKET: 'topology',
+    S3_ACCESS_KEY_ID: 'S3RVER',
+    S3_SECRET_ACCESS_KEY: 'S3RVER',
+    S3_FORCE_PATH_STYLE: 'true',
+  };
+}
+/** On s3 no directory is shared: one per process, which must never be created. */
+const uploadDirOf = (name) => path.join(tmp, onS3 ? `uploads-${name}` : 'uploads');
 
 async function withAdminClient(fn) {
   const client = new pg.Client({ connectionString: adminDatabaseUrl });
@@ -99,7 +126,8 @@ async function main() {
       throw new Error(`${file} is missing: run \`npm run build && npm run build:seed\` first`);
   }
   const hasWorker = existsSync(path.join(projectDir, 'dist/worker.js'));
-  const [apiPortA, apiPortB, httpPort, httpsPort, redisPort] = await Promise.all([
+  const [apiPortA, apiPortB, httpPort, httpsPort, redisPort, s3Port] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -135,7 +163,9 @@ async function main() {
     LOGIN_RATE_LIMIT_MAX: '1000',
     // As in compose: a signalled api answers new requests 503 (nginx retries them) for 2 s first.
     DRAIN_DELAY: '2s',
+    ...(onS3 ? await startS3(s3Port) : {}),
   };
+  if (onS3) log(`ok   storage: STORAGE_DRIVER=s3, bucket on s3rver ${env.S3_ENDPOINT}, no shared directory`);
 
   log(
     `topology run ${runId}: redis on ${redisPort}, api on ${apiPortA} and ${apiPortB}, nginx on ${httpPort} (http) and ${httpsPort} (https), logs in ${tmp}`,
@@ -150,10 +180,14 @@ async function main() {
   for (const [name, port] of Object.entries(apis)) {
     procs.start(`api-${name}`, process.execPath, ['dist/server.js'], {
       cwd: projectDir,
-      env: { ...env, PORT: String(port) },
+      env: { ...env, PORT: String(port), UPLOAD_DIR: uploadDirOf(`api-${name}`) },
     });
   }
-  if (hasWorker) procs.start('worker', process.execPath, ['dist/worker.js'], { cwd: projectDir, env });
+  if (hasWorker)
+    procs.start('worker', process.execPath, ['dist/worker.js'], {
+      cwd: projectDir,
+      env: { ...env, UPLOAD_DIR: uploadDirOf('worker') },
+    });
   for (const [name, port] of Object.entries(apis)) {
     await waitFor(`api-${name} ready`, async () => {
       const exit = procs.get(`api-${name}`).exitInfo;
@@ -194,6 +228,13 @@ async function main() {
     secrets: { redisPassword: redis.password },
     log,
   });
+  if (onS3) {
+    const created = ['api-a', 'api-b', 'worker'].filter((name) => existsSync(uploadDirOf(name)));
+    results.push({ ok: created.length === 0, name: 'no upload directory created on s3' });
+    log(
+      `${created.length === 0 ? 'ok  ' : 'FAIL'} storage: no process created an upload directory ${created.join(', ')}`,
+    );
+  }
   return results;
 }
 
@@ -204,6 +245,7 @@ const cleanup = async () => {
     // Redis last: the api and the worker close their connections to it while they drain.
     await procs.stopAll({ except: ['redis'] });
     await procs.stop('redis').catch(() => undefined);
+    await s3rver?.close().catch(() => undefined);
     const leftovers = [...procs.procs.entries()].filter(([, p]) => !p.exitInfo).map(([name]) => name);
     if (leftovers.length > 0) log(`FAIL processes still running: ${leftovers.join(', ')}`);
     await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`)).catch(

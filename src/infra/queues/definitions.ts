@@ -4,7 +4,7 @@
 // imports nothing: config.ts reads WORKER_QUEUES against these names.
 import type { DefaultJobOptions } from 'bullmq';
 
-export const QUEUE_NAMES = ['email', 'imports', 'reports'] as const;
+export const QUEUE_NAMES = ['email', 'imports', 'reports', 'storage'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Every job's data says who asked for it: the jobs API and notifications go to that user. */

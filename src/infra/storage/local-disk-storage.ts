@@ -4,14 +4,15 @@
 // A write goes to tmp/ and is renamed into objects/ only once every byte is flushed, so a
 // reader never sees a half-written object and a crash leaves only *.part files, which
 // `sweepTemporaryFiles` removes. tmp/ is inside the root so the rename never crosses devices.
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { HashingMeter } from './hashing-meter.js';
 import {
-  StorageLimitExceededError,
+  KEY_PATTERN,
   StorageNotFoundError,
   type ByteRange,
   type ObjectStat,
@@ -19,9 +20,6 @@ import {
   type Storage,
   type StoredObject,
 } from './storage.js';
-
-/** Keys are UUIDs this adapter made; anything else is refused before it reaches a path. */
-const KEY_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface LocalDiskStorageOptions {
   /** Root directory; created on first write. */
@@ -90,6 +88,31 @@ export class LocalDiskStorage implements Storage {
     await rm(this.pathOf(key), { force: true });
   }
 
+  async *list({ olderThan }: { olderThan: Date }): AsyncIterable<ObjectStat> {
+    let shards: string[];
+    try {
+      shards = await readdir(this.objectsDir);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    // One fan-out directory at a time: memory grows with the largest shard, not the total.
+    for (const shard of shards) {
+      const names = await readdir(join(this.objectsDir, shard)).catch(() => []);
+      for (const key of names) {
+        if (!KEY_PATTERN.test(key)) continue;
+        const info = await stat(join(this.objectsDir, shard, key)).catch(() => null);
+        if (info && info.mtime < olderThan) yield { key, size: info.size, modifiedAt: info.mtime };
+      }
+    }
+  }
+
+  /** The root exists (or can be made) and is writable: a missing volume mount fails here. */
+  async check(): Promise<void> {
+    await mkdir(this.tmpDir, { recursive: true });
+    await access(this.tmpDir, constants.W_OK);
+  }
+
   /**
    * Removes temporary files older than `olderThanMs` (left by a crash mid-write). Safe while
    * writes run: a write in progress is younger than the threshold.
@@ -120,35 +143,6 @@ export class LocalDiskStorage implements Storage {
   }
 }
 
-/** Passes bytes through while counting and hashing them; fails once the limit is passed. */
-class HashingMeter extends Transform {
-  size = 0;
-  private readonly hash = createHash('sha256');
-
-  constructor(private readonly maxBytes: number | undefined) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.maxBytes !== undefined && this.size > this.maxBytes) {
-      callback(new StorageLimitExceededError(this.maxBytes));
-      return;
-    }
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
-  }
-}
-
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-}
-
-/** The storage both processes use (they must share UPLOAD_DIR): an object-store adapter replaces this one line. */
-export function openStorage(config: { uploadDir: string; maxUploadBytes: number }): Storage {
-  return new LocalDiskStorage({ root: config.uploadDir, maxBytes: config.maxUploadBytes });
 }

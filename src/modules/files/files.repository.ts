@@ -5,9 +5,9 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { Pagination } from '../../lib/pagination.js';
 import type { FileRecord, NewFile } from './files.schemas.js';
 
-type FileRow = Omit<FileRecord, 'size'> & { size: bigint };
+type FileRow = Omit<FileRecord, 'size'> & { size: bigint; objectMissingAt?: Date | null };
 
-function toFile(row: FileRow): FileRecord {
+function toFile({ objectMissingAt: _sweepMark, ...row }: FileRow): FileRecord {
   // BIGINT column; a number is exact up to 8 PiB, far above any upload limit.
   return { ...row, size: Number(row.size) };
 }

@@ -129,7 +129,9 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
         'Streams the bytes as an attachment, with the `Content-Type` the file was stored with (its `contentType`: one of ' +
         'ALLOWED_UPLOAD_TYPES, or text/csv for imports and reports). The strong `ETag` is the SHA-256 of the content: `If-None-Match` answers 304. ' +
         'One byte range (`Range: bytes=0-99`, `bytes=100-`, `bytes=-100`) answers 206 with `Content-Range`; a range ' +
-        'beyond the end is 416; several ranges, or an `If-Range` that no longer matches, get the whole file (200).',
+        'beyond the end is 416; several ranges, or an `If-Range` that no longer matches, get the whole file (200). ' +
+        'With FILE_DOWNLOAD=redirect (S3 storage) the answer is instead 302 to a presigned URL of the store, valid for ' +
+        'five minutes, after the same authorization; the store then serves the bytes, ranges included.',
       security: authenticated,
       params: FileParams,
       response: {
@@ -139,13 +141,17 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
           headers: headers(bytesHeaders, responseHeaders.contentRange),
           content: binary(downloadTypes),
         },
+        302: emptyResponse(
+          'FILE_DOWNLOAD=redirect: fetch the bytes from `Location`, a presigned URL of the store valid for a few minutes',
+          headers(responseHeaders.location, validators),
+        ),
         304: emptyResponse('Not modified: your copy (`If-None-Match`) is current; no body', validators),
         ...problems(401, 404, 422),
         416: { ...problems(416)[416], headers: responseHeaders.contentRange },
       },
     },
     handler: async (request, reply) => {
-      const { file, open } = await files.download(request.user, request.params.id);
+      const { file, open, signedUrl } = await files.download(request.user, request.params.id);
       const etag = `"${file.sha256}"`;
       reply
         .header('etag', etag)
@@ -153,6 +159,11 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
         .header('cache-control', 'private, no-cache')
         .header('accept-ranges', 'bytes');
       if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return sendNotModified(reply);
+      if (signedUrl) {
+        // The URL is a bearer credential for these bytes: never cached, never logged by us.
+        const location = await signedUrl(attachmentDisposition(file.filename));
+        return reply.code(302).header('location', location).header('cache-control', 'no-store').send();
+      }
 
       const ifRange = request.headers['if-range'];
       const wanted = ifRangeAllows(typeof ifRange === 'string' ? ifRange : undefined, etag)

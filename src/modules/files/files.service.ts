@@ -34,6 +34,8 @@ export interface FilesServiceDeps {
   /** Media types (or `type/*` wildcards) accepted, from ALLOWED_UPLOAD_TYPES. */
   allowedTypes: string[];
   log: Logger;
+  /** FILE_DOWNLOAD=redirect: downloads answer a presigned URL this many seconds long (when the store can sign). */
+  signedDownloadSeconds?: number;
 }
 
 export const UPLOAD_FIELD = 'file';
@@ -92,8 +94,23 @@ export class FilesService {
   async download(
     actor: Pick<Caller, 'id' | 'role'>,
     id: string,
-  ): Promise<{ file: FileInfo; open: (range?: ByteRange) => Promise<Readable> }> {
+  ): Promise<{
+    file: FileInfo;
+    open: (range?: ByteRange) => Promise<Readable>;
+    /** Set when downloads are redirected: a short-lived URL of the bytes, for this actor only to receive. */
+    signedUrl?: (contentDisposition: string) => Promise<string>;
+  }> {
     const record = await this.visible(actor, id);
+    const { storage, signedDownloadSeconds } = this.deps;
+    const sign = signedDownloadSeconds ? storage.signedDownloadUrl?.bind(storage) : undefined;
+    const signedUrl =
+      sign &&
+      ((contentDisposition: string) =>
+        sign(record.storageKey, {
+          expiresInSeconds: signedDownloadSeconds ?? 0,
+          contentDisposition,
+          contentType: record.contentType,
+        }));
     const open = async (range?: ByteRange) => {
       try {
         return await this.deps.storage.get(record.storageKey, range);
@@ -104,7 +121,7 @@ export class FilesService {
         throw new NotFoundError('File not found');
       }
     };
-    return { file: toInfo(record), open };
+    return { file: toInfo(record), open, ...(signedUrl && { signedUrl }) };
   }
 
   /** Removes the row first, then the bytes: a crash in between leaves unreferenced bytes, never a dangling row. */

@@ -3,7 +3,7 @@ import { DateTime } from '../../lib/openapi.js';
 import { Page, paginationProperties } from '../../lib/pagination.js';
 
 // Spelled out (not mapped from QUEUE_NAMES) so the static types keep the literals.
-const QueueSchema = Type.Enum(['email', 'imports', 'reports']);
+const QueueSchema = Type.Enum(['email', 'imports', 'reports', 'storage']);
 const StateSchema = Type.Enum(['waiting', 'active', 'completed', 'failed', 'delayed'], {
   description: "One state, in BullMQ's order for it; left out, every state merged, newest created first",
 });
