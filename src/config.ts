@@ -282,7 +282,11 @@ export function loadConfig(env: Env = process.env): Config {
       hint: 'login attempts per window',
     }),
     cacheTtl: r('CACHE_TTL', { parse: duration, default: '60s', hint: 'seconds or 1m' }),
-    cacheLocalTtl: r('CACHE_LOCAL_TTL', { parse: durationOrZero, default: '1s', hint: 'seconds or 1s; 0 turns it off' }),
+    cacheLocalTtl: r('CACHE_LOCAL_TTL', {
+      parse: durationOrZero,
+      default: '1s',
+      hint: 'seconds or 1s; 0 turns it off',
+    }),
     logLevel: r('LOG_LEVEL', {
       parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
       default: nodeEnv === 'test' ? 'silent' : 'info',
