@@ -8,6 +8,7 @@ import { loggerSetup } from '../infra/logging.js';
 import { createMailDelivery } from '../infra/mail/mail-delivery.js';
 import type { Mailer } from '../infra/mail/mailer.js';
 import { QUEUE_NAMES, type QueueName } from '../infra/queues/definitions.js';
+import { createJobMetrics, serveJobMetrics, type JobMetrics } from '../infra/queues/job-metrics.js';
 import { startWorkers, type Processor, type WorkerSet } from '../infra/queues/workers.js';
 import { openStorage } from '../infra/storage/local-disk-storage.js';
 import { emailJobProcessor } from '../modules/email/email.module.js';
@@ -31,6 +32,7 @@ export interface WorkerRuntimeOptions {
 
 export interface WorkerRuntime {
   workers: WorkerSet;
+  jobMetrics: JobMetrics;
   log: PinoLogger;
   /** Finishes the jobs in progress, then closes the database connections. */
   close(): Promise<void>;
@@ -64,11 +66,24 @@ export async function startWorkerRuntime(config: Config, options: WorkerRuntimeO
   const processors = Object.fromEntries(queues.map((queue) => [queue, processorOf[queue]()]));
 
   const workers = await startWorkers({ config, processors, log });
+  // Job durations and outcomes, scraped at WORKER_METRICS_PORT when set.
+  const jobMetrics = createJobMetrics();
+  for (const worker of workers.workers) jobMetrics.observe(worker.name, worker);
+  const metricsServer =
+    config.workerMetricsPort > 0
+      ? await serveJobMetrics(jobMetrics.registry, {
+          port: config.workerMetricsPort,
+          username: config.metricsUsername,
+          password: config.metricsPassword,
+        })
+      : undefined;
   log.info({ queues, concurrency: config.workerConcurrency }, 'worker started');
   return {
     workers,
+    jobMetrics,
     log,
     async close() {
+      metricsServer?.close();
       await workers.close();
       await database.close();
     },
