@@ -115,6 +115,12 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     expect(sql('fastify-template-worker').some((span) => descendsFrom(span, job, spans))).toBe(true);
     const redis = spans.filter(isClientOf('redis'));
     expect(redis.some((span) => span.service === 'fastify-template-api')).toBe(true);
+    // The job's outcome goes back to its owner (WebSocket/SSE) through Redis pub/sub: the
+    // worker's PUBLISH is part of the trace too.
+    expect(
+      redis.some((span) => span.service === 'fastify-template-worker' && /publish/i.test(span.name)),
+      redis.map((span) => `${span.service} ${span.name}`).join(', '),
+    ).toBe(true);
 
     // The worker's log line of that job carries the trace id next to the job id.
     await worker!.waitForOutput(new RegExp(`"trace_id":"${request.traceId}"`));
