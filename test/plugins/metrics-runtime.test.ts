@@ -70,7 +70,9 @@ describe('the worker /metrics (WORKER_METRICS_PORT)', () => {
       async () => {
         const body = await (await fetch(url, { headers: { authorization: basic } })).text();
         expect(body).toMatch(/^job_runs_total\{queue="reports",outcome="(?:completed|failed)"\} [1-9]\d*$/m);
-        expect(body).toMatch(/^job_duration_seconds_count\{queue="reports",outcome="(?:completed|failed)"\} [1-9]\d*$/m);
+        expect(body).toMatch(
+          /^job_duration_seconds_count\{queue="reports",outcome="(?:completed|failed)"\} [1-9]\d*$/m,
+        );
       },
       { timeout: 15_000, interval: 100 },
     );
