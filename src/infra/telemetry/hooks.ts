@@ -8,6 +8,8 @@ export interface TelemetryHooks {
   bullmq: Telemetry;
   /** pino mixin: trace_id and span_id of the active span, on every line logged inside one. */
   logMixin: () => Record<string, string>;
+  /** Exports the spans still batched and stops the SDK. */
+  shutdown: () => Promise<void>;
 }
 
 const SLOT = Symbol.for('fastify-template.telemetry');
@@ -30,4 +32,11 @@ export function queueTelemetry(): Telemetry | undefined {
 /** pino's `mixin` option; undefined when tracing is off, so log lines cost nothing more. */
 export function traceLogMixin(): (() => Record<string, string>) | undefined {
   return telemetryHooks()?.logMixin;
+}
+
+/** Sends the last batched spans before the process exits; nothing to do when tracing is off. */
+export async function flushTelemetry(): Promise<void> {
+  await telemetryHooks()
+    ?.shutdown()
+    .catch(() => {});
 }

@@ -98,8 +98,9 @@ export async function startTracing(env: Env = process.env, argv: readonly string
         ? { trace_id: context.traceId, span_id: context.spanId }
         : {}; // a new object: pino merges the line's fields into it
     },
+    shutdown: () => sdk.shutdown(),
   });
-  const stop = () => void sdk.shutdown().catch(() => {});
-  process.once('beforeExit', stop);
+  // The entry points flush on their way out (flushTelemetry); this covers a natural exit.
+  process.once('beforeExit', () => void sdk.shutdown().catch(() => {}));
   return sdk;
 }
