@@ -67,7 +67,8 @@ function descendsFrom(span: ReceivedSpan, ancestor: ReceivedSpan, spans: Receive
   return false;
 }
 
-describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
+// Two real processes and a job: more than the default 20 s when the whole suite loads the machine.
+describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 60_000 }, () => {
   it('shows an import as one trace: request, SQL, Redis, enqueue, and the job in the worker', async () => {
     const form = new FormData();
     form.append('file', new Blob(['name,price\nTraced lamp,12.50\n'], { type: 'text/csv' }), 'items.csv');
