@@ -97,4 +97,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # 256 MB (4x the ~60 MB the api holds) it stays under 200 MB (tools/bench/results,
 # export-100k). The price is more frequent minor GCs: about 10 % of the throughput of a cached
 # read. Drop the flags (or raise them) for a host where memory is cheaper than CPU.
-CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=256", "dist/server.js"]
+# The preload starts OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set and returns at once
+# otherwise (src/infra/telemetry/preload.ts).
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=256", "--import", "./dist/infra/telemetry/preload.js", "dist/server.js"]

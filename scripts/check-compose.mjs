@@ -87,8 +87,9 @@ const appServices = ['migrate', 'api', 'worker'];
 function checkDefaults(s, scenario) {
   const { services, networks = {} } = s;
   for (const [name, service] of Object.entries(services)) {
-    if (service.ports?.length && !['nginx', 'mailpit'].includes(name))
-      fail(scenario, `${name} publishes ports: only nginx (and Mailpit's UI) may`);
+    // Mailpit's, Grafana's and Prometheus' UIs (the last two: observability profile) on 127.0.0.1.
+    if (service.ports?.length && !['nginx', 'mailpit', 'grafana', 'prometheus'].includes(name))
+      fail(scenario, `${name} publishes ports: only nginx (and the Mailpit, Grafana and Prometheus UIs) may`);
     for (const p of ports(service))
       if (p.hostIp !== '127.0.0.1')
         fail(

@@ -16,6 +16,9 @@
 #   k8s         deploy/k8s validated against the Kubernetes schemas, offline, plus the hardening
 #               rules (scripts/check-k8s.mjs)
 #   scripts     sh -n on the shell scripts the images run
+#   observability  deploy/observability parses; the dashboard uses provisioned data sources and
+#               exported metrics; `promtool check rules/config` where promtool is installed
+#               (scripts/check-observability.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,3 +79,6 @@ for script in scripts/docker-migrate.sh nginx/scripts/make-self-signed-cert.sh t
   sh -n "$script" 2>/dev/null || bash -n "$script" || fail "syntax: $script"
 done
 ok "scripts: shell syntax"
+
+# --- observability -------------------------------------------------------------------------
+node scripts/check-observability.mjs | sed 's/^/ok   /' || fail "observability files"

@@ -96,6 +96,8 @@ export interface Config {
   workerConcurrency: number;
   /** Queues a worker process serves (all when unset), to scale one kind of work on its own. */
   workerQueues: QueueName[] | undefined;
+  /** Port of the worker's own GET /metrics (job durations, Basic auth as the api's); 0 = none. */
+  workerMetricsPort: number;
   /** Largest WebSocket frame accepted, in bytes; a bigger one closes the socket (1009). */
   wsMaxPayload: number;
   /** Seconds between WebSocket pings; a peer that missed the previous pong is dropped. */
@@ -337,6 +339,11 @@ export function loadConfig(env: Env = process.env): Config {
           hint: `comma-separated queues among ${QUEUE_NAMES.join(', ')}`,
         })
       : undefined,
+    workerMetricsPort: r('WORKER_METRICS_PORT', {
+      parse: integer(0, 65535),
+      default: '0',
+      hint: 'a port for the worker GET /metrics, 0 for none',
+    }),
     wsMaxPayload: r('WS_MAX_PAYLOAD', {
       parse: integer(1024, 16 * 1024 * 1024),
       default: String(64 * 1024),

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './compose/api.js';
 import { ConfigError, loadConfig, loadDotenv } from './config.js';
+import { flushTelemetry } from './infra/telemetry/hooks.js';
 import { handleStopSignals } from './lib/stop-signals.js';
 
 /** Time in-flight requests get to finish once the listener is closed. */
@@ -47,6 +48,7 @@ async function main() {
         await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       }
       await app.close();
+      await flushTelemetry();
       app.log.info('stopped');
     },
   );

@@ -3,6 +3,7 @@
 // stop taking jobs, let the running ones finish, and exit 0 (a repeat within a second, as Ctrl-C
 // under a watcher delivers, is the same signal; a later one exits at once).
 import { ConfigError, loadConfig, loadDotenv, type Config } from './config.js';
+import { flushTelemetry } from './infra/telemetry/hooks.js';
 import { handleStopSignals } from './lib/stop-signals.js';
 import { startWorkerRuntime, type WorkerRuntime } from './compose/worker.js';
 
@@ -26,6 +27,8 @@ async function main() {
       runtime.log.info({ signal }, 'worker stopping: finishing active jobs');
       try {
         await runtime.close();
+        // The spans of the last jobs, still in the batch, before process.exit.
+        await flushTelemetry();
         runtime.log.info('worker stopped');
         process.exit(0);
       } catch (err) {

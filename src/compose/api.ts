@@ -38,6 +38,7 @@ import errors from '../plugins/errors.js';
 import health from '../plugins/health.js';
 import httpHardening from '../plugins/http-hardening.js';
 import metrics from '../plugins/metrics.js';
+import runtimeMetrics from '../plugins/metrics-runtime.js';
 import rateLimit from '../plugins/rate-limit.js';
 import requestContext from '../plugins/request-context.js';
 import websocketServer from '../plugins/websocket-server.js';
@@ -145,6 +146,18 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
     heartbeatSeconds: config.wsHeartbeatInterval,
     streams: realtime.streams,
     hub,
+  });
+  await app.register(runtimeMetrics, {
+    pools: { api: pool, export: exportPool },
+    redis: {
+      commands: redis,
+      queues: {
+        get status() {
+          return queues.isAvailable() ? 'ready' : 'down';
+        },
+      },
+    },
+    queues,
   });
   await app.register(docs);
   await app.register(health, {

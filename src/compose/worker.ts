@@ -8,6 +8,7 @@ import { loggerSetup } from '../infra/logging.js';
 import { createMailDelivery } from '../infra/mail/mail-delivery.js';
 import type { Mailer } from '../infra/mail/mailer.js';
 import { QUEUE_NAMES, type QueueName } from '../infra/queues/definitions.js';
+import { createJobMetrics, serveJobMetrics, type JobMetrics } from '../infra/queues/job-metrics.js';
 import { startWorkers, type Processor, type WorkerSet } from '../infra/queues/workers.js';
 import { upsertSchedules } from '../infra/queues/schedules.js';
 import { openStorage } from '../infra/storage/open-storage.js';
@@ -40,6 +41,7 @@ export interface WorkerRuntimeOptions {
 
 export interface WorkerRuntime {
   workers: WorkerSet;
+  jobMetrics: JobMetrics;
   log: PinoLogger;
   /** Finishes the jobs in progress, then closes the database connections. */
   close(): Promise<void>;
@@ -75,11 +77,24 @@ export async function startWorkerRuntime(config: Config, options: WorkerRuntimeO
 
   const workers = await startWorkers({ config, processors, log });
   await upsertSchedules(config, queues);
+  // Job durations and outcomes, scraped at WORKER_METRICS_PORT when set.
+  const jobMetrics = createJobMetrics();
+  for (const worker of workers.workers) jobMetrics.observe(worker.name, worker);
+  const metricsServer =
+    config.workerMetricsPort > 0
+      ? await serveJobMetrics(jobMetrics.registry, {
+          port: config.workerMetricsPort,
+          username: config.metricsUsername,
+          password: config.metricsPassword,
+        })
+      : undefined;
   log.info({ queues, concurrency: config.workerConcurrency }, 'worker started');
   return {
     workers,
+    jobMetrics,
     log,
     async close() {
+      metricsServer?.close();
       await workers.close();
       await database.close();
     },

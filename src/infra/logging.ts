@@ -7,6 +7,7 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import type { Config } from '../config.js';
+import { traceLogMixin } from './telemetry/hooks.js';
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -111,6 +112,8 @@ export function loggerOptions(config: Pick<Config, 'logLevel' | 'nodeEnv'>): Log
   return {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // trace_id and span_id on lines logged inside a traced request or job; unset without tracing.
+    mixin: traceLogMixin(),
     serializers: {
       // Fastify's request serializer, with credentials removed from the URL.
       // Anything may be logged under `req`, not only a FastifyRequest: read it defensively.

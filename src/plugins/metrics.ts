@@ -52,6 +52,15 @@ export default fp(
       registers: [registry],
     });
 
+    // Representation cache lookups (item reads answer `x-cache: HIT|MISS`): the hit ratio is
+    // hits / (hits + misses) per route.
+    const cacheLookups = new Counter({
+      name: 'http_cache_lookups_total',
+      help: 'Responses served from the representation cache (result=hit) or loaded (result=miss), by route pattern',
+      labelNames: ['route', 'result'],
+      registers: [registry],
+    });
+
     app.decorate('metrics', { registry });
 
     app.addHook('onResponse', async (request, reply) => {
@@ -64,6 +73,8 @@ export default fp(
       };
       requests.inc(labels);
       duration.observe(labels, reply.elapsedTime / 1000);
+      const cache = reply.getHeader('x-cache');
+      if (cache === 'HIT' || cache === 'MISS') cacheLookups.inc({ route, result: cache === 'HIT' ? 'hit' : 'miss' });
     });
 
     const { metricsUsername, metricsPassword } = app.config;

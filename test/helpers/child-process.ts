@@ -22,9 +22,13 @@ export class ChildProcessHandle {
     );
   }
 
-  /** `node --import tsx <entry>` with exactly `env` (plus PATH), in the project folder. */
-  static spawnTs(entry: string, env: Record<string, string>): ChildProcessHandle {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  /**
+   * `node --import tsx <entry>` with exactly `env` (plus PATH), in the project folder; `preloads`
+   * are more `--import`s after tsx's (the telemetry preload).
+   */
+  static spawnTs(entry: string, env: Record<string, string>, preloads: string[] = []): ChildProcessHandle {
+    const imports = preloads.flatMap((preload) => ['--import', preload]);
+    const child = spawn(process.execPath, ['--import', 'tsx', ...imports, entry], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

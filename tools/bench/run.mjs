@@ -34,6 +34,7 @@ import {
   summary,
 } from './lib.mjs';
 import { extraScenarios, httpScenarios } from './scenarios.mjs';
+import { tracingScenarios } from './tracing.mjs';
 
 const ROUNDS = Number(option('rounds', 5));
 const DURATION = Number(option('duration', 5));
@@ -108,6 +109,7 @@ export async function runBench({ only = option('only', '').split(',').filter(Boo
       db,
       itemId,
       compareSeconds,
+      apiProcessEnv: env,
       duration: DURATION,
       connections: CONNECTIONS,
       newItem: JSON.stringify({
@@ -120,7 +122,11 @@ export async function runBench({ only = option('only', '').split(',').filter(Boo
       }),
       login: JSON.stringify({ username: ADMIN.email, password: ADMIN.password }),
     };
-    const scenarios = selected([...httpScenarios(ctx), ...extraScenarios(ctx)], only, option('ws', false) === true);
+    const scenarios = selected(
+      [...httpScenarios(ctx), ...tracingScenarios(ctx), ...extraScenarios(ctx)],
+      only,
+      option('ws', false) === true,
+    );
     if (scenarios.some((s) => s.needsWorker)) {
       ctx.worker = await startWorker(env);
       processes.push(ctx.worker);

@@ -14,6 +14,7 @@ import {
   type OwnedJobData,
   type QueueName,
 } from './definitions.js';
+import { queueTelemetry } from '../telemetry/hooks.js';
 
 /** Upper bound on one queue call when Redis accepts the connection but does not answer. */
 const QUEUE_CALL_TIMEOUT_MS = 2_000;
@@ -82,6 +83,8 @@ export class JobQueues implements JobEnqueuer, JobLookup {
         connection,
         prefix: bullPrefix(config),
         defaultJobOptions: defaultJobOptions(config, name),
+        // With tracing on, each job carries its enqueue's trace context to the worker.
+        telemetry: queueTelemetry(),
       });
       queue.on('error', hooks.onError);
       return queue;

@@ -8,6 +8,7 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../lib/logger.js';
 import { logOutagesOnce } from '../redis/outages.js';
 import { publishNotification, type Notification } from '../realtime/notifications.js';
+import { queueTelemetry } from '../telemetry/hooks.js';
 import { bullPrefix, type OwnedJobData, type QueueName } from './definitions.js';
 
 export type Processor = (job: Job) => Promise<unknown>;
@@ -52,6 +53,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
       // the job back in the queue (processors are idempotent, so the rerun does no harm).
       lockDuration: config.jobLockDuration * 1000,
       stalledInterval: config.jobStalledInterval * 1000,
+      // With tracing on, a job's span is a child of the span that enqueued it.
+      telemetry: queueTelemetry(),
     });
     worker.on('progress', (job, progress) =>
       notify(job, {

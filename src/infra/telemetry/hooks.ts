@@ -1,0 +1,42 @@
+// What the rest of the app asks of tracing, without importing any of it: the preload
+// (preload.ts) fills this slot when OTEL_EXPORTER_OTLP_ENDPOINT is set, and every getter here
+// answers `undefined` otherwise, so a process without tracing loads no OpenTelemetry module.
+import type { Telemetry } from 'bullmq';
+
+export interface TelemetryHooks {
+  /** BullMQ's own telemetry (bullmq-otel): an enqueue and its job become one trace. */
+  bullmq: Telemetry;
+  /** pino mixin: trace_id and span_id of the active span, on every line logged inside one. */
+  logMixin: () => Record<string, string>;
+  /** Exports the spans still batched and stops the SDK. */
+  shutdown: () => Promise<void>;
+}
+
+const SLOT = Symbol.for('fastify-template.telemetry');
+
+type Slot = { [SLOT]?: TelemetryHooks };
+
+export function installTelemetryHooks(hooks: TelemetryHooks): void {
+  (globalThis as Slot)[SLOT] = hooks;
+}
+
+export function telemetryHooks(): TelemetryHooks | undefined {
+  return (globalThis as Slot)[SLOT];
+}
+
+/** The `telemetry` option of a BullMQ Queue or Worker; undefined (no telemetry) when tracing is off. */
+export function queueTelemetry(): Telemetry | undefined {
+  return telemetryHooks()?.bullmq;
+}
+
+/** pino's `mixin` option; undefined when tracing is off, so log lines cost nothing more. */
+export function traceLogMixin(): (() => Record<string, string>) | undefined {
+  return telemetryHooks()?.logMixin;
+}
+
+/** Sends the last batched spans before the process exits; nothing to do when tracing is off. */
+export async function flushTelemetry(): Promise<void> {
+  await telemetryHooks()
+    ?.shutdown()
+    .catch(() => {});
+}
