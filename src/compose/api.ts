@@ -39,6 +39,7 @@ import health from '../plugins/health.js';
 import httpHardening from '../plugins/http-hardening.js';
 import metrics from '../plugins/metrics.js';
 import rateLimit from '../plugins/rate-limit.js';
+import webApp, { findWebBuild } from '../plugins/web-app.js';
 import requestContext from '../plugins/request-context.js';
 import websocketServer from '../plugins/websocket-server.js';
 import { createServer } from './http-server.js';
@@ -151,8 +152,10 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
     probes: { postgres: () => prisma.$queryRaw`SELECT 1`, redis: () => redis.ping() },
   });
 
-  // Routes.
-  await app.register(systemRoutes);
+  // Routes. `/` is the web app when there is a build, else the landing page.
+  const webBuild = findWebBuild(config.webDistDir);
+  if (!webBuild) log.info({ dir: config.webDistDir }, 'no web app build: serving the landing page at /');
+  await app.register(systemRoutes, { landingPage: !webBuild });
   await app.register(auth.routes, { prefix: '/api/v1/auth' });
   await app.register(apiKeys.routes, { prefix: '/api/v1/users/me/api-keys' });
   await app.register(users.routes, { prefix: '/api/v1/users' });
@@ -163,6 +166,7 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
   await app.register(queueDashboard.routes, { prefix: '/admin/queues' });
   await app.register(files.routes, { prefix: '/api/v1/files' });
   await app.register(realtime.routes);
+  if (webBuild) await app.register(webApp, { root: webBuild });
 
   return {
     database,

@@ -24,6 +24,8 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     // Test files run in parallel on a small machine: event-loop lag there is the machine's, not
     // the app's. Load-shedding tests set their own threshold.
     MAX_EVENT_LOOP_DELAY: '0',
+    // Whatever a checkout has built in web/dist: tests that serve a web app build their own.
+    WEB_DIST_DIR: '.tmp/no-web-build',
     ...extra,
   };
 }
