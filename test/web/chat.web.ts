@@ -58,12 +58,12 @@ describe('chat across two api instances', () => {
       .filter({ hasText: /reconnecting/ })
       .waitFor({ timeout: 20_000 });
     expect((await restarted).status).toBe(200);
-    await status(bob).filter({ hasText: 'Connected' }).waitFor({ timeout: 40_000 });
+    await status(bob).filter({ hasText: 'Connected' }).waitFor({ timeout: 60_000 });
     await expect.poll(() => log(alice).getByText('Bob Example joined the room').count(), { timeout: 10_000 }).toBe(2);
 
     await say(alice, 'Welcome back');
     await log(bob).getByText('Alice Example: Welcome back').waitFor();
     await say(bob, 'Still here');
     await log(alice).getByText('Bob Example: Still here').waitFor();
-  }, 90_000);
+  }, 120_000);
 });
