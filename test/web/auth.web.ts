@@ -48,6 +48,7 @@ describe('signed out', () => {
   it('shows the sign-in form on any page and returns there after signing in; wrong passwords are refused', async () => {
     const { page } = session;
     const user = await signUpUser();
+    await page.context().clearCookies();
     await page.goto(`${stack().apiA}/profile`);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await checkScreen(page, 'sign-in');
@@ -75,6 +76,7 @@ describe('signed out', () => {
   it('resets a forgotten password through the emailed link', async () => {
     const { page } = session;
     const user = await signUpUser();
+    await page.context().clearCookies();
     await page.goto(`${stack().apiA}/sign-in`);
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
     await page.getByRole('heading', { name: 'Forgot your password?' }).waitFor();
@@ -131,7 +133,7 @@ describe('a session outliving its access token', () => {
   it('refreshes silently: the user stays signed in and keeps working', async () => {
     const { page } = session;
     const user = await signUpUser();
-    await openSignedIn(page, stack().apiA, '/items/new', user);
+    await openSignedIn(page, stack().apiShortTokens, '/items/new', user);
     const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/refresh') && r.status() === 200, {
       timeout: (stack().accessTokenTtl + 20) * 1000,
     });

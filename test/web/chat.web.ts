@@ -53,13 +53,15 @@ describe('chat across two api instances', () => {
   });
 
   it('reconnects after the instance it was connected to restarts, and the conversation goes on', async () => {
+    const joinsBefore = await log(alice).getByText('Bob Example joined the room').count();
     const restarted = fetch(`${stack().control}/restart/api-b`, { method: 'POST' });
     await status(bob)
       .filter({ hasText: /reconnecting/ })
       .waitFor({ timeout: 20_000 });
     expect((await restarted).status).toBe(200);
     await status(bob).filter({ hasText: 'Connected' }).waitFor({ timeout: 60_000 });
-    await expect.poll(() => log(alice).getByText('Bob Example joined the room').count(), { timeout: 10_000 }).toBe(2);
+    // Bob is back: Alice sees him join again.
+    await expect.poll(() => log(alice).getByText('Bob Example joined the room').count()).toBeGreaterThan(joinsBefore);
 
     await say(alice, 'Welcome back');
     await log(bob).getByText('Alice Example: Welcome back').waitFor();

@@ -49,7 +49,7 @@ describe('files', () => {
     });
     const refused = page.getByRole('alert').filter({ hasText: 'Upload refused' });
     await refused.waitFor();
-    expect(await refused.textContent()).toMatch(/too large|larger|exceeds|size/i);
+    expect(await refused.textContent()).toMatch(/too large|larger|at most \d+ bytes|exceeds/i);
     await checkScreen(page, 'files-too-large');
 
     await upload().setInputFiles({ name: `song-${id}.mp3`, mimeType: 'audio/mpeg', buffer: Buffer.from('ID3') });

@@ -19,10 +19,16 @@ export interface WebStack {
   /** The two api instances, each a complete app (the web app, the API, WebSockets). */
   apiA: string;
   apiB: string;
+  /**
+   * A third instance of the same stack whose access tokens last ACCESS_TOKEN_TTL seconds only,
+   * for the silent refresh. Not on a and b: live connections end when their token expires, and
+   * a chat notice sent while one reconnects is not replayed.
+   */
+  apiShortTokens: string;
   /** GET /mail: the emails sent so far; POST /restart/api-b: restart that instance. */
   control: string;
   databaseUrl: string;
-  /** ACCESS_TOKEN_TTL of the instances, in seconds: short, so sessions refresh during the run. */
+  /** ACCESS_TOKEN_TTL of apiShortTokens, in seconds. */
   accessTokenTtl: number;
   maxUploadBytes: number;
 }
@@ -62,7 +68,7 @@ export default async function setup(project: TestProject) {
   const procs = new ProcessGroup(tmp) as unknown as Processes;
   const smtp = new FakeSmtp();
   await smtp.start();
-  const [portA, portB, controlPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [portA, portB, portC, controlPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
 
   const env = {
     PATH: process.env.PATH,
@@ -70,7 +76,7 @@ export default async function setup(project: TestProject) {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PUBLIC_URL: `http://127.0.0.1:${portA}`,
-    CORS_ORIGINS: `http://127.0.0.1:${portA},http://127.0.0.1:${portB}`,
+    CORS_ORIGINS: `http://127.0.0.1:${portA},http://127.0.0.1:${portB},http://127.0.0.1:${portC}`,
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_MAX: '5',
     REDIS_URL: redisUrl,
@@ -79,7 +85,6 @@ export default async function setup(project: TestProject) {
     METRICS_PASSWORD: randomBytes(16).toString('base64url'),
     ADMIN_PASSWORD: randomBytes(16).toString('base64url'),
     BCRYPT_COST: '4',
-    ACCESS_TOKEN_TTL: `${ACCESS_TOKEN_TTL}s`,
     UPLOAD_DIR: path.join(tmp, 'uploads'),
     MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
     SMTP_URL: smtp.url,
@@ -91,12 +96,16 @@ export default async function setup(project: TestProject) {
     MAX_EVENT_LOOP_DELAY: '0',
     JOB_BACKOFF_MS: '200',
   };
-  const instances = { 'api-a': portA, 'api-b': portB } as const;
+  const instances = { 'api-a': portA, 'api-b': portB, 'api-c': portC } as const;
   type Instance = keyof typeof instances;
 
   async function startApi(name: Instance) {
     const port = instances[name];
-    procs.start(name, process.execPath, ['dist/server.js'], { cwd: projectDir, env: { ...env, PORT: String(port) } });
+    const ttl = name === 'api-c' ? { ACCESS_TOKEN_TTL: `${ACCESS_TOKEN_TTL}s` } : {};
+    procs.start(name, process.execPath, ['dist/server.js'], {
+      cwd: projectDir,
+      env: { ...env, ...ttl, PORT: String(port) },
+    });
     await waitFor(`${name} ready`, async () => {
       const proc = procs.get(name);
       if (proc?.exitInfo) throw new Error(`${name} exited: ${proc.lines.slice(-10).join('\n')}`);
@@ -106,7 +115,7 @@ export default async function setup(project: TestProject) {
 
   procs.start('worker', process.execPath, ['dist/worker.js'], { cwd: projectDir, env });
   try {
-    await Promise.all([startApi('api-a'), startApi('api-b')]);
+    await Promise.all([startApi('api-a'), startApi('api-b'), startApi('api-c')]);
   } catch (err) {
     await procs.stopAll();
     await smtp.stop();
@@ -137,6 +146,7 @@ export default async function setup(project: TestProject) {
   project.provide('webStack', {
     apiA: `http://127.0.0.1:${portA}`,
     apiB: `http://127.0.0.1:${portB}`,
+    apiShortTokens: `http://127.0.0.1:${portC}`,
     control: `http://127.0.0.1:${controlPort}`,
     databaseUrl,
     accessTokenTtl: ACCESS_TOKEN_TTL,

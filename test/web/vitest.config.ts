@@ -13,5 +13,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // The app answers within a second or two, but the machine is shared: poll for longer.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });
