@@ -106,11 +106,16 @@ export default async function setup(project: TestProject) {
       cwd: projectDir,
       env: { ...env, ...ttl, PORT: String(port) },
     });
-    await waitFor(`${name} ready`, async () => {
-      const proc = procs.get(name);
-      if (proc?.exitInfo) throw new Error(`${name} exited: ${proc.lines.slice(-10).join('\n')}`);
-      return (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok;
-    });
+    await waitFor(
+      `${name} ready`,
+      async () => {
+        const proc = procs.get(name);
+        if (proc?.exitInfo) throw new Error(`${name} exited: ${proc.lines.slice(-10).join('\n')}`);
+        return (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok;
+        // Three instances and the worker start at once on a small, shared machine.
+      },
+      90_000,
+    );
   }
 
   procs.start('worker', process.execPath, ['dist/worker.js'], { cwd: projectDir, env });
