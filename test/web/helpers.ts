@@ -71,13 +71,24 @@ export async function openBrowser(): Promise<Session> {
 export const field = (page: Page, name: string) =>
   page.getByLabel(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`));
 
-/** Fills the sign-in form on whatever page shows it, and waits for the signed-in navigation. */
+/**
+ * Fills the sign-in form on whatever page shows it, and waits for the signed-in navigation. A
+ * 503 ("try again shortly": the credential limiter fails closed when Redis answers slower than
+ * its budget, which a loaded CI machine can cause) is retried, as the message asks a person to.
+ */
 export async function signIn(page: Page, user: WebUser): Promise<void> {
   await field(page, 'Email').fill(user.email);
   await field(page, 'Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  // Locator waits, not expect.poll: this also runs in beforeAll hooks.
-  await nav(page).getByRole('button', { name: 'Sign out' }).waitFor();
+  const signedIn = nav(page).getByRole('button', { name: 'Sign out' });
+  const unavailable = page.getByRole('alert').filter({ hasText: 'Service Unavailable' });
+  for (let attempt = 1; ; attempt += 1) {
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Locator waits, not expect.poll: this also runs in beforeAll hooks.
+    await signedIn.or(unavailable).first().waitFor();
+    if (await signedIn.isVisible()) return;
+    if (attempt === 3) throw new Error('sign-in answered 503 three times');
+    await page.waitForTimeout(1000 * attempt);
+  }
 }
 
 export const nav = (page: Page) => page.getByRole('navigation').first();
