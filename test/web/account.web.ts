@@ -8,6 +8,7 @@ import {
   nav,
   openBrowser,
   openSignedIn,
+  screenshotOnFailure,
   signIn,
   signUpUser,
   stack,
@@ -20,6 +21,7 @@ beforeAll(async () => {
   session = await openBrowser();
 });
 afterAll(() => session.browser.close());
+screenshotOnFailure(() => [session.page]);
 
 describe('profile and API keys', () => {
   it('renames the user and changes the password (the current one is required)', async () => {

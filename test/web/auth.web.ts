@@ -9,6 +9,7 @@ import {
   nav,
   openBrowser,
   openSignedIn,
+  screenshotOnFailure,
   signIn,
   signUpUser,
   stack,
@@ -21,6 +22,7 @@ beforeAll(async () => {
   session = await openBrowser();
 });
 afterAll(() => session.browser.close());
+screenshotOnFailure(() => [session.page]);
 
 describe('signed out', () => {
   it('signs up through the form, then signs in and lands on the items', async () => {

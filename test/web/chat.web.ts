@@ -4,7 +4,16 @@
 import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkScreen, field, openBrowser, openSignedIn, signUpUser, stack, type Session } from './helpers.js';
+import {
+  checkScreen,
+  field,
+  openBrowser,
+  openSignedIn,
+  screenshotOnFailure,
+  signUpUser,
+  stack,
+  type Session,
+} from './helpers.js';
 
 let session: Session;
 let contextB: BrowserContext;
@@ -27,6 +36,7 @@ beforeAll(async () => {
   bob = await contextB.newPage();
 });
 afterAll(() => session.browser.close());
+screenshotOnFailure(() => [alice, bob]);
 
 describe('chat across two api instances', () => {
   it('joins a room from the lobby; each sees the other join, by name', async () => {

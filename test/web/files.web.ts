@@ -4,7 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkScreen, openBrowser, openSignedIn, signUpUser, stack, type Session } from './helpers.js';
+import {
+  checkScreen,
+  openBrowser,
+  openSignedIn,
+  screenshotOnFailure,
+  signUpUser,
+  stack,
+  type Session,
+} from './helpers.js';
 
 let session: Session;
 let page: Page;
@@ -18,6 +26,7 @@ beforeAll(async () => {
   await openSignedIn(page, stack().apiA, '/files', await signUpUser());
 });
 afterAll(() => session.browser.close());
+screenshotOnFailure(() => [page]);
 
 describe('files', () => {
   const notes = { name: `notes-${id}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`hello from ${id}\n`) };

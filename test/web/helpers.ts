@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import pg from 'pg';
-import { expect, inject } from 'vitest';
+import { beforeEach, expect, inject, onTestFailed } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
 
 export const stack = () => inject('webStack');
@@ -166,4 +166,19 @@ export async function expectNoTokensInStorage(page: Page): Promise<void> {
   const stored = (await page.evaluate(`[localStorage, sessionStorage].flatMap((storage) =>
     Array.from({ length: storage.length }, (_, i) => storage.key(i) + '=' + storage.getItem(storage.key(i))))`)) as string[];
   for (const entry of stored) expect(entry).not.toMatch(/eyJ[\w-]+\.[\w-]+|token/i);
+}
+
+/** For each failed test of the file, a screenshot of every page `pages()` returns (CI artifacts). */
+export function screenshotOnFailure(pages: () => Page[]): void {
+  beforeEach((context) => {
+    onTestFailed(async () => {
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      const name = context.task.name.replace(/\W+/g, '-').slice(0, 60);
+      await Promise.all(
+        pages().map((page, i) =>
+          page.screenshot({ path: path.join(SCREENSHOT_DIR, `failed-${name}-${i}.png`) }).catch(() => undefined),
+        ),
+      );
+    });
+  });
 }

@@ -4,7 +4,17 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkScreen, field, nav, openBrowser, openSignedIn, signUpUser, stack, type Session } from './helpers.js';
+import {
+  checkScreen,
+  field,
+  nav,
+  openBrowser,
+  openSignedIn,
+  screenshotOnFailure,
+  signUpUser,
+  stack,
+  type Session,
+} from './helpers.js';
 
 let session: Session;
 let page: Page;
@@ -23,6 +33,7 @@ beforeAll(async () => {
   await openSignedIn(page, stack().apiA, '/items', await signUpUser());
 });
 afterAll(() => session.browser.close());
+screenshotOnFailure(() => [page]);
 
 async function createItem(values: { name: string; price: string; tax?: string; tags?: string; description?: string }) {
   await page.getByRole('button', { name: 'New item' }).click();
