@@ -20,7 +20,8 @@ let contextB: BrowserContext;
 let alice: Page;
 let bob: Page;
 const room = `room-${randomBytes(3).toString('hex')}`;
-const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
+// The page's one log (named "Messages" by a title attribute).
+const log = (page: Page) => page.getByRole('log');
 const status = (page: Page) => page.getByRole('status').filter({ hasText: /Connect|Disconnected/ });
 
 async function say(page: Page, text: string) {
