@@ -102,8 +102,11 @@ describe('admin', () => {
     // The plain user: made inactive (they cannot sign in any more), then deleted.
     const active = page.getByRole('checkbox', { name: `${user.email} is active` });
     if ((await active.count()) === 0) return expect.fail(`${user.email} is not on the first page of users`);
-    // Mantine draws its own box over the real input: the input itself is what a click toggles.
-    await active.uncheck({ force: true });
+    // A click, not uncheck(): the box is controlled by the server's answer, so it changes only
+    // once the update is saved and the list refetched (uncheck() wants it changed at once).
+    // force: Mantine draws its own box over the real input.
+    await active.click({ force: true });
+    await expect.poll(() => active.isChecked()).toBe(false);
     await expect
       .poll(async () => {
         const answer = await fetch(`${stack().apiA}/api/v1/auth/token`, {
