@@ -60,6 +60,8 @@ describe('profile and API keys', () => {
   it('creates an API key, shows it once, and deletes it', async () => {
     const { page } = session;
     const name = `ci-${randomBytes(3).toString('hex')}`;
+    // A user of its own: a password change (the test above) ends the sessions of that user.
+    await openSignedIn(page, stack().apiA, '/profile', await signUpUser());
     await page.getByRole('heading', { name: 'API keys' }).waitFor();
     await field(page, 'Key name').fill(name);
     await page.getByRole('button', { name: 'Create key' }).click();
