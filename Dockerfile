@@ -1,12 +1,14 @@
-# Multi-stage build with two images:
+# Multi-stage build with three images:
 #   runtime  (the default target) the api (default CMD) and the worker (`node dist/worker.js`):
-#            node + production node_modules WITHOUT the Prisma CLI + dist
+#            node + production node_modules WITHOUT the Prisma CLI + dist + the web app (web/dist)
 #   migrate  the one-shot migrate job (`prisma migrate deploy`, then the seed): the runtime's
 #            files plus the Prisma CLI, its config, the migrations, the schema-engine shim
 #            (tools/prisma-offline) and openssl
+#   web      nginx with the built web app (web/dist) at /usr/share/nginx/html, for the proxy
+#            (compose's nginx service serves its hashed assets itself)
 #   docker build -t my-api .                  docker build --target migrate -t my-api-migrate .
 # Stages: node-openssl (node + openssl), deps (npm ci + generated Prisma client), build (tsc,
-# bundled seed, dev dependencies pruned), runtime-deps (the same minus the Prisma CLI).
+# the web app, bundled seed, dev dependencies pruned), runtime-deps (the same minus the Prisma CLI).
 #
 # Pinned to an exact version: a rebuild gets the same Node. Bump it on purpose (and pin by
 # digest too where your policy asks for it: node:<version>@sha256:...).
@@ -29,6 +31,8 @@ WORKDIR /app
 # the config file. prisma.config.ts reads DATABASE_URL; generate never connects, so a
 # placeholder that exists only in this build step is enough.
 COPY package.json package-lock.json prisma.config.ts ./
+# The web app is an npm workspace: npm ci needs its package.json to install its dependencies.
+COPY web/package.json ./web/
 COPY prisma ./prisma
 COPY tools/prisma-offline ./tools/prisma-offline
 RUN DATABASE_URL=postgresql://build:build@localhost:5432/build \
@@ -37,10 +41,15 @@ RUN DATABASE_URL=postgresql://build:build@localhost:5432/build \
 FROM deps AS build
 COPY tsconfig.json ./
 COPY src ./src
-# The seed is TypeScript that imports src/; `build:seed` bundles it with esbuild (packages stay
-# external imports) so the migrate image seeds with plain node, without tsx or the sources.
+COPY web ./web
+# `npm run build`: tsc, then the web app (web/dist). The seed is TypeScript that imports src/;
+# `build:seed` bundles it with esbuild (packages stay external imports) so the migrate image
+# seeds with plain node, without tsx or the sources. The web app's packages (React...) are only
+# needed to build it: dropping the workspace before pruning keeps them out of node_modules.
 RUN npm run build \
     && npm run build:seed \
+    && npm pkg delete workspaces \
+    && rm -rf web/node_modules \
     && npm prune --omit=dev --no-audit --no-fund
 
 # The api and the worker need @prisma/client and the pg adapter, not the CLI: dropping `prisma`
@@ -70,6 +79,10 @@ COPY scripts/docker-migrate.sh ./scripts/
 USER node
 CMD ["sh", "scripts/docker-migrate.sh"]
 
+# The proxy's image: the same build of the web app the api serves (nginx/snippets/api-locations.conf).
+FROM nginx:1.30.4 AS web
+COPY --from=build /app/web/dist /usr/share/nginx/html
+
 FROM ${NODE_IMAGE} AS runtime
 # MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's helpers, libuv's pool) its
 # own malloc arena, whose freed pages stay resident; two arenas keep the api's native memory
@@ -82,6 +95,8 @@ WORKDIR /app
 COPY --from=runtime-deps /app/package.json ./package.json
 COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=runtime-deps /app/dist ./dist
+# Served at / by the api (WEB_DIST_DIR, src/plugins/web-app.ts).
+COPY --from=build /app/web/dist ./web/dist
 # The image's own files stay root-owned (the app cannot rewrite its code); only the upload
 # directory belongs to the unprivileged `node` user (uid 1000) the processes run as.
 RUN mkdir -p /app/uploads && chown node:node /app/uploads

@@ -107,6 +107,8 @@ export interface Config {
   wsMessageBurst: number;
   /** Seconds between SSE heartbeat comments, which keep proxies from closing idle streams. */
   sseHeartbeatInterval: number;
+  /** The built web app (web/dist) the api serves at `/`; when it has no index.html the landing page is served. */
+  webDistDir: string;
 }
 
 export class ConfigError extends Error {
@@ -361,6 +363,7 @@ export function loadConfig(env: Env = process.env): Config {
       hint: 'chat messages in one burst per connection',
     }),
     sseHeartbeatInterval: r('SSE_HEARTBEAT_INTERVAL', { parse: duration, default: '15s', hint: 'seconds or 15s, 1m' }),
+    webDistDir: r('WEB_DIST_DIR', { parse: text, default: './web/dist', hint: 'the web app build directory' }),
   };
 
   if (nodeEnv === 'production') {

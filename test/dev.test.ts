@@ -119,10 +119,17 @@ describe('npm run dev (scripts/dev.mjs)', () => {
     }
   });
 
-  it('runs the api and the worker (in watch mode), and Ctrl-C stops both gracefully', async () => {
+  it('runs the api, the worker and the web app (in watch mode), says which URL to open, and Ctrl-C stops all gracefully', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const webPort = port + 1;
     const dev = startDev(
-      testEnv({ NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }),
+      testEnv({
+        NODE_ENV: 'development',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        WEB_DEV_PORT: String(webPort),
+      }),
     );
     try {
       await vi.waitFor(
@@ -130,9 +137,19 @@ describe('npm run dev (scripts/dev.mjs)', () => {
           expect(dev.child.exitCode, dev.output).toBeNull();
           expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
           expect(dev.output).toMatch(/\[worker\] .*worker started/);
+          expect(dev.output).toContain(`open http://127.0.0.1:${webPort}`);
         },
-        { timeout: 45_000, interval: 250 },
+        { timeout: 60_000, interval: 250 },
       );
+      // ONE line says where to go (Vite's own banner is off), and there the app and, through
+      // Vite's proxy, the api answer.
+      expect(dev.output.match(/➜ +open /g)).toHaveLength(1);
+      expect(dev.output).not.toMatch(/Local: +http/);
+      const page = await fetch(`http://127.0.0.1:${webPort}/items`, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<div id="root">/);
+      const info = await fetch(`http://127.0.0.1:${webPort}/api/v1/info`);
+      expect(await info.json()).toMatchObject({ docs: '/docs' });
       expect(dev.output).toMatch(/preflight: PostgreSQL answers/);
       expect(dev.output).toMatch(
         new RegExp(
@@ -147,8 +164,9 @@ describe('npm run dev (scripts/dev.mjs)', () => {
       expect(dev.output).toMatch(/\[api\] +.*INFO: stopped/);
       expect(dev.output).toMatch(/\[worker\] .*worker stopped/);
       expect(dev.output).not.toMatch(/second SIGINT|Force killing/);
+      await expect(fetch(`http://127.0.0.1:${webPort}/`)).rejects.toThrow();
     } finally {
       killGroup(dev.child);
     }
-  }, 90_000);
+  }, 120_000);
 });

@@ -40,6 +40,7 @@ import httpHardening from '../plugins/http-hardening.js';
 import metrics from '../plugins/metrics.js';
 import runtimeMetrics from '../plugins/metrics-runtime.js';
 import rateLimit from '../plugins/rate-limit.js';
+import webApp, { findWebBuild } from '../plugins/web-app.js';
 import requestContext from '../plugins/request-context.js';
 import websocketServer from '../plugins/websocket-server.js';
 import { createServer } from './http-server.js';
@@ -168,8 +169,10 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
     },
   });
 
-  // Routes.
-  await app.register(systemRoutes);
+  // Routes. `/` is the web app when there is a build, else the landing page.
+  const webBuild = findWebBuild(config.webDistDir);
+  if (!webBuild) log.info({ dir: config.webDistDir }, 'no web app build: serving the landing page at /');
+  await app.register(systemRoutes, { landingPage: !webBuild });
   await app.register(auth.routes, { prefix: '/api/v1/auth' });
   await app.register(apiKeys.routes, { prefix: '/api/v1/users/me/api-keys' });
   await app.register(users.routes, { prefix: '/api/v1/users' });
@@ -180,6 +183,7 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
   await app.register(queueDashboard.routes, { prefix: '/admin/queues' });
   await app.register(files.routes, { prefix: '/api/v1/files' });
   await app.register(realtime.routes);
+  if (webBuild) await app.register(webApp, { root: webBuild });
 
   return {
     database,

@@ -26,6 +26,8 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     // the app's. Load-shedding tests set their own threshold.
     MAX_EVENT_LOOP_DELAY: '0',
     ...s3TestEnv(),
+    // Whatever a checkout has built in web/dist: tests that serve a web app build their own.
+    WEB_DIST_DIR: '.tmp/no-web-build',
     ...extra,
   };
 }

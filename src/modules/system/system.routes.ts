@@ -35,10 +35,19 @@ const landingPage = `<!doctype html>
 </body>
 </html>`;
 
-export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(landingPage),
-  );
+export interface SystemRoutesOptions {
+  /** False when the web app is served at `/` (src/plugins/web-app.ts); its pages link the docs. */
+  landingPage: boolean;
+}
+
+export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = async (
+  app,
+  { landingPage: withLandingPage },
+) => {
+  if (withLandingPage)
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').send(landingPage),
+    );
 
   await app.register(faviconRoutes);
 
