@@ -116,6 +116,8 @@ async function composeApi(app: App, config: Config, overrides: ApiOverrides) {
   const auth = authModule({ config, prisma, redis, jwt: app.jwt, mailer, log, hasher: overrides.passwordHasher });
   const apiKeys = apiKeysModule({ prisma, liveConnections: auth.sessions });
   const items = itemsModule({ config, prisma, pool, exportPool, redis, bus: hub, log }, overrides.items);
+  // Before the hub closes (hooks run last in, first out): the cache stops listening to it.
+  app.addHook('onClose', () => items.cache.close());
   const users = usersModule({
     prisma,
     hasher: auth.hasher,

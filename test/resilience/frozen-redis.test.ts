@@ -50,7 +50,9 @@ describe('Redis freezes while the app runs', () => {
   beforeAll(async () => {
     server = await PrivateRedis.start();
     app = await buildTestApp({
-      env: { REDIS_URL: server.url, LOG_LEVEL: 'info' },
+      // The shared cache under a frozen Redis; the in-process copy in front of it (which may
+      // answer for up to CACHE_LOCAL_TTL) has its own tests in items.cache.test.ts.
+      env: { REDIS_URL: server.url, LOG_LEVEL: 'info', CACHE_LOCAL_TTL: '0' },
       logStream: { write: (line) => void logLines.push(line) },
     });
     user = await createUser(app);

@@ -128,6 +128,9 @@ export class EntityCache {
   /** Whether the invalidation channel is subscribed: without it the copies could go stale. */
   private subscribed = false;
   private subscribing = false;
+  /** Ends the subscription (set once subscribed); see close(). */
+  private unsubscribe: (() => void) | undefined;
+  private closed = false;
   /** Counts invalidations seen here: a read that began under another count keeps no copy. */
   private invalidations = 0;
 
@@ -175,6 +178,15 @@ export class EntityCache {
     const loaded = await shared;
     if (localOn) this.keepLocal(key, loaded, seen);
     return { ...loaded, hit: false };
+  }
+
+  /** Stops listening for invalidations and forgets the copies (the app is closing). */
+  close(): void {
+    this.closed = true;
+    this.subscribed = false;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.local.clear();
   }
 
   /** Drops `id` for every instance. Never throws: a write must not fail because of the cache. */
@@ -229,12 +241,14 @@ export class EntityCache {
   /** Subscribes to the invalidations (again, at most every cooldownMs, after a failure). */
   private subscribeLocal(): void {
     const { local, log, namespace } = this.options;
-    if (!local || local.ttlMs <= 0 || this.subscribing) return;
+    if (!local || local.ttlMs <= 0 || this.subscribing || this.closed) return;
     this.subscribing = true;
     local.bus
       .subscribe(local.channel, (message) => this.dropLocal(message.toString()))
       .then(
-        () => {
+        (unsubscribe) => {
+          if (this.closed) return unsubscribe();
+          this.unsubscribe = unsubscribe;
           this.subscribed = true;
         },
         (err: unknown) => {

@@ -180,10 +180,15 @@ describe('each filter is answered from an index, sorting at most the matching ro
   // At 1M items the planner walked the created_at index and read ~20,000 rows from the table to
   // find a 0.1 % price range's newest 21: the page's ids must come from the index alone. (For a
   // wide range, walking created_at finds 21 matches soon enough; the planner chooses.)
-  it('a narrow price range, newest first, picks the page from (price, created_at, id) without the table', async () => {
+  // Which price index reads the range is the planner's cost call: inside this transaction the
+  // rows are not all-visible yet, so (price, created_at, id) has no index-only advantage here and
+  // the planner may take (price, id) instead, which reads only the range's rows too.
+  it('a narrow price range, newest first, reads the range from a price index, not the created_at walk', async () => {
     const plan = await pagePlan({ minPrice: 50, maxPrice: 50.1 }, '-createdAt');
     const indexes = nodes(plan).map((node) => node['Index Name']);
-    expect(indexes, describeNodes(plan)).toContain('items_price_created_at_id_idx');
+    expect(indexes, describeNodes(plan)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^items_price_(created_at_)?id_idx$/)]),
+    );
     expect(indexes, describeNodes(plan)).not.toContain('items_created_at_id_idx');
     // Only the page's rows are read by id. (Here the range itself is a bitmap scan, as this
     // transaction's rows are not all-visible yet; on a vacuumed table it is an index-only scan.)

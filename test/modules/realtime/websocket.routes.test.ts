@@ -166,8 +166,9 @@ describe('/ws/chat/:room across instances', () => {
         .split('\n')
         .filter((line) => line.includes(` name=${subscriberName(env.REDIS_PREFIX)} `));
       expect(hubs).toHaveLength(2);
-      // Each subscribes to the three room channels and the revocation channel (nothing per socket).
-      for (const line of hubs) expect(Number(/ sub=(\d+)/.exec(line)?.[1])).toBe(rooms.length + 1);
+      // Each subscribes to the three room channels, the revocation channel and the item cache's
+      // invalidation channel (nothing per socket).
+      for (const line of hubs) expect(Number(/ sub=(\d+)/.exec(line)?.[1])).toBe(rooms.length + 2);
       await Promise.all(clients.map((client) => client.close()));
     } finally {
       redis.disconnect();
