@@ -14,6 +14,7 @@ export default defineConfig({
       '/api': { target: api, changeOrigin: false },
       '/ws': { target: api, ws: true },
       '/docs': { target: api },
+      '/reference': { target: api },
       '/openapi.json': { target: api },
       '/admin/queues': { target: api },
     },

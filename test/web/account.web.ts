@@ -48,7 +48,9 @@ describe('profile and API keys', () => {
     expect(await page.getByRole('status').filter({ hasText: 'Profile saved.' }).count()).toBe(0);
     await field(page, 'Current password').fill(user.password);
     await page.getByRole('button', { name: 'Save profile' }).click();
-    await page.getByRole('status').filter({ hasText: 'Profile saved.' }).waitFor();
+    // Saved: the api then ends every session of the account, so this browser is signed out, told why.
+    await page.getByRole('status').filter({ hasText: 'Your password was changed' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     const login = await fetch(`${stack().apiA}/api/v1/auth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -114,6 +114,22 @@ describe('signed out', () => {
     await nav(page).getByRole('button', { name: 'Sign out' }).click();
   });
 
+  it('links the api’s own docs from the footer (the component tests cover signed in)', async () => {
+    const { page } = session;
+    await page.context().clearCookies();
+    await page.goto(`${stack().apiA}/sign-in`);
+    const footer = page.getByRole('contentinfo', { name: 'Developer' });
+    // Server pages, loaded from the api (not the app's 404 page for an unknown client route).
+    await footer.getByRole('link', { name: 'API docs' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/docs'));
+    await page.getByRole('button', { name: 'Authorize' }).waitFor();
+    await page.goBack();
+    await footer.getByRole('link', { name: 'API reference' }).click();
+    // 'commit': the reference page may wait on web fonts before its load event; its title is enough.
+    await page.waitForURL((url) => url.pathname.startsWith('/reference'), { waitUntil: 'commit' });
+    await expect.poll(() => page.title()).toMatch(/API reference/);
+  });
+
   it('says when the API cannot be reached, and recovers with "Try again"', async () => {
     const context = await session.browser.newContext();
     const page = await context.newPage();

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { signOut } from '../auth/actions';
 import { useMe } from '../auth/use-session';
 import { useNotificationsFeed } from '../live/notifications';
+import { DeveloperLinks } from './DeveloperLinks';
 import { TextLink } from './links';
 
 /** The signed-in frame: the main navigation (a `navigation` landmark) and the page. */
@@ -46,6 +47,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
       <Container component="main" size="lg" py="md">
         {children}
       </Container>
+      <DeveloperLinks />
     </>
   );
 }

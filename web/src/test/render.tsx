@@ -5,11 +5,11 @@ import { render } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { queryClient } from '../query-client';
 import { routeTree } from '../router';
-import { theme } from '../theme';
+import { cssVariablesResolver, theme } from '../theme';
 
 export function renderWithProviders(ui: ReactNode) {
   return render(
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <QueryClientProvider client={queryClient}>{ui}</QueryClientProvider>
     </MantineProvider>,
   );
