@@ -25,7 +25,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Readiness: PostgreSQL and Redis reachable, not draining
+     * Readiness: PostgreSQL, Redis (and the S3 bucket) reachable, not draining
      * @description Says which dependency is up or down, not why: the reason is logged with the request id.
      */
     get: operations['getReadiness'];
@@ -506,7 +506,7 @@ export interface paths {
     };
     /**
      * Download a file
-     * @description Streams the bytes as an attachment, with the `Content-Type` the file was stored with (its `contentType`: one of ALLOWED_UPLOAD_TYPES, or text/csv for imports and reports). The strong `ETag` is the SHA-256 of the content: `If-None-Match` answers 304. One byte range (`Range: bytes=0-99`, `bytes=100-`, `bytes=-100`) answers 206 with `Content-Range`; a range beyond the end is 416; several ranges, or an `If-Range` that no longer matches, get the whole file (200).
+     * @description Streams the bytes as an attachment, with the `Content-Type` the file was stored with (its `contentType`: one of ALLOWED_UPLOAD_TYPES, or text/csv for imports and reports). The strong `ETag` is the SHA-256 of the content: `If-None-Match` answers 304. One byte range (`Range: bytes=0-99`, `bytes=100-`, `bytes=-100`) answers 206 with `Content-Range`; a range beyond the end is 416; several ranges, or an `If-Range` that no longer matches, get the whole file (200). With FILE_DOWNLOAD=redirect (S3 storage) the answer is instead 302 to a presigned URL of the store, valid for five minutes, after the same authorization; the store then serves the bytes, ranges included.
      */
     get: operations['downloadFile'];
     put?: never;
@@ -515,7 +515,7 @@ export interface paths {
     options?: never;
     /**
      * Download a file
-     * @description Streams the bytes as an attachment, with the `Content-Type` the file was stored with (its `contentType`: one of ALLOWED_UPLOAD_TYPES, or text/csv for imports and reports). The strong `ETag` is the SHA-256 of the content: `If-None-Match` answers 304. One byte range (`Range: bytes=0-99`, `bytes=100-`, `bytes=-100`) answers 206 with `Content-Range`; a range beyond the end is 416; several ranges, or an `If-Range` that no longer matches, get the whole file (200).
+     * @description Streams the bytes as an attachment, with the `Content-Type` the file was stored with (its `contentType`: one of ALLOWED_UPLOAD_TYPES, or text/csv for imports and reports). The strong `ETag` is the SHA-256 of the content: `If-None-Match` answers 304. One byte range (`Range: bytes=0-99`, `bytes=100-`, `bytes=-100`) answers 206 with `Content-Range`; a range beyond the end is 416; several ranges, or an `If-Range` that no longer matches, get the whole file (200). With FILE_DOWNLOAD=redirect (S3 storage) the answer is instead 302 to a presigned URL of the store, valid for five minutes, after the same authorization; the store then serves the bytes, ranges included.
      */
     head: operations['headDownloadFile'];
     patch?: never;
@@ -783,6 +783,10 @@ export interface operations {
                 /** @enum {unknown} */
                 status: 'up' | 'down';
               };
+              storage?: {
+                /** @enum {unknown} */
+                status: 'up' | 'down';
+              };
             };
           };
         };
@@ -804,6 +808,10 @@ export interface operations {
                 status: 'up' | 'down';
               };
               redis: {
+                /** @enum {unknown} */
+                status: 'up' | 'down';
+              };
+              storage?: {
                 /** @enum {unknown} */
                 status: 'up' | 'down';
               };
@@ -3273,7 +3281,7 @@ export interface operations {
           'application/json': {
             id: string;
             /** @enum {unknown} */
-            queue: 'email' | 'imports' | 'reports';
+            queue: 'email' | 'imports' | 'reports' | 'storage';
             name: string;
             ownerId: number | null;
             /** @description waiting, active, completed, failed, delayed, ... */
@@ -3354,7 +3362,7 @@ export interface operations {
         skip?: number;
         /** @description Rows to return, 1..100 (default 10) */
         limit?: number;
-        queue: 'email' | 'imports' | 'reports';
+        queue: 'email' | 'imports' | 'reports' | 'storage';
         /** @description One state, in BullMQ's order for it; left out, every state merged, newest created first */
         state?: 'waiting' | 'active' | 'completed' | 'failed' | 'delayed';
       };
@@ -3378,7 +3386,7 @@ export interface operations {
             items: {
               id: string;
               /** @enum {unknown} */
-              queue: 'email' | 'imports' | 'reports';
+              queue: 'email' | 'imports' | 'reports' | 'storage';
               name: string;
               ownerId: number | null;
               /** @description waiting, active, completed, failed, delayed, ... */
@@ -3932,6 +3940,25 @@ export interface operations {
           'application/octet-stream': Blob;
         };
       };
+      /** @description FILE_DOWNLOAD=redirect: fetch the bytes from `Location`, a presigned URL of the store valid for a few minutes */
+      302: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          /** @description Where the created resource (or the job to follow) is */
+          Location: string;
+          /** @description Strong validator of the representation; send it back as `If-None-Match` */
+          ETag: string;
+          /** @description Caching rules of this response */
+          'Cache-Control': string;
+          /** @description Byte ranges are supported */
+          'Accept-Ranges': 'bytes';
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description Not modified: your copy (`If-None-Match`) is current; no body */
       304: {
         headers: {
@@ -4084,6 +4111,25 @@ export interface operations {
           'application/json': Blob;
           'application/octet-stream': Blob;
         };
+      };
+      /** @description FILE_DOWNLOAD=redirect: fetch the bytes from `Location`, a presigned URL of the store valid for a few minutes */
+      302: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          /** @description Where the created resource (or the job to follow) is */
+          Location: string;
+          /** @description Strong validator of the representation; send it back as `If-None-Match` */
+          ETag: string;
+          /** @description Caching rules of this response */
+          'Cache-Control': string;
+          /** @description Byte ranges are supported */
+          'Accept-Ranges': 'bytes';
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Not modified: your copy (`If-None-Match`) is current; no body */
       304: {
