@@ -1,4 +1,4 @@
-import { Anchor, Button, Checkbox, Group, NativeSelect, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Checkbox, NativeSelect, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
@@ -7,6 +7,7 @@ import { useMe } from '../../auth/use-session';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { Loading } from '../../components/StatusScreens';
+import { SkipPager } from '../../components/SkipPager';
 
 const PAGE_SIZE = 25;
 
@@ -107,18 +108,14 @@ export function AdminPage() {
               ))}
             </Table.Tbody>
           </Table>
-          <Group justify="space-between">
-            <Button variant="default" disabled={skip === 0} onClick={() => setSkip(Math.max(0, skip - PAGE_SIZE))}>
-              Previous page
-            </Button>
-            <Button
-              variant="default"
-              disabled={skip + users.data.items.length >= users.data.total && users.data.totalIsExact}
-              onClick={() => setSkip(skip + PAGE_SIZE)}
-            >
-              Next page
-            </Button>
-          </Group>
+          <SkipPager
+            skip={skip}
+            pageSize={PAGE_SIZE}
+            shown={users.data.items.length}
+            total={users.data.total}
+            totalIsExact={users.data.totalIsExact}
+            onChange={setSkip}
+          />
         </>
       )}
     </Stack>

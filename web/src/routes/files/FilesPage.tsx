@@ -7,6 +7,7 @@ import { ConfirmButton } from '../../components/ConfirmButton';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { Loading } from '../../components/StatusScreens';
 import { uploadFiles } from './upload';
+import { SkipPager } from '../../components/SkipPager';
 
 const PAGE_SIZE = 20;
 
@@ -128,18 +129,14 @@ export function FilesPage() {
             </Table.Tbody>
           </Table>
           {files.data.items.length === 0 && <Text>No files yet.</Text>}
-          <Group justify="space-between">
-            <Button variant="default" disabled={skip === 0} onClick={() => setSkip(Math.max(0, skip - PAGE_SIZE))}>
-              Previous page
-            </Button>
-            <Button
-              variant="default"
-              disabled={skip + files.data.items.length >= files.data.total && files.data.totalIsExact}
-              onClick={() => setSkip(skip + PAGE_SIZE)}
-            >
-              Next page
-            </Button>
-          </Group>
+          <SkipPager
+            skip={skip}
+            pageSize={PAGE_SIZE}
+            shown={files.data.items.length}
+            total={files.data.total}
+            totalIsExact={files.data.totalIsExact}
+            onChange={setSkip}
+          />
         </>
       )}
     </Stack>

@@ -1,0 +1,30 @@
+// Previous/next for the lists the api pages by skip and limit (files, users); the items list
+// pages by cursor instead. `Next` stays enabled past a capped total (the api says there is more).
+import { Button, Group } from '@mantine/core';
+
+interface SkipPagerProps {
+  skip: number;
+  pageSize: number;
+  /** How many rows this page holds. */
+  shown: number;
+  total: number;
+  totalIsExact: boolean;
+  onChange: (skip: number) => void;
+}
+
+export function SkipPager({ skip, pageSize, shown, total, totalIsExact, onChange }: SkipPagerProps) {
+  return (
+    <Group justify="space-between">
+      <Button variant="default" disabled={skip === 0} onClick={() => onChange(Math.max(0, skip - pageSize))}>
+        Previous page
+      </Button>
+      <Button
+        variant="default"
+        disabled={skip + shown >= total && totalIsExact}
+        onClick={() => onChange(skip + pageSize)}
+      >
+        Next page
+      </Button>
+    </Group>
+  );
+}
