@@ -28,6 +28,8 @@ describe('signed out', () => {
   it('signs up through the form, then signs in and lands on the items', async () => {
     const { page } = session;
     await page.goto(`${stack().apiA}/sign-up`);
+    // The form, not the "Loading the session" spinner that precedes it, is the screen to check.
+    await page.getByRole('button', { name: 'Sign up' }).waitFor();
     await checkScreen(page, 'sign-up');
     const email = `signup-${Date.now()}@example.com`;
     await field(page, 'Name').fill('Ada Lovelace');

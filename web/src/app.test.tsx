@@ -19,6 +19,18 @@ const signedIn = (user: typeof ADA = ADA) => ({
   'POST /api/v1/ws-ticket': () => problem(503, 'Service Unavailable', 'no sockets in component tests'),
 });
 
+describe('starting', () => {
+  it('shows a named status, not a bare spinner, while the session is restored', async () => {
+    let answer: (response: Response) => void = () => {};
+    fakeApi({ 'POST /api/v1/auth/refresh': () => new Promise<Response>((resolve) => (answer = resolve)) });
+    renderApp('/items');
+    // A span may carry aria-label only with a role (axe's aria-prohibited-attr).
+    expect(await screen.findByRole('status', { name: 'Loading the session' })).toBeInTheDocument();
+    answer(problem(401, 'Unauthorized', 'A refresh token is required'));
+    expect(await screen.findByRole('button', { name: 'Sign in' })).toBeInTheDocument();
+  });
+});
+
 describe('signed out', () => {
   it('shows the sign-in form on a protected page and stays there after signing in', async () => {
     fakeApi({

@@ -6,7 +6,8 @@ import { PublicLayout } from './PublicLayout';
 export function Loading({ label = 'Loading' }: { label?: string }) {
   return (
     <Center py="xl">
-      <Loader aria-label={label} />
+      {/* A bare span may not carry aria-label (axe: aria-prohibited-attr); as a status it may. */}
+      <Loader role="status" aria-label={label} />
     </Center>
   );
 }
