@@ -12,17 +12,27 @@ import type { Redis } from 'ioredis';
 
 export type Listener = (message: Buffer) => void;
 
+/**
+ * Wraps the delivery of one message to all of a channel's listeners on this instance, once per
+ * message however many listeners there are (the notification feed traces it: one span each).
+ */
+export type Delivery = (message: Buffer, deliverToAll: () => void) => void;
+
 /** What the realtime services need from the transport; tests may give them another one. */
 export interface PubSub {
   publish(channel: string, message: string): Promise<void>;
-  /** Resolves once Redis confirmed the subscription; the function removes this listener. */
-  subscribe(channel: string, listener: Listener): Promise<() => void>;
+  /**
+   * Resolves once Redis confirmed the subscription; the function removes this listener.
+   * `delivery`: every subscriber of a channel passes the same one (the first one is kept).
+   */
+  subscribe(channel: string, listener: Listener, delivery?: Delivery): Promise<() => void>;
 }
 
 interface ChannelEntry {
   listeners: Set<Listener>;
   /** The SUBSCRIBE in flight or done; later listeners of the channel wait on the same one. */
   subscribed: Promise<unknown>;
+  delivery?: Delivery;
 }
 
 export interface HubPublisher {
@@ -44,10 +54,10 @@ export class RedisHub implements PubSub {
     await this.publisher.publish(channel, message);
   }
 
-  async subscribe(channel: string, listener: Listener): Promise<() => void> {
+  async subscribe(channel: string, listener: Listener, delivery?: Delivery): Promise<() => void> {
     let entry = this.channels.get(channel);
     if (!entry) {
-      entry = { listeners: new Set(), subscribed: this.subscriber.subscribe(channel) };
+      entry = { listeners: new Set(), subscribed: this.subscriber.subscribe(channel), delivery };
       this.channels.set(channel, entry);
     }
     entry.listeners.add(listener);
@@ -87,12 +97,20 @@ export class RedisHub implements PubSub {
   private dispatch(channel: string, message: Buffer): void {
     const entry = this.channels.get(channel);
     if (!entry) return;
-    for (const listener of entry.listeners) {
-      try {
-        listener(message);
-      } catch (err) {
-        this.onListenerError(err);
+    const deliverToAll = () => {
+      for (const listener of entry.listeners) {
+        try {
+          listener(message);
+        } catch (err) {
+          this.onListenerError(err);
+        }
       }
+    };
+    if (!entry.delivery) return deliverToAll();
+    try {
+      entry.delivery(message, deliverToAll);
+    } catch (err) {
+      this.onListenerError(err);
     }
   }
 }

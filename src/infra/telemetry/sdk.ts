@@ -20,6 +20,7 @@ import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 import { BullMQOtel } from 'bullmq-otel';
 import { installTelemetryHooks } from './hooks.js';
+import { createMessageTracing } from './message-tracing.js';
 import { RedactingSpanExporter } from './redacting-exporter.js';
 import { RequestRootedSampler, samplerFromEnv } from './sampler.js';
 import { TrustedPropagation } from './trusted-propagation.js';
@@ -91,6 +92,7 @@ export async function startTracing(env: Env = process.env, argv: readonly string
   sdk.start();
   installTelemetryHooks({
     bullmq: new BullMQOtel({ tracerName: 'bullmq' }),
+    messages: createMessageTracing('realtime'),
     logMixin: (): Record<string, string> => {
       // Only sampled spans: a trace id nobody exported would send the reader nowhere.
       const context = trace.getActiveSpan()?.spanContext();

@@ -79,7 +79,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       let stop: () => void;
       let unguard: () => void;
       try {
-        stop = await notifications.follow(user.id, (message) => deliver(message.toString()));
+        stop = await notifications.follow(user.id, 'sse', (message) => deliver(message.toString()));
       } catch (err) {
         request.log.warn({ err }, 'notification feed unavailable');
         throw new ServiceUnavailableError('Live events are unavailable, try again later');

@@ -71,6 +71,12 @@ export const NotificationOut = Type.Object(
     progress: Type.Optional(Type.Union([Type.Number(), Type.Object({})])),
     result: Type.Optional(Type.Unknown()),
     error: Type.Optional(Type.String()),
+    traceparent: Type.Optional(
+      Type.String({
+        description:
+          'With tracing on: the W3C trace context of the job that sent the event (its trace id identifies the job in the trace view)',
+      }),
+    ),
   },
   { title: 'Notification', description: "An event about one of the user's jobs (WebSocket frame or SSE `data`)." },
 );

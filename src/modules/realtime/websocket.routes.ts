@@ -224,7 +224,7 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebsocketRoutesOptions> 
       void guard(socket, request);
       let closed = false;
       const following = notifications
-        .follow(user.id, (message) => sendOrDrop(socket, message))
+        .follow(user.id, 'websocket', (message) => sendOrDrop(socket, message))
         .then(
           (stop) => {
             if (closed) stop();

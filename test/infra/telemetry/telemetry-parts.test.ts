@@ -1,12 +1,13 @@
 // The pieces of src/infra/telemetry on their own: which addresses may hand us a trace context,
-// what the exporter wrapper removes from spans, which root spans the sampler drops, and when
-// the preload turns tracing on.
+// what the exporter wrapper removes from spans, which root spans the sampler drops, when the
+// preload turns tracing on, and the traceparent a pub/sub message carries.
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, defaultTextMapGetter } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AlwaysOnSampler, SamplingDecision } from '@opentelemetry/sdk-trace';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { tracingEnabled } from '../../../src/infra/telemetry/enabled.js';
+import { parentContext, traceparentOf } from '../../../src/infra/telemetry/message-tracing.js';
 import { REDACTED, sanitizeAttributes } from '../../../src/infra/telemetry/redacting-exporter.js';
 import { RequestRootedSampler, samplerFromEnv } from '../../../src/infra/telemetry/sampler.js';
 import { TrustedPropagation, trustedAddresses } from '../../../src/infra/telemetry/trusted-propagation.js';
@@ -127,5 +128,32 @@ describe('tracingEnabled', () => {
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }, false],
   ])('%j -> %s', (env, expected) => {
     expect(tracingEnabled(env)).toBe(expected);
+  });
+});
+
+describe('trace context in a message', () => {
+  it('writes the active span as a traceparent and reads it back as a remote parent', () => {
+    const active = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: 'b'.repeat(32),
+      spanId: 'c'.repeat(16),
+      traceFlags: TraceFlags.SAMPLED,
+    });
+    const traceparent = traceparentOf(active);
+    expect(traceparent).toBe(`00-${'b'.repeat(32)}-${'c'.repeat(16)}-01`);
+    expect(trace.getSpanContext(parentContext(traceparent))).toMatchObject({ spanId: 'c'.repeat(16), isRemote: true });
+    expect(traceparentOf(ROOT_CONTEXT)).toBeUndefined();
+  });
+
+  it.each([
+    undefined,
+    42,
+    {},
+    '',
+    'garbage',
+    '00-not-a-trace-01',
+    `00-${'0'.repeat(32)}-${'c'.repeat(16)}-01`,
+    TRACEPARENT + ' '.repeat(300),
+  ])('gives no parent for %j', (traceparent) => {
+    expect(parentContext(traceparent)).toBe(ROOT_CONTEXT);
   });
 });

@@ -1,14 +1,19 @@
 // Tracing end to end, with the real preload in real processes: the api (`src/server.ts`) and the
 // worker (`src/worker.ts`) export OTLP/JSON to an in-test receiver. One import request is one
-// trace from the HTTP request through its SQL and Redis calls, the enqueue, and the worker's job
-// (a child of the enqueue); server spans carry the route template; no credential reaches any
-// span; an incoming traceparent from an address outside TRUST_PROXY starts a new trace.
+// trace from the HTTP request through its SQL and Redis calls, the enqueue, the worker's job (a
+// child of the enqueue), and the api delivering the job's notification to the user's WebSocket
+// and SSE connections (a child of the job); server spans carry the route template; no
+// credential reaches any span; an incoming traceparent from an address outside TRUST_PROXY
+// starts a new trace; a malformed traceparent in a notification only costs it its parent.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { App } from '../../../src/compose/api.js';
+import { userChannel } from '../../../src/infra/realtime/notifications.js';
 import { buildTestApp, testEnv } from '../../helpers/app.js';
 import { ChildProcessHandle } from '../../helpers/child-process.js';
 import { createUser, type TestUser } from '../../helpers/factories/users.js';
 import { OtlpSink, type ReceivedSpan } from '../../helpers/otlp-sink.js';
+import { connect, SseReader, type Client } from '../../modules/realtime/realtime-clients.js';
 
 const PRELOAD = './src/infra/telemetry/preload.ts';
 const SPAN_KIND = { SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
@@ -19,11 +24,13 @@ let api: ChildProcessHandle | undefined;
 let worker: ChildProcessHandle | undefined;
 let baseUrl: string;
 let user: TestUser;
+let publisher: Redis;
+const redisPrefix = `${inject('redisPrefix')}tracing:`;
 
 beforeAll(async () => {
   await sink.start();
   // Jobs of this file only: the api and the worker share a prefix no other test file uses.
-  const shared = { REDIS_PREFIX: `${inject('redisPrefix')}tracing:` };
+  const shared = { REDIS_PREFIX: redisPrefix };
   const tracing = {
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
@@ -42,9 +49,11 @@ beforeAll(async () => {
   await Promise.all([api.waitForOutput(/api ready: http/, 90_000), worker.waitForOutput('worker started', 90_000)]);
   baseUrl = /api ready: (http:\/\/[^\s)]+)/.exec(api.output)![1]!;
   user = await createUser(app);
+  publisher = new Redis(inject('redisUrl'));
 }, 120_000);
 
 afterAll(async () => {
+  await publisher?.quit();
   await Promise.all([api?.kill('SIGKILL'), worker?.kill('SIGKILL')]);
   await app?.close();
   await sink.stop();
@@ -59,6 +68,26 @@ function serverSpan(name: string): ReceivedSpan | undefined {
   return sink.spans.find((span) => span.kind === SPAN_KIND.SERVER && span.name === name);
 }
 
+const isDelivery = (span: ReceivedSpan) => span.kind === SPAN_KIND.CONSUMER && span.name === 'notification deliver';
+
+/** The user's notification feeds on the api: one WebSocket and one SSE stream, both subscribed. */
+async function openFeeds(): Promise<{ socket: Client; stream: SseReader; close: () => Promise<void> }> {
+  const socket = await connect(`${baseUrl.replace(/^http/, 'ws')}/ws/notifications`, {
+    authorization: `Bearer ${user.accessToken}`,
+  });
+  // The stream answers once its subscription is live; the socket's, opened before, is too.
+  const stream = await SseReader.open(`${baseUrl}/api/v1/events`, { authorization: `Bearer ${user.accessToken}` });
+  expect(stream.response.statusCode).toBe(200);
+  return {
+    socket,
+    stream,
+    close: async () => {
+      stream.close();
+      await socket.close();
+    },
+  };
+}
+
 /** Whether `span` descends from `ancestor` within the spans of its trace. */
 function descendsFrom(span: ReceivedSpan, ancestor: ReceivedSpan, spans: ReceivedSpan[]): boolean {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -69,7 +98,8 @@ function descendsFrom(span: ReceivedSpan, ancestor: ReceivedSpan, spans: Receive
 
 // Two real processes and a job: more than the default 20 s when the whole suite loads the machine.
 describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 60_000 }, () => {
-  it('shows an import as one trace: request, SQL, Redis, enqueue, and the job in the worker', async () => {
+  it('shows an import as one trace: request, SQL, Redis, enqueue, the job in the worker, and its notification delivered', async () => {
+    const feeds = await openFeeds();
     const form = new FormData();
     form.append('file', new Blob(['name,price\nTraced lamp,12.50\n'], { type: 'text/csv' }), 'items.csv');
     const response = await fetch(`${baseUrl}/api/v1/items/import`, {
@@ -87,15 +117,24 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 60_000 }, () =>
       },
       { timeout: 20_000, interval: 100 },
     );
+    const completed = await feeds.socket.waitFor<{ type: string; jobId: string; traceparent?: string }>(
+      (m) => m.type === 'job.completed' && m.jobId === jobId,
+      'job.completed over WebSocket',
+    );
+    await feeds.stream.waitFor((event) => event.event === 'job.completed', 'job.completed over SSE');
+    await feeds.close();
 
     await vi.waitFor(() => expect(serverSpan('POST /api/v1/items/import')).toBeDefined(), { timeout: 15_000 });
     const request = serverSpan('POST /api/v1/items/import')!;
     expect(request.service).toBe('fastify-template-api');
-    const spans = await spansOf(request.traceId, (all) =>
+    const spans = await spansOf(request.traceId, (all) => {
       expect(all.some((span) => span.kind === SPAN_KIND.CONSUMER && span.service === 'fastify-template-worker')).toBe(
         true,
-      ),
-    );
+      );
+      expect(all.some((span) => isDelivery(span) && span.attributes['notification.type'] === 'job.completed')).toBe(
+        true,
+      );
+    });
 
     const enqueue = spans.find((span) => span.kind === SPAN_KIND.PRODUCER && span.name.includes('imports'));
     expect(enqueue, 'the enqueue span').toBeDefined();
@@ -123,6 +162,19 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 60_000 }, () =>
       redis.map((span) => `${span.service} ${span.name}`).join(', '),
     ).toBe(true);
 
+    // The trace ends at the user: the api that holds the user's connections delivers the job's
+    // notification in a CONSUMER span, a child of the job (its context travelled in the message).
+    const delivery = spans.find(
+      (span) => isDelivery(span) && span.attributes['notification.type'] === 'job.completed',
+    )!;
+    expect(delivery.service).toBe('fastify-template-api');
+    expect(descendsFrom(delivery, job, spans)).toBe(true);
+    expect(delivery.attributes).toMatchObject({
+      'notification.connections.websocket': 1,
+      'notification.connections.sse': 1,
+    });
+    expect(completed.traceparent).toMatch(new RegExp(`^00-${request.traceId}-[0-9a-f]{16}-01$`));
+
     // The worker's log line of that job carries the trace id next to the job id.
     await worker!.waitForOutput(new RegExp(`"trace_id":"${request.traceId}"`));
   });
@@ -145,12 +197,29 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 60_000 }, () =>
       headers: { ...user.headers, cookie: `refresh_token=${secrets.cookie}` },
     });
     await fetch(`${baseUrl}/api/v1/items?limit=1`, { headers: { 'x-api-key': secrets.apiKey } });
+    // A notification delivered to a socket opened with `?token=`: its delivery span is scanned too.
+    const socket = await connect(`${baseUrl.replace(/^http/, 'ws')}/ws/notifications?token=${user.accessToken}`);
+    const deliveries = sink.spans.filter(isDelivery).length;
+    await vi.waitFor(
+      async () => {
+        await publisher.publish(
+          userChannel(redisPrefix, user.id),
+          JSON.stringify({ type: 'job.progress', jobId: 'secrets', queue: 'imports', progress: 1 }),
+        );
+        expect(socket.messages.length).toBeGreaterThan(0);
+      },
+      { timeout: 5_000, interval: 200 },
+    );
+    await socket.close();
     await fetch(`${baseUrl}/api/v1/auth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'password', username: user.email, password: secrets.password }),
     });
     await vi.waitFor(() => expect(serverSpan('POST /api/v1/auth/token')).toBeDefined(), { timeout: 15_000 });
+    await vi.waitFor(() => expect(sink.spans.filter(isDelivery).length).toBeGreaterThan(deliveries), {
+      timeout: 15_000,
+    });
     await vi.waitFor(
       () =>
         expect(
@@ -180,5 +249,31 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 60_000 }, () =>
       { timeout: 15_000 },
     );
     expect(sink.spans.some((span) => span.traceId === foreignTrace)).toBe(false);
+  });
+
+  it('delivers a notification whose traceparent is malformed, in a span without a parent', async () => {
+    const feeds = await openFeeds();
+    const foreign = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' };
+    const traceparents = ['00-not-a-trace-01', 42, 'x'.repeat(10_000), `00-${foreign.traceId}-${foreign.spanId}-01`];
+    for (const [index, traceparent] of traceparents.entries())
+      await publisher.publish(
+        userChannel(redisPrefix, user.id),
+        JSON.stringify({ type: 'job.failed', jobId: `malformed-${index}`, queue: 'imports', error: 'x', traceparent }),
+      );
+    // Every one reaches the user as it was sent.
+    for (const index of traceparents.keys()) {
+      await feeds.socket.waitFor((m) => m.jobId === `malformed-${index}`, `notification ${index} over WebSocket`);
+      await feeds.stream.waitFor((event) => event.data?.includes(`"malformed-${index}"`) ?? false, `event ${index}`);
+    }
+    await feeds.close();
+
+    const failed = () =>
+      sink.spans.filter((span) => isDelivery(span) && span.attributes['notification.type'] === 'job.failed');
+    await vi.waitFor(() => expect(failed()).toHaveLength(traceparents.length), { timeout: 15_000 });
+    // The three malformed ones start traces of their own; a well-formed one (our Redis is trusted) is a parent.
+    const continued = failed().filter((span) => span.traceId === foreign.traceId);
+    const started = failed().filter((span) => span.traceId !== foreign.traceId);
+    expect(continued.map((span) => span.parentSpanId)).toEqual([foreign.spanId]);
+    expect(started.map((span) => span.parentSpanId)).toEqual(['', '', '']);
   });
 });

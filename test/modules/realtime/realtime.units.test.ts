@@ -155,6 +155,22 @@ describe('RedisHub', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it("wraps each message's delivery to all local listeners once (the feed's tracing span)", async () => {
+    const hub = new RedisHub(redis(), redis());
+    const channel = `${inject('redisPrefix')}unit:${randomBytes(4).toString('hex')}`;
+    const log: string[] = [];
+    const delivery = (message: Buffer, deliverToAll: () => void) => {
+      log.push(`before ${message.toString()}`);
+      deliverToAll();
+      log.push('after');
+    };
+    await hub.subscribe(channel, (m) => log.push(`a ${m.toString()}`), delivery);
+    await hub.subscribe(channel, (m) => log.push(`b ${m.toString()}`), delivery);
+    await hub.publish(channel, 'x');
+    await eventually(() => log.length === 4, 'delivered');
+    expect(log).toEqual(['before x', 'a x', 'b x', 'after']);
+  });
+
   it('rejects a subscription when Redis is unreachable, and forgets the listener', async () => {
     const down = new Redis('redis://127.0.0.1:1', {
       lazyConnect: true,
