@@ -444,7 +444,11 @@ for (const event of ['uncaughtException', 'unhandledRejection']) {
     void cleanup().finally(() => process.exit(1));
   });
 }
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void cleanup().finally(() => process.exit(130)));
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    log(`interrupted (${signal}): stopping; logs kept in ${tmp}`);
+    void cleanup().finally(() => process.exit(130));
+  });
 
 let failed = true;
 try {
