@@ -19,6 +19,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 import { BullMQOtel } from 'bullmq-otel';
+import { UntracedEmittersContextManager } from './context-manager.js';
 import { installTelemetryHooks } from './hooks.js';
 import { RedactingSpanExporter } from './redacting-exporter.js';
 import { RequestRootedSampler, samplerFromEnv } from './sampler.js';
@@ -69,6 +70,7 @@ export async function startTracing(env: Env = process.env, argv: readonly string
     traceExporter: new RedactingSpanExporter(traceExporter(env)),
     sampler,
     textMapPropagator: propagator,
+    contextManager: new UntracedEmittersContextManager(),
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES only: no host, os or process detector, whose
     // attributes include the full command line.
     resourceDetectors: [envDetector],
