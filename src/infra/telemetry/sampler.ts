@@ -3,11 +3,20 @@
 // person asked for (an HTTP request, a job). Root spans of kind INTERNAL or CLIENT are
 // background chatter (BullMQ's worker polling Redis every few seconds, its stalled-job checks,
 // pool warm-up queries): they are dropped, and with them their children.
+//
+// Cost: the decision for an incoming request is taken once, before any span work
+// (`admitRequest`, called by the http instrumentation's ignoreIncomingRequestHook). A request it
+// turns down is then not traced at all, like /health: no server span, no Fastify, Redis or SQL
+// span objects, no attributes computed. Measured, that per-request work of unsampled requests was
+// most of tracing's cost at 10 % sampling (tools/bench/results/tracing-cost-2026-12-02.md). The
+// price: an unsampled request passes no `traceparent` (flag 00) on to what it calls, so a job it
+// enqueues is sampled on its own in the worker, at the same ratio.
 import { SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   ParentBasedSampler,
+  RandomIdGenerator,
   SamplingDecision,
   TraceIdRatioBasedSampler,
   type Sampler,
@@ -40,7 +49,31 @@ export function samplerFromEnv(env: Record<string, string | undefined>): Sampler
 }
 
 export class RequestRootedSampler implements Sampler {
+  private readonly ids = new RandomIdGenerator();
+  /** admitRequest's yes, for the server span the http instrumentation starts right after it. */
+  private admitted = false;
+
   constructor(private readonly inner: Sampler) {}
+
+  /**
+   * Whether an incoming request is traced, asked before its server span exists: the inner
+   * sampler's answer for a server span under `context` (the trusted incoming trace context, or
+   * none). A trace id drawn here only feeds a ratio sampler's draw. The http instrumentation
+   * starts the server span synchronously after its ignoreIncomingRequestHook, so the answer is
+   * handed to that span's shouldSample call, which does not draw a second time.
+   */
+  admitRequest(context: Context): boolean {
+    const { decision } = this.inner.shouldSample(
+      context,
+      this.ids.generateTraceId(),
+      'request',
+      SpanKind.SERVER,
+      {},
+      [],
+    );
+    this.admitted = decision === SamplingDecision.RECORD_AND_SAMPLED;
+    return this.admitted;
+  }
 
   shouldSample(
     context: Context,
@@ -50,6 +83,10 @@ export class RequestRootedSampler implements Sampler {
     attributes: Attributes,
     links: Link[],
   ): SamplingResult {
+    if (spanKind === SpanKind.SERVER && this.admitted) {
+      this.admitted = false;
+      return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    }
     const isRoot = !trace.getSpanContext(context);
     if (isRoot && (spanKind === SpanKind.INTERNAL || spanKind === SpanKind.CLIENT))
       return { decision: SamplingDecision.NOT_RECORD };

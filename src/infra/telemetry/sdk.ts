@@ -6,7 +6,7 @@
 // stdout (with trace_id/span_id, see hooks.ts).
 import { register } from 'node:module';
 import { basename } from 'node:path';
-import { trace, TraceFlags, type TextMapPropagator } from '@opentelemetry/api';
+import { defaultTextMapGetter, ROOT_CONTEXT, trace, TraceFlags, type TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -19,6 +19,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 import { BullMQOtel } from 'bullmq-otel';
+import { UntracedEmittersContextManager } from './context-manager.js';
 import { installTelemetryHooks } from './hooks.js';
 import { createMessageTracing } from './message-tracing.js';
 import { RedactingSpanExporter } from './redacting-exporter.js';
@@ -65,10 +66,12 @@ export async function startTracing(env: Env = process.env, argv: readonly string
   const propagator: TextMapPropagator = trust.propagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
+  const sampler = new RequestRootedSampler(samplerFromEnv(env));
   const sdk = new NodeSDK({
     traceExporter: new RedactingSpanExporter(traceExporter(env)),
-    sampler: new RequestRootedSampler(samplerFromEnv(env)),
+    sampler,
     textMapPropagator: propagator,
+    contextManager: new UntracedEmittersContextManager(),
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES only: no host, os or process detector, whose
     // attributes include the full command line.
     resourceDetectors: [envDetector],
@@ -76,14 +79,22 @@ export async function startTracing(env: Env = process.env, argv: readonly string
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => {
           trust.screen(request);
-          return UNTRACED_PATHS.test(request.url ?? '');
+          if (UNTRACED_PATHS.test(request.url ?? '')) return true;
+          // Sampled here, before any span work: an unsampled request is not traced at all (sampler.ts).
+          return !sampler.admitRequest(propagator.extract(ROOT_CONTEXT, request.headers, defaultTextMapGetter));
         },
         // Outgoing calls (SMTP, webhooks) are traced only inside a request or a job.
         requireParentforOutgoingSpans: true,
       }),
-      // Route template spans under the http server span (which it renames `GET /api/v1/items/:id`);
-      // the handler span is kept, one span per hook is not worth its cost.
-      new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false }),
+      // Its request span hands the route template to the http server span (renamed
+      // `GET /api/v1/items/:id`). No span per hook nor for the handler: each costs a span and a
+      // context switch per request and shows little the request span does not (measured in
+      // tools/bench/results/tracing-cost-2026-12-02.md).
+      new FastifyOtelInstrumentation({
+        registerOnInitialization: true,
+        instrumentHooks: false,
+        instrumentHandler: false,
+      }),
       new PgInstrumentation({ requireParentSpan: true }),
       new IORedisInstrumentation({ requireParentSpan: true }),
       new PrismaInstrumentation(),

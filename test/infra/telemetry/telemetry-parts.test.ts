@@ -2,10 +2,18 @@
 // what the exporter wrapper removes from spans, which root spans the sampler drops, when the
 // preload turns tracing on, and the traceparent a pub/sub message carries.
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, defaultTextMapGetter } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { AlwaysOnSampler, SamplingDecision } from '@opentelemetry/sdk-trace';
+import { W3CTraceContextPropagator, suppressTracing } from '@opentelemetry/core';
+import {
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+} from '@opentelemetry/sdk-trace';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { UntracedEmittersContextManager } from '../../../src/infra/telemetry/context-manager.js';
 import { tracingEnabled } from '../../../src/infra/telemetry/enabled.js';
 import { parentContext, traceparentOf } from '../../../src/infra/telemetry/message-tracing.js';
 import { REDACTED, sanitizeAttributes } from '../../../src/infra/telemetry/redacting-exporter.js';
@@ -109,12 +117,53 @@ describe('sampler', () => {
     expect(child.decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
   });
 
+  it('decides an incoming request once, before its server span, following a trusted parent', () => {
+    const sampledParent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: 'b'.repeat(32),
+      spanId: 'c'.repeat(16),
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    const never = new RequestRootedSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) }));
+    expect(never.admitRequest(ROOT_CONTEXT)).toBe(false);
+    expect(never.admitRequest(sampledParent)).toBe(true);
+
+    // The server span started right after an admitted request takes that answer: no second draw.
+    let draws = 0;
+    const counting: Sampler = {
+      shouldSample: () => (draws++, { decision: SamplingDecision.RECORD_AND_SAMPLED }),
+      toString: () => 'counting',
+    };
+    const sampler = new RequestRootedSampler(counting);
+    expect(sampler.admitRequest(ROOT_CONTEXT)).toBe(true);
+    const server = sampler.shouldSample(ROOT_CONTEXT, 'a'.repeat(32), 'GET', SpanKind.SERVER, {}, []);
+    expect(server.decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+    expect(draws).toBe(1);
+  });
+
   it('reads OTEL_TRACES_SAMPLER and its argument', () => {
     expect(samplerFromEnv({}).toString()).toMatch(/ParentBased\{root=AlwaysOnSampler/);
     expect(
       samplerFromEnv({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }).toString(),
     ).toMatch(/TraceIdRatioBased\{0\.1\}/);
     expect(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'always_off' }).toString()).toBe('AlwaysOffSampler');
+  });
+});
+
+describe('context manager', () => {
+  it('leaves an emitter unbound where tracing is suppressed, and binds it elsewhere', () => {
+    const manager = new UntracedEmittersContextManager().enable();
+    const key = Symbol('probe');
+    const seen = (ctx: typeof ROOT_CONTEXT) => {
+      const emitter = manager.bind(ctx.setValue(key, 'request'), new EventEmitter());
+      let value: unknown;
+      emitter.on('x', () => (value = manager.active().getValue(key)));
+      emitter.emit('x');
+      return value;
+    };
+    expect(seen(ROOT_CONTEXT)).toBe('request');
+    expect(seen(suppressTracing(ROOT_CONTEXT))).toBeUndefined();
+    manager.disable();
   });
 });
 
