@@ -88,17 +88,11 @@ async function pagePlan(filter: ItemFilter, sort: ItemSort, after?: ItemPosition
   sent.length = 0;
   const page = await repository.list(filter, sort, { skip: 0, limit: 20 }, after);
   expect(page.items.length).toBeGreaterThan(0);
-  const statement = sent.find((config) => /\bORDER BY\b.*\bLIMIT\b/.test(config.text) && !isCount(config));
+  const statement = sent.find((config) => /\bORDER BY\b.*\bLIMIT\b/.test(config.text));
   expect(statement, 'the page statement').toBeDefined();
-  return explain(statement!);
-}
-
-const isCount = (config: pg.QueryConfig) => config.text.startsWith('SELECT count(');
-
-async function explain(statement: pg.QueryConfig): Promise<PlanNode> {
   const result = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>({
-    text: `EXPLAIN (FORMAT JSON) ${statement.text}`,
-    values: statement.values,
+    text: `EXPLAIN (FORMAT JSON) ${statement!.text}`,
+    values: statement!.values,
   });
   return result.rows[0]!['QUERY PLAN'][0].Plan;
 }
@@ -129,8 +123,8 @@ it('plans with statistics that include the seeded rows', async () => {
 
 /** Each documented sort and the index in its ORDER BY (a backward scan serves the descending one). */
 const SORT_INDEXES = [
-  ['-createdAt', 'items_created_at_id_tags_idx'],
-  ['createdAt', 'items_created_at_id_tags_idx'],
+  ['-createdAt', 'items_created_at_id_idx'],
+  ['createdAt', 'items_created_at_id_idx'],
   ['price', 'items_price_id_idx'],
   ['-price', 'items_price_id_idx'],
   ['name', 'items_name_id_idx'],
@@ -195,24 +189,11 @@ describe('each filter is answered from an index, sorting at most the matching ro
     expect(indexes, describeNodes(plan)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^items_price_(created_at_)?id_idx$/)]),
     );
-    expect(indexes, describeNodes(plan)).not.toContain('items_created_at_id_tags_idx');
+    expect(indexes, describeNodes(plan)).not.toContain('items_created_at_id_idx');
     // Only the page's rows are read by id. (Here the range itself is a bitmap scan, as this
     // transaction's rows are not all-visible yet; on a vacuumed table it is an index-only scan.)
     const byId = nodes(plan).find((node) => node['Index Name'] === 'items_pkey');
     expect(byId, describeNodes(plan)).toBeDefined();
-  });
-
-  // At 1M items a 2 % tag, newest first, read ~950 rows from the table to find its 21: the walk
-  // must skip the rows without the tag in the index (it carries the tags) and read only the page.
-  it('a tag, newest first, walks the created_at index that carries the tags and reads only the page by id', async () => {
-    const plan = await pagePlan({ tag: `${token}-7` }, '-createdAt');
-    const indexes = nodes(plan).map((node) => node['Index Name']);
-    expect(indexes, describeNodes(plan)).toContain('items_created_at_id_tags_idx');
-    expect(indexes, describeNodes(plan)).toContain('items_pkey');
-    expect(
-      nodes(plan).map((node) => node['Node Type']),
-      describeNodes(plan),
-    ).not.toContain('Seq Scan');
   });
 
   // Walking the sort's index and filtering every row would also pass the checks above: a rare
