@@ -277,3 +277,55 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 60_000 }, () =>
     expect(started.map((span) => span.parentSpanId)).toEqual(['', '', '']);
   });
 });
+
+// Sampled once, at the door: an unsampled request leaves no span at all. (@prisma/instrumentation
+// did: its engine spans of unsampled requests were exported under a parent that was not.)
+describe('tracing at a 50 % ratio', { timeout: 60_000 }, () => {
+  const service = 'tracing-test-half';
+  let half: ChildProcessHandle | undefined;
+  let url: string;
+  beforeAll(async () => {
+    half = ChildProcessHandle.spawnTs(
+      'src/server.ts',
+      testEnv({
+        REDIS_PREFIX: redisPrefix,
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        OTEL_SERVICE_NAME: service,
+        OTEL_TRACES_SAMPLER: 'traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.5',
+        LOG_LEVEL: 'info',
+        HOST: '127.0.0.1',
+        PORT: '0',
+      }),
+      [PRELOAD],
+    );
+    await half.waitForOutput(/api ready: http/, 90_000);
+    url = /api ready: (http:\/\/[^\s)]+)/.exec(half.output)![1]!;
+  }, 120_000);
+  afterAll(() => half?.kill('SIGKILL'));
+
+  it('traces about half of the requests, each as one trace under its server span, and the rest not at all', async () => {
+    const requests = 40;
+    for (let i = 0; i < requests; i++) {
+      const response = await fetch(`${url}/api/v1/items/987654321`, { headers: user.headers });
+      expect(response.status).toBe(404);
+    }
+    const servers = () =>
+      sink.spans.filter((span) => span.service === service && span.name === 'GET /api/v1/items/:id');
+    // 40 draws at 1/2: fewer than 5 or more than 35 sampled has a chance under 1 in 10^5.
+    await vi.waitFor(() => expect(servers().length).toBeGreaterThanOrEqual(5), { timeout: 15_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the last batch (BSP delay 50 ms)
+    expect(servers().length).toBeLessThanOrEqual(35);
+    const traced = new Set(servers().map((span) => span.traceId));
+    const spans = sink.spans.filter((span) => span.service === service);
+    // Every span belongs to a sampled request's trace, and only its server span is a root.
+    for (const span of spans) {
+      expect(traced.has(span.traceId), `${span.name} outside a sampled request`).toBe(true);
+      if (span.parentSpanId === '' || span.parentSpanId === undefined)
+        expect(span.kind, span.name).toBe(SPAN_KIND.SERVER);
+    }
+    expect(spans.filter((span) => !span.parentSpanId).length).toBe(traced.size);
+  });
+});
