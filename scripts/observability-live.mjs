@@ -22,14 +22,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { scratchDatabase } from './lib/scratch-database.mjs';
 import WebSocket from 'ws';
 import { parse, stringify } from 'yaml';
 import { ProcessGroup, freePort, sleep, waitFor } from './lib/processes.mjs';
 
 const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const observabilityDir = path.join(projectDir, 'deploy/observability');
-const adminDatabaseUrl = process.env.DATABASE_ADMIN_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = (line) => process.stdout.write(`${line}\n`);
 // Seconds since start on each step: CI has a time budget, this shows where a slow run spends it.
@@ -47,8 +46,7 @@ if (spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status !== 0) {
 }
 
 const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-const databaseName = `observability_${runId}`;
-const databaseUrl = Object.assign(new URL(adminDatabaseUrl), { pathname: `/${databaseName}` }).toString();
+const database = scratchDatabase(`observability_${runId}`);
 const redisPrefix = `observability:${runId}:`;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'observability-'));
 const procs = new ProcessGroup(tmp);
@@ -61,16 +59,6 @@ const GRAFANA_BUILTINS = { __rate_interval: '1m', __interval: '15s', __range: '5
 // panel of the dashboard must show something. Add one here only for a panel that is empty on a
 // healthy stack by design (and say why), never to silence a typo.
 const MAY_BE_EMPTY = new Map();
-
-async function withAdminClient(fn) {
-  const client = new pg.Client({ connectionString: adminDatabaseUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function expectStatus(response, status, what) {
   if (response.status !== status) {
@@ -260,7 +248,7 @@ async function main() {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: database.url,
     DATABASE_POOL_MAX: '5',
     REDIS_URL: redisUrl,
     REDIS_PREFIX: redisPrefix,
@@ -293,7 +281,7 @@ async function main() {
     '--log.level=warn',
   ]);
   const prometheus = `http://127.0.0.1:${prometheusPort}`;
-  await withAdminClient((client) => client.query(`CREATE DATABASE "${databaseName}"`));
+  await database.create();
   await procs.run('migrate', 'sh', ['scripts/docker-migrate.sh'], { cwd: projectDir, env });
   procs.start('api', process.execPath, ['dist/server.js'], { cwd: projectDir, env: { ...env, PORT: String(apiPort) } });
   procs.start('worker', process.execPath, ['dist/worker.js'], {
@@ -422,9 +410,7 @@ const cleanup = async () => {
     await procs.stopAll();
     const leftovers = [...procs.procs.entries()].filter(([, p]) => !p.exitInfo).map(([name]) => name);
     if (leftovers.length > 0) log(`FAIL processes still running: ${leftovers.join(', ')}`);
-    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`)).catch(
-      (err) => log(`warn: dropping ${databaseName}: ${err.message}`),
-    );
+    await database.drop().catch((err) => log(`warn: dropping ${database.name}: ${err.message}`));
     // Everything the api, the worker and BullMQ wrote is under the run's prefix.
     const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis

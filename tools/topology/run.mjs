@@ -16,7 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { scratchDatabase } from '../../scripts/lib/scratch-database.mjs';
 import S3rver from 's3rver';
 import { Redis } from 'ioredis';
 import { topologyChecks } from './checks.mjs';
@@ -24,12 +24,10 @@ import { writeNginxConfig } from '../../scripts/lib/nginx-config.mjs';
 import { ProcessGroup, freePort, waitFor } from '../../scripts/lib/processes.mjs';
 
 const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const adminDatabaseUrl = process.env.DATABASE_ADMIN_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
 const keepTemp = process.env.TOPOLOGY_KEEP === '1';
 
 const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-const databaseName = `topology_${runId}`;
-const databaseUrl = Object.assign(new URL(adminDatabaseUrl), { pathname: `/${databaseName}` }).toString();
+const database = scratchDatabase(`topology_${runId}`);
 const redisPrefix = `topology:${runId}:`;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'topology-'));
 const procs = new ProcessGroup(tmp);
@@ -59,16 +57,6 @@ async function startS3(port) {
 }
 /** On s3 no directory is shared: one per process, which must never be created. */
 const uploadDirOf = (name) => path.join(tmp, onS3 ? `uploads-${name}` : 'uploads');
-
-async function withAdminClient(fn) {
-  const client = new pg.Client({ connectionString: adminDatabaseUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * A private redis-server that demands a password, like compose's. The password holds characters
@@ -145,7 +133,7 @@ async function main() {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: database.url,
     DATABASE_POOL_MAX: '5',
     REDIS_URL: redis.url,
     REDIS_PREFIX: redisPrefix,
@@ -170,7 +158,7 @@ async function main() {
   log(
     `topology run ${runId}: redis on ${redisPort}, api on ${apiPortA} and ${apiPortB}, nginx on ${httpPort} (http) and ${httpsPort} (https), logs in ${tmp}`,
   );
-  await withAdminClient((client) => client.query(`CREATE DATABASE "${databaseName}"`));
+  await database.create();
 
   // migrate: exactly what the compose `migrate` service runs.
   await procs.run('migrate', 'sh', ['scripts/docker-migrate.sh'], { cwd: projectDir, env });
@@ -248,9 +236,7 @@ const cleanup = async () => {
     await s3rver?.close().catch(() => undefined);
     const leftovers = [...procs.procs.entries()].filter(([, p]) => !p.exitInfo).map(([name]) => name);
     if (leftovers.length > 0) log(`FAIL processes still running: ${leftovers.join(', ')}`);
-    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`)).catch(
-      (err) => log(`warn: dropping ${databaseName}: ${err.message}`),
-    );
+    await database.drop().catch((err) => log(`warn: dropping ${database.name}: ${err.message}`));
   })();
   return cleanedUp;
 };
