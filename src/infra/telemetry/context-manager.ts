@@ -6,9 +6,8 @@
 // Measured, that binding was the largest part left of an unsampled request's cost
 // (tools/bench/results/tracing-cost-2026-12-02.md). Without it, an untraced request's listeners
 // (a body parsed, then its handler) run in the context they are emitted from, which holds no
-// span either: a span started there is a root, which the sampler drops (Prisma's) or the
-// instrumentation skips (pg, ioredis and outgoing http need a parent); only an enqueue is
-// sampled on its own, like the job (sampler.ts).
+// span either: a span started there is a root, which the instrumentation skips (pg, ioredis and
+// outgoing http need a parent); only an enqueue is sampled on its own, like the job (sampler.ts).
 import { EventEmitter } from 'node:events';
 import type { Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
