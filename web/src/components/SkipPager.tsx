@@ -5,14 +5,12 @@ import { Button, Group } from '@mantine/core';
 interface SkipPagerProps {
   skip: number;
   pageSize: number;
-  /** How many rows this page holds. */
-  shown: number;
-  total: number;
-  totalIsExact: boolean;
+  /** The page the api answered (its rows and its count). */
+  page: { items: readonly unknown[]; total: number; totalIsExact: boolean };
   onChange: (skip: number) => void;
 }
 
-export function SkipPager({ skip, pageSize, shown, total, totalIsExact, onChange }: SkipPagerProps) {
+export function SkipPager({ skip, pageSize, page, onChange }: SkipPagerProps) {
   return (
     <Group justify="space-between">
       <Button variant="default" disabled={skip === 0} onClick={() => onChange(Math.max(0, skip - pageSize))}>
@@ -20,7 +18,7 @@ export function SkipPager({ skip, pageSize, shown, total, totalIsExact, onChange
       </Button>
       <Button
         variant="default"
-        disabled={skip + shown >= total && totalIsExact}
+        disabled={skip + page.items.length >= page.total && page.totalIsExact}
         onClick={() => onChange(skip + pageSize)}
       >
         Next page

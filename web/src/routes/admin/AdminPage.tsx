@@ -108,14 +108,7 @@ export function AdminPage() {
               ))}
             </Table.Tbody>
           </Table>
-          <SkipPager
-            skip={skip}
-            pageSize={PAGE_SIZE}
-            shown={users.data.items.length}
-            total={users.data.total}
-            totalIsExact={users.data.totalIsExact}
-            onChange={setSkip}
-          />
+          <SkipPager skip={skip} pageSize={PAGE_SIZE} page={users.data} onChange={setSkip} />
         </>
       )}
     </Stack>

@@ -129,14 +129,7 @@ export function FilesPage() {
             </Table.Tbody>
           </Table>
           {files.data.items.length === 0 && <Text>No files yet.</Text>}
-          <SkipPager
-            skip={skip}
-            pageSize={PAGE_SIZE}
-            shown={files.data.items.length}
-            total={files.data.total}
-            totalIsExact={files.data.totalIsExact}
-            onChange={setSkip}
-          />
+          <SkipPager skip={skip} pageSize={PAGE_SIZE} page={files.data} onChange={setSkip} />
         </>
       )}
     </Stack>
