@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { nativeAppEnv } from './lib/app-env.mjs';
 import { scratchDatabase } from './lib/scratch-database.mjs';
 import WebSocket from 'ws';
 import { parse, stringify } from 'yaml';
@@ -243,21 +244,15 @@ async function main() {
   const metricsPassword = randomBytes(16).toString('base64url');
   const admin = { email: 'admin@observability.test', password: randomBytes(12).toString('base64url') };
   const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
-    DATABASE_URL: database.url,
-    DATABASE_POOL_MAX: '5',
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: redisPrefix,
-    JWT_SECRET: randomBytes(48).toString('base64url'),
-    METRICS_PASSWORD: metricsPassword,
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-    BCRYPT_COST: '10',
-    UPLOAD_DIR: path.join(tmp, 'uploads'),
+    ...nativeAppEnv({
+      publicUrl: `http://127.0.0.1:${apiPort}`,
+      databaseUrl: database.url,
+      redisUrl,
+      redisPrefix,
+      admin,
+      metricsPassword,
+      uploadDir: path.join(tmp, 'uploads'),
+    }),
     LOG_LEVEL: 'warn',
   };
   log(

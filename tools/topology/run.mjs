@@ -16,6 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeAppEnv } from '../../scripts/lib/app-env.mjs';
 import { scratchDatabase } from '../../scripts/lib/scratch-database.mjs';
 import S3rver from 's3rver';
 import { Redis } from 'ioredis';
@@ -128,23 +129,17 @@ async function main() {
     `ok   redis-server (pid ${procs.get('redis').child.pid}) on ${redisPort} with a password; a client without it gets NOAUTH`,
   );
   const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
-    DATABASE_URL: database.url,
-    DATABASE_POOL_MAX: '5',
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redisPrefix,
-    JWT_SECRET: randomBytes(48).toString('base64url'),
-    METRICS_PASSWORD: randomBytes(16).toString('base64url'),
-    ADMIN_EMAIL: 'admin@topology.test',
-    ADMIN_PASSWORD: adminPassword,
-    BCRYPT_COST: '10',
+    ...nativeAppEnv({
+      publicUrl: `http://127.0.0.1:${httpPort}`,
+      databaseUrl: database.url,
+      redisUrl: redis.url,
+      redisPrefix,
+      admin: { email: 'admin@topology.test', password: adminPassword },
+      metricsPassword: randomBytes(16).toString('base64url'),
+      uploadDir: path.join(tmp, 'uploads'),
+    }),
     // nginx reaches the api from 127.0.0.1: the only proxy trusted, as nginx's address in compose.
     TRUST_PROXY: '127.0.0.1',
-    UPLOAD_DIR: path.join(tmp, 'uploads'),
     LOG_LEVEL: 'info',
     // The load of the SIGTERM step comes from one address; the limits are not under test here.
     RATE_LIMIT_MAX: '1000000',
