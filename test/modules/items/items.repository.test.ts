@@ -2,7 +2,7 @@
 // every SQL statement so the number of queries per call can be asserted.
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { PrismaClient } from '../../../src/generated/prisma/client.js';
 import { SqlListItemsRepository } from '../../../src/modules/items/fast-paths/items-sql-list.repository.js';
@@ -89,6 +89,39 @@ describe('the SQL list (fast path) against the Prisma list', () => {
     // At or under the cap the count is exact.
     expect(await repository(5).list(filter, 'name', page)).toMatchObject({ total: 5, totalIsExact: true });
     expect(await repository(10_000).list(filter, 'name', page)).toMatchObject({ total: 5, totalIsExact: true });
+  });
+
+  it("reads a search's first page and its count in one query; past the cap, a page and a count", async () => {
+    const filter = { tag: sqlTag, q: 'a' }; // all five names contain an a
+    const repository = (cap: number) => new SqlListItemsRepository(prisma, pool, cap);
+    const sent = vi.spyOn(pool, 'query');
+    const listed = async (cap: number, skip: number, limit: number) => {
+      sent.mockClear();
+      const page = await repository(cap).list(filter, 'name', { skip, limit });
+      // Statements other than the images' (which follow only a non-empty page).
+      const reads = sent.mock.calls.filter(([config]) => !JSON.stringify(config).includes('item_images')).length;
+      return { page, reads };
+    };
+    try {
+      const viaPrisma = (cap: number, skip: number, limit: number) =>
+        new ItemsRepository(prisma, cap).list(filter, 'name', { skip, limit });
+      // The page ends within the cap: one query answers the page, hasMore and the count.
+      const within = await listed(3, 1, 2);
+      expect(within.reads).toBe(1);
+      expect(within.page).toEqual(await viaPrisma(3, 1, 2));
+      expect(within.page).toMatchObject({ total: 3, totalIsExact: false, hasMore: true });
+      const exact = await listed(10, 3, 2);
+      expect(exact.reads).toBe(1);
+      expect(exact.page).toEqual(await viaPrisma(10, 3, 2));
+      expect(exact.page).toMatchObject({ total: 5, totalIsExact: true, hasMore: false });
+      // Past the cap the page reads only its own rows and the count stops at the cap.
+      const beyond = await listed(3, 2, 2);
+      expect(beyond.reads).toBe(2);
+      expect(beyond.page).toEqual(await viaPrisma(3, 2, 2));
+      expect(beyond.page.items).toHaveLength(2);
+    } finally {
+      sent.mockRestore();
+    }
   });
 
   it.each(['-createdAt', 'createdAt', 'name', '-name', 'price', '-price'] as const)(
