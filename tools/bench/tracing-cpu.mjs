@@ -32,6 +32,12 @@ const sink = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${SINK_PORT}` };
 const VARIANTS = [
   { key: 'plain', nodeArgs: API_NODE_ARGS, env: {} },
   { key: 'off', nodeArgs: [...API_NODE_ARGS, ...PRELOAD], env: {} },
+  // On, sampling nothing: what an unsampled request costs.
+  {
+    key: '0pct',
+    nodeArgs: [...API_NODE_ARGS, ...PRELOAD],
+    env: { ...sink, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' },
+  },
   {
     key: '10pct',
     nodeArgs: [...API_NODE_ARGS, ...PRELOAD],
@@ -88,6 +94,13 @@ try {
       );
     }
   }
+  // Each round's figure over the plain api's of the same round: cancels most of a drifting machine.
+  console.log('\n| endpoint | variant | paired ratio to plain, median (min-max) |\n|---|---|---|');
+  for (const name of Object.keys(endpoints))
+    for (const { key } of VARIANTS.slice(1)) {
+      const s = summary(cpu[`${name} ${key}`].map((value, round) => value / cpu[`${name} plain`][round]));
+      console.log(`| ${name} | ${key} | ${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)}) |`);
+    }
 } finally {
   for (const p of processes.reverse()) await p.stop();
   await db.drop();

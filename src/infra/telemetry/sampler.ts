@@ -5,9 +5,9 @@
 // pool warm-up queries): they are dropped, and with them their children.
 //
 // Cost: the decision for an incoming request is taken once, before any span work
-// (`admitRequest`, called by the http instrumentation's ignoreIncomingRequestHook). A request it
-// turns down is then not traced at all, like /health: no server span, no Fastify, Redis or SQL
-// span objects, no attributes computed. Measured, that per-request work of unsampled requests was
+// (`admitRequest`, called by request-gate.ts's onRequest hook). A request it turns down is then
+// not traced at all, like /health: no server span, no Redis or SQL span objects, no attributes
+// computed. Measured, that per-request work of unsampled requests was
 // most of tracing's cost at 10 % sampling (tools/bench/results/tracing-cost-2026-12-02.md). The
 // price: an unsampled request passes no `traceparent` (flag 00) on to what it calls, so a job it
 // enqueues is sampled on its own in the worker, at the same ratio.
@@ -50,7 +50,7 @@ export function samplerFromEnv(env: Record<string, string | undefined>): Sampler
 
 export class RequestRootedSampler implements Sampler {
   private readonly ids = new RandomIdGenerator();
-  /** admitRequest's yes, for the server span the http instrumentation starts right after it. */
+  /** admitRequest's yes, for the server span @fastify/otel starts right after it. */
   private admitted = false;
 
   constructor(private readonly inner: Sampler) {}
@@ -58,9 +58,9 @@ export class RequestRootedSampler implements Sampler {
   /**
    * Whether an incoming request is traced, asked before its server span exists: the inner
    * sampler's answer for a server span under `context` (the trusted incoming trace context, or
-   * none). A trace id drawn here only feeds a ratio sampler's draw. The http instrumentation
-   * starts the server span synchronously after its ignoreIncomingRequestHook, so the answer is
-   * handed to that span's shouldSample call, which does not draw a second time.
+   * none). A trace id drawn here only feeds a ratio sampler's draw. @fastify/otel starts the
+   * server span synchronously after the gate's hook (request-gate.ts), so the answer is handed
+   * to that span's shouldSample call, which does not draw a second time.
    */
   admitRequest(context: Context): boolean {
     const { decision } = this.inner.shouldSample(

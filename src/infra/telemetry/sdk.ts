@@ -6,7 +6,7 @@
 // stdout (with trace_id/span_id, see hooks.ts).
 import { register } from 'node:module';
 import { basename } from 'node:path';
-import { defaultTextMapGetter, ROOT_CONTEXT, trace, TraceFlags, type TextMapPropagator } from '@opentelemetry/api';
+import { trace, TraceFlags, type TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -16,12 +16,11 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { envDetector } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { BullMQOtel } from 'bullmq-otel';
-import { UntracedEmittersContextManager } from './context-manager.js';
 import { installTelemetryHooks } from './hooks.js';
 import { createMessageTracing } from './message-tracing.js';
 import { RedactingSpanExporter } from './redacting-exporter.js';
+import { RequestGate } from './request-gate.js';
 import { RequestRootedSampler, samplerFromEnv } from './sampler.js';
 import { TrustedPropagation } from './trusted-propagation.js';
 
@@ -29,9 +28,6 @@ type Env = Record<string, string | undefined>;
 
 /** Default service names: the api and the worker are told apart in every trace view. */
 export const DEFAULT_SERVICE_NAMES = { api: 'fastify-template-api', worker: 'fastify-template-worker' } as const;
-
-/** Probes and scrapes: frequent, uninteresting, and they would drown the requests people look for. */
-const UNTRACED_PATHS = /^\/(?:health(?:\/|$|\?)|metrics(?:$|\?))/;
 
 function processRole(argv: readonly string[]): keyof typeof DEFAULT_SERVICE_NAMES {
   return /^worker\.[cm]?[jt]s$/.test(basename(argv[1] ?? '')) ? 'worker' : 'api';
@@ -66,38 +62,22 @@ export async function startTracing(env: Env = process.env, argv: readonly string
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
   const sampler = new RequestRootedSampler(samplerFromEnv(env));
+  const gate = new RequestGate(sampler, trust, propagator);
   const sdk = new NodeSDK({
     traceExporter: new RedactingSpanExporter(traceExporter(env)),
     sampler,
     textMapPropagator: propagator,
-    contextManager: new UntracedEmittersContextManager(),
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES only: no host, os or process detector, whose
     // attributes include the full command line.
     resourceDetectors: [envDetector],
     instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => {
-          trust.screen(request);
-          if (UNTRACED_PATHS.test(request.url ?? '')) return true;
-          // Sampled here, before any span work: an unsampled request is not traced at all (sampler.ts).
-          return !sampler.admitRequest(propagator.extract(ROOT_CONTEXT, request.headers, defaultTextMapGetter));
-        },
-        // Outgoing calls (SMTP, webhooks) are traced only inside a request or a job.
-        requireParentforOutgoingSpans: true,
-      }),
-      // Its request span hands the route template to the http server span (renamed
-      // `GET /api/v1/items/:id`). No span per hook nor for the handler: each costs a span and a
-      // context switch per request and shows little the request span does not (measured in
-      // tools/bench/results/tracing-cost-2026-12-02.md).
-      new FastifyOtelInstrumentation({
-        registerOnInitialization: true,
-        instrumentHooks: false,
-        instrumentHandler: false,
-        // Only under the http server span, i.e. for a request admitted above: for the others it
-        // would still read the headers, build attributes and start a (non-recording) span and a
-        // context per request, for nothing.
-        ignorePaths: () => trace.getActiveSpan() === undefined,
-      }),
+      // Only outgoing calls (SMTP, webhooks), and only inside a request or a job: the server span
+      // is @fastify/otel's (request-gate.ts says why).
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, requireParentforOutgoingSpans: true }),
+      // The server span of each admitted request, named by route template (`GET /api/v1/items/:id`).
+      // No span per hook nor for the handler: each costs a span and a context switch per request
+      // and shows little the request span does not (tools/bench/results/tracing-cost-2026-12-02.md).
+      gate.instrumentFastify({ instrumentHooks: false, instrumentHandler: false }),
       // Every SQL statement, Prisma's (through its pg adapter) and the raw-SQL repositories' alike.
       // Not @prisma/instrumentation on top: its spans repeat these, and it exported spans of
       // unsampled requests (its engine spans under a dropped parent; test "at a 50 % ratio").

@@ -1,8 +1,8 @@
 // An incoming `traceparent` is a claim by the caller: from the internet it would let anyone
 // pick our trace ids (and force sampling). It is honoured only from TRUST_PROXY addresses, the
-// same rule as X-Forwarded-For; any other caller starts a new trace. The http instrumentation
-// asks `ignoreIncomingRequestHook` about each request before it extracts the context: that hook
-// marks the headers of an untrusted peer, and the propagator then ignores them.
+// same rule as X-Forwarded-For; any other caller starts a new trace. The request gate
+// (request-gate.ts) screens each request before any context is extracted from it: it marks the
+// headers of an untrusted peer, and the propagator then ignores them.
 import { BlockList, isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';

@@ -2,7 +2,7 @@
 // what the exporter wrapper removes from spans, which root spans the sampler drops, when the
 // preload turns tracing on, and the traceparent a pub/sub message carries.
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, defaultTextMapGetter } from '@opentelemetry/api';
-import { W3CTraceContextPropagator, suppressTracing } from '@opentelemetry/core';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   AlwaysOnSampler,
   ParentBasedSampler,
@@ -10,10 +10,8 @@ import {
   TraceIdRatioBasedSampler,
   type Sampler,
 } from '@opentelemetry/sdk-trace';
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { UntracedEmittersContextManager } from '../../../src/infra/telemetry/context-manager.js';
 import { tracingEnabled } from '../../../src/infra/telemetry/enabled.js';
 import { parentContext, traceparentOf } from '../../../src/infra/telemetry/message-tracing.js';
 import { REDACTED, sanitizeAttributes } from '../../../src/infra/telemetry/redacting-exporter.js';
@@ -147,23 +145,6 @@ describe('sampler', () => {
       samplerFromEnv({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }).toString(),
     ).toMatch(/TraceIdRatioBased\{0\.1\}/);
     expect(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'always_off' }).toString()).toBe('AlwaysOffSampler');
-  });
-});
-
-describe('context manager', () => {
-  it('leaves an emitter unbound where tracing is suppressed, and binds it elsewhere', () => {
-    const manager = new UntracedEmittersContextManager().enable();
-    const key = Symbol('probe');
-    const seen = (ctx: typeof ROOT_CONTEXT) => {
-      const emitter = manager.bind(ctx.setValue(key, 'request'), new EventEmitter());
-      let value: unknown;
-      emitter.on('x', () => (value = manager.active().getValue(key)));
-      emitter.emit('x');
-      return value;
-    };
-    expect(seen(ROOT_CONTEXT)).toBe('request');
-    expect(seen(suppressTracing(ROOT_CONTEXT))).toBeUndefined();
-    manager.disable();
   });
 });
 

@@ -175,7 +175,10 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 60_000 }, () =>
     });
     expect(completed.traceparent).toMatch(new RegExp(`^00-${request.traceId}-[0-9a-f]{16}-01$`));
 
-    // The worker's log line of that job carries the trace id next to the job id.
+    // The api's access-log line of the request and the worker's log line of that job carry the
+    // trace id (next to the request id, the job id).
+    const sameLine = (a: string, b: string) => new RegExp(`${a}[^\\n]*${b}|${b}[^\\n]*${a}`);
+    await api!.waitForOutput(sameLine(`"trace_id":"${request.traceId}"`, '"msg":"request completed"'));
     await worker!.waitForOutput(new RegExp(`"trace_id":"${request.traceId}"`));
   });
 
