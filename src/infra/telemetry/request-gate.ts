@@ -6,7 +6,8 @@
 // to a context, a wrapper around every listener), and a sampled request then carried two spans,
 // its own and @fastify/otel's. Measured at 0 % sampling, an untraced cached read still cost
 // +19 % CPU that way (tools/bench/results/tracing-cost-2026-12-02.md). Now an untraced request
-// costs this hook (the trust check, the sampler's draw) and @fastify/otel's first test.
+// costs this hook (the sampler's draw, and the trust check when the caller sent a trace context)
+// and @fastify/otel's first test.
 //
 // The price: the server span starts at Fastify's onRequest and ends at onSend, when the
 // response starts; a streamed body (CSV export, downloads, SSE) is timed by its own spans, not
@@ -25,7 +26,11 @@ const UNTRACED_PATHS = /^\/(?:health(?:\/|$|\?)|metrics(?:$|\?))/;
 function describeServerSpan(span: Span, request: FastifyRequest): void {
   const route = request.routeOptions.url;
   span.updateName(route ? `${request.method} ${route}` : request.method);
+  const query = request.url.indexOf('?');
   span.setAttributes({
+    // @fastify/otel records the URL with its query; the path is what the convention names, and a
+    // query may carry a credential (`?token=`; the exporter would redact it, this never sends it).
+    'url.path': query === -1 ? request.url : request.url.slice(0, query),
     'client.address': request.ip,
     'url.scheme': request.protocol,
     'network.protocol.version': request.raw.httpVersion,

@@ -54,7 +54,7 @@ async function finished() {
 
 describe('the request gate', () => {
   it('traces a request a trusted caller sampled: one server span under its parent, named by route template', async () => {
-    const response = await app.inject({ url: '/items/42', headers: sampledParent });
+    const response = await app.inject({ url: '/items/42?token=secret-in-query', headers: sampledParent });
     expect(response.statusCode).toBe(200);
     const [span, ...others] = await finished();
     expect(others).toEqual([]);
@@ -63,10 +63,12 @@ describe('the request gate', () => {
     expect(span!.parentSpanContext?.spanId).toBe(PARENT_ID);
     expect(span!.attributes).toMatchObject({
       'http.route': '/items/:id',
+      'url.path': '/items/42',
       'http.response.status_code': 200,
       'client.address': '127.0.0.1',
       'url.scheme': 'http',
     });
+    expect(JSON.stringify(span!.attributes)).not.toContain('secret-in-query');
   });
 
   it('names a request that matched no route by its method alone', async () => {
