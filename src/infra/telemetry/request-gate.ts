@@ -39,8 +39,6 @@ function describeServerSpan(span: Span, request: FastifyRequest): void {
 }
 
 export class RequestGate {
-  /** The decision of the last onRequest, for @fastify/otel's hook that runs right after it. */
-  private admitted = false;
   /** The headers the propagator reads (traceparent, tracestate, baggage). */
   private readonly fields: string[];
 
@@ -55,8 +53,8 @@ export class RequestGate {
   /**
    * @fastify/otel behind the gate. Both add their onRequest hook to each Fastify instance as it
    * is created (the `fastify.initialization` channel), in the order they subscribe: the gate's
-   * first. Fastify runs the two back to back, synchronously, which is what lets `admitted` pass
-   * from one to the other.
+   * first. Fastify runs the two back to back, synchronously, which is what lets the sampler's
+   * answer pass from one to the other (and on to the span's own shouldSample, sampler.ts).
    */
   instrumentFastify(options: Omit<FastifyOtelInstrumentationOpts, 'ignorePaths' | 'requestHook'>) {
     diagnostics.subscribe('fastify.initialization', (message) =>
@@ -65,11 +63,7 @@ export class RequestGate {
     return new FastifyOtelInstrumentation({
       ...options,
       registerOnInitialization: true,
-      ignorePaths: () => {
-        const admitted = this.admitted;
-        this.admitted = false;
-        return !admitted;
-      },
+      ignorePaths: () => !this.sampler.admitting,
       requestHook: describeServerSpan,
     });
   }
@@ -83,7 +77,8 @@ export class RequestGate {
       this.trust.screen(request.raw);
       parent = this.propagator.extract(ROOT_CONTEXT, request.headers, defaultTextMapGetter);
     }
-    this.admitted = !UNTRACED_PATHS.test(request.url) && this.sampler.admitRequest(parent);
+    if (UNTRACED_PATHS.test(request.url)) this.sampler.turnAway();
+    else this.sampler.admitRequest(parent);
     done();
   };
 }

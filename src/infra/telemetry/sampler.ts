@@ -75,6 +75,16 @@ export class RequestRootedSampler implements Sampler {
     return this.admitted;
   }
 
+  /** An incoming request that is never traced (probes): no answer waits for a server span. */
+  turnAway(): void {
+    this.admitted = false;
+  }
+
+  /** Whether the last admitRequest said yes and no server span has taken the answer yet. */
+  get admitting(): boolean {
+    return this.admitted;
+  }
+
   shouldSample(
     context: Context,
     traceId: string,

@@ -99,22 +99,22 @@ export class SqlListItemsRepository extends ItemsRepository {
     after: ItemPosition | undefined,
   ): Promise<{ rows: ItemSqlRow[]; hasMore: boolean; counted: number }> {
     const end = page.skip + page.limit;
+    const filterSql = itemWhereSql(filter);
     // A search finds its matches through the trigram indexes, as a bitmap that a separate count
     // would build a second time: at 1M items `q=item 777` spends ~9 ms there (the trigrams `ite`
     // and `tem` are in every name; EXPLAIN ANALYZE, README "Performance"). On a first page that
     // ends within the cap, one query reads the first cap + 1 matches in order instead: the page
     // is a slice of them, the count is how many there were.
     if (filter.q !== undefined && !after && end <= this.countCap) {
-      const { rows } = await this.pageQuery(filter, sort, undefined, this.countCap + 1, 0);
+      const { rows } = await this.pageQuery(filterSql, filter, sort, undefined, this.countCap + 1, 0);
       return { rows: rows.slice(page.skip, end), hasMore: rows.length > end, counted: rows.length };
     }
     // One row more than the page tells whether another follows; the count reads at most cap + 1.
-    const { sql: where, values } = itemWhereSql(filter);
     const [{ rows }, count] = await Promise.all([
-      this.pageQuery(filter, sort, after, page.limit + 1, after ? 0 : page.skip),
+      this.pageQuery(filterSql, filter, sort, after, page.limit + 1, after ? 0 : page.skip),
       this.pool.query<{ total: number }>({
-        text: `SELECT count(*)::int AS total FROM (SELECT 1 FROM items${where} LIMIT ${this.countCap + 1}) AS capped`,
-        values,
+        text: `SELECT count(*)::int AS total FROM (SELECT 1 FROM items${filterSql.sql} LIMIT ${this.countCap + 1}) AS capped`,
+        values: filterSql.values,
       }),
     ]);
     return { rows: rows.slice(0, page.limit), hasMore: rows.length > page.limit, counted: count.rows[0]?.total ?? 0 };
@@ -122,13 +122,16 @@ export class SqlListItemsRepository extends ItemsRepository {
 
   /** `limit` rows of the filter in `sort` order, from `offset` or (keyset) after `after`. */
   private pageQuery(
+    /** itemWhereSql(filter), built once for the page and the count. */
+    filterSql: { sql: string; values: unknown[] },
     filter: ItemFilter,
     sort: ItemSort,
     after: ItemPosition | undefined,
     limit: number,
     offset: number,
   ): Promise<QueryResult<ItemSqlRow>> {
-    const { sql: where, values } = itemWhereSql(filter);
+    const where = filterSql.sql;
+    const values = [...filterSql.values];
     const afterSql = after ? itemAfterSql(sort, after, values) : undefined;
     const pageWhere = afterSql ? (where ? `${where} AND ${afterSql}` : ` WHERE ${afterSql}`) : where;
     const limitParam = `$${values.push(limit)}`;
