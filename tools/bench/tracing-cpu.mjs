@@ -2,8 +2,13 @@
 // CPU time per request of the api with tracing off / on at 10 % / on at 100 %, against the api
 // without the preload: the api's own user+system CPU (/proc/<pid>/stat) over a fixed number of
 // requests, which a busy machine disturbs far less than a throughput figure. Rounds interleave
-// the variants; the report gives median and min-max per variant and endpoint.
+// the variants, and each round starts every api afresh: two processes of the same build differed
+// by up to ±10 % CPU per request here (JIT decisions, memory layout), more than the effect
+// measured, so one process per variant for the whole run would report its luck. The report gives
+// median and min-max per variant, and each variant's ratio to the plain api of the same round
+// with a 95 % confidence interval of its mean.
 //   node tools/bench/tracing-cpu.mjs [--requests 3000] [--rounds 3] [--items 2000]
+//     [--warmup-get 30000] [--warmup-list 10000]
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +31,8 @@ import {
 const REQUESTS = Number(option('requests', 3000));
 const ROUNDS = Number(option('rounds', 3));
 const ITEMS = Number(option('items', 2000));
+/** Requests per api and endpoint before measuring (about 8 s each on a quiet machine). */
+const WARMUP = { get: Number(option('warmup-get', 30000)), list: Number(option('warmup-list', 10000)) };
 const SINK_PORT = 3929;
 const PRELOAD = ['--import', './dist/infra/telemetry/preload.js'];
 const sink = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${SINK_PORT}` };
@@ -43,8 +50,46 @@ const VARIANTS = [
     nodeArgs: [...API_NODE_ARGS, ...PRELOAD],
     env: { ...sink, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
   },
-  { key: '100pct', nodeArgs: [...API_NODE_ARGS, ...PRELOAD], env: { ...sink, OTEL_TRACES_SAMPLER: 'always_on' } },
+  {
+    key: '100pct',
+    nodeArgs: [...API_NODE_ARGS, ...PRELOAD],
+    // A queue deep enough that the batch processor never drops a span (a dropped span costs no
+    // export, so an overflowing default queue would flatter the row).
+    env: { ...sink, OTEL_TRACES_SAMPLER: 'always_on', OTEL_BSP_MAX_QUEUE_SIZE: '100000' },
+  },
 ];
+
+/** Mean and 95 % confidence interval (Student's t) of a few measurements. */
+function meanInterval(values) {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean, low: mean, high: mean };
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  // Two-sided 97.5 % quantiles of t for n - 1 degrees of freedom (1..20), then the normal's.
+  const t =
+    [
+      12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.2, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.1, 2.09,
+      2.09,
+    ][n - 2] ?? 1.96;
+  const half = (t * sd) / Math.sqrt(n);
+  return { mean, low: mean - half, high: mean + half };
+}
+
+/** Every variant's api, freshly started, each on its own port. */
+async function startApis(databaseUrl) {
+  const apis = [];
+  let port = 3921;
+  for (const variant of VARIANTS) {
+    const env = { ...apiEnv({ databaseUrl, port, uploadDir }), MAX_EVENT_LOOP_DELAY: '0', ...variant.env };
+    apis.push({
+      ...variant,
+      api: await startApi(env, { nodeArgs: variant.nodeArgs }),
+      url: `http://127.0.0.1:${port}`,
+    });
+    port++;
+  }
+  return apis;
+}
 
 execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 const db = await scratchDatabase('bench-tracing');
@@ -60,32 +105,35 @@ try {
       readyUrl: `http://127.0.0.1:${SINK_PORT}/ready`,
     }),
   );
-  const apis = [];
-  let port = 3921;
-  for (const variant of VARIANTS) {
-    const env = { ...apiEnv({ databaseUrl: db.url, port, uploadDir }), MAX_EVENT_LOOP_DELAY: '0', ...variant.env };
-    const api = await startApi(env, { nodeArgs: variant.nodeArgs });
-    processes.push(api);
-    apis.push({ ...variant, api, url: `http://127.0.0.1:${port}` });
-    port++;
-  }
-  const itemId = (await json(`${apis[0].url}/api/v1/items?limit=1`)).items[0].id;
-  const endpoints = { get: `/api/v1/items/${itemId}`, list: '/api/v1/items?limit=20' };
   const cpu = {};
-  for (const { url } of apis)
-    for (const path of Object.values(endpoints)) await load({ url: `${url}${path}`, amount: 300, connections: 4 });
-  for (let round = 1; round <= ROUNDS; round++)
-    for (const [name, path] of Object.entries(endpoints))
-      for (const { key, api, url } of round % 2 ? apis : [...apis].reverse()) {
-        const before = cpuSeconds(api.pid);
-        const result = await load({ url: `${url}${path}`, amount: REQUESTS, connections: 4 });
-        if (result.non2xx + result.errors + result.timeouts > 0) throw new Error(`${key} ${path}: failed requests`);
-        const perRequestUs = ((cpuSeconds(api.pid) - before) / REQUESTS) * 1e6;
-        (cpu[`${name} ${key}`] ??= []).push(perRequestUs);
-        log(`round ${round} ${name} ${key}: ${perRequestUs.toFixed(0)} µs CPU per request`);
-      }
+  for (let round = 1; round <= ROUNDS; round++) {
+    const apis = await startApis(db.url);
+    try {
+      const itemId = (await json(`${apis[0].url}/api/v1/items?limit=1`)).items[0].id;
+      const endpoints = { get: `/api/v1/items/${itemId}`, list: '/api/v1/items?limit=20' };
+      // Warm-up, as in a service that has been running: caches and pools warm, and the code
+      // optimized, including the sampled path, which at 10 % runs ten times less often. After
+      // 1,000 requests it had not been: 10 % then cost nearly what 100 % did (cached read 1.20 vs
+      // 1.25), far more than a tenth of a sampled request (results/tracing-cost-2026-12-03.md).
+      for (const { url } of apis)
+        for (const [name, path] of Object.entries(endpoints))
+          await load({ url: `${url}${path}`, amount: WARMUP[name], connections: 4 });
+      for (const [name, path] of Object.entries(endpoints))
+        for (const { key, api, url } of round % 2 ? apis : [...apis].reverse()) {
+          const before = cpuSeconds(api.pid);
+          const result = await load({ url: `${url}${path}`, amount: REQUESTS, connections: 4 });
+          if (result.non2xx + result.errors + result.timeouts > 0) throw new Error(`${key} ${path}: failed requests`);
+          const perRequestUs = ((cpuSeconds(api.pid) - before) / REQUESTS) * 1e6;
+          (cpu[`${name} ${key}`] ??= []).push(perRequestUs);
+          log(`round ${round} ${name} ${key}: ${perRequestUs.toFixed(0)} µs CPU per request`);
+        }
+    } finally {
+      for (const { api } of apis) await api.stop();
+    }
+  }
+  const endpointNames = ['get', 'list'];
   console.log('\n| endpoint | variant | CPU µs/request median (min-max) | vs plain (median) |\n|---|---|---|---|');
-  for (const name of Object.keys(endpoints)) {
+  for (const name of endpointNames) {
     const plain = summary(cpu[`${name} plain`]).median;
     for (const { key } of VARIANTS) {
       const s = summary(cpu[`${name} ${key}`]);
@@ -95,11 +143,17 @@ try {
     }
   }
   // Each round's figure over the plain api's of the same round: cancels most of a drifting machine.
-  console.log('\n| endpoint | variant | paired ratio to plain, median (min-max) |\n|---|---|---|');
-  for (const name of Object.keys(endpoints))
+  console.log(
+    '\n| endpoint | variant | paired ratio to plain, median (min-max) | mean, 95 % confidence interval |\n|---|---|---|---|',
+  );
+  for (const name of endpointNames)
     for (const { key } of VARIANTS.slice(1)) {
-      const s = summary(cpu[`${name} ${key}`].map((value, round) => value / cpu[`${name} plain`][round]));
-      console.log(`| ${name} | ${key} | ${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)}) |`);
+      const ratios = cpu[`${name} ${key}`].map((value, round) => value / cpu[`${name} plain`][round]);
+      const s = summary(ratios);
+      const { mean, low, high } = meanInterval(ratios);
+      console.log(
+        `| ${name} | ${key} | ${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)}) | ${mean.toFixed(3)} (${low.toFixed(3)}-${high.toFixed(3)}) |`,
+      );
     }
 } finally {
   for (const p of processes.reverse()) await p.stop();
