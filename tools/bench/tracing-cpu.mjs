@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// CPU time per request of the api with tracing off / on at 10 % / on at 100 %, against the api
-// without the preload: the api's own user+system CPU (/proc/<pid>/stat) over a fixed number of
+// CPU time per request of the api with tracing off / on sampling nothing / on at 10 % / on at
+// 100 %, against the api without the preload: the api's own user+system CPU (/proc/<pid>/stat) over a fixed number of
 // requests, which a busy machine disturbs far less than a throughput figure. Rounds interleave
 // the variants, and each round starts every api afresh: two processes of the same build differed
 // by up to ±10 % CPU per request here (JIT decisions, memory layout), more than the effect
 // measured, so one process per variant for the whole run would report its luck. The report gives
 // median and min-max per variant, and each variant's ratio to the plain api of the same round
 // with a 95 % confidence interval of its mean.
-//   node tools/bench/tracing-cpu.mjs [--requests 3000] [--rounds 3] [--items 2000]
+// About 2 minutes per round; the defaults are the README's run.
+//   node tools/bench/tracing-cpu.mjs [--requests 6000] [--rounds 7] [--items 2000]
 //     [--warmup-get 30000] [--warmup-list 10000]
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -28,8 +29,8 @@ import {
   summary,
 } from './lib.mjs';
 
-const REQUESTS = Number(option('requests', 3000));
-const ROUNDS = Number(option('rounds', 3));
+const REQUESTS = Number(option('requests', 6000));
+const ROUNDS = Number(option('rounds', 7));
 const ITEMS = Number(option('items', 2000));
 /** Requests per api and endpoint before measuring (about 8 s each on a quiet machine). */
 const WARMUP = { get: Number(option('warmup-get', 30000)), list: Number(option('warmup-list', 10000)) };
