@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { coalescingRedisStore } from '../../src/infra/redis/rate-limit-store.js';
+import { monitorRedis, type RedisMonitor } from '../helpers/redis-monitor.js';
 
 let redis: Redis;
 beforeAll(() => {
@@ -13,6 +14,11 @@ beforeAll(() => {
 afterAll(() => redis.quit());
 
 type Result = { current: number; ttl: number };
+
+/** Script calls naming the key (MONITOR also lists the commands a script runs). */
+const scriptCalls = (monitor: RedisMonitor, key: string) =>
+  monitor.commands.filter(([name, ...args]) => /^eval(sha)?$/i.test(name ?? '') && args.some((a) => a.endsWith(key)))
+    .length;
 
 function hit(
   store: { incr(key: string, cb: (err: Error | null, result?: Result) => void, timeWindow: number): void },
@@ -43,23 +49,17 @@ describe('coalescingRedisStore', () => {
     const Store = coalescingRedisStore(redis, 'conc:');
     const store = new Store();
     const key = randomUUID();
-    let commands = 0;
-    const monitor = redis.duplicate();
-    // Script calls only (MONITOR also lists the commands a script runs).
-    const isCall = (args: string[]) => /^eval(sha)?$/i.test(args[0] ?? '') && args.some((a) => a.endsWith(key));
-    await monitor
-      .monitor()
-      .then((m) => m.on('monitor', (_time: string, args: string[]) => (commands += isCall(args) ? 1 : 0)));
+    const monitor = await monitorRedis(inject('redisUrl'));
     try {
       const results = await Promise.all(Array.from({ length: 50 }, () => hit(store, key)));
       expect(results.map((r) => r.current)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
       expect(Number(await redis.get(`conc:${key}`))).toBe(50);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await monitor.settle();
       // The first hit alone, then the 49 that queued behind it together (a third command when
       // Redis had to be sent the script itself).
-      expect(commands).toBeLessThanOrEqual(3);
+      expect(scriptCalls(monitor, key)).toBeLessThanOrEqual(3);
     } finally {
-      monitor.disconnect();
+      monitor.stop();
     }
   });
 
@@ -107,12 +107,7 @@ describe('coalescingRedisStore with local counting (batch > 1)', () => {
     const Store = coalescingRedisStore(redis, 'local:', { batch: 10, syncMs: 50 });
     const store = new Store();
     const key = randomUUID();
-    let commands = 0;
-    const monitor = redis.duplicate();
-    const isCall = (args: string[]) => /^eval(sha)?$/i.test(args[0] ?? '') && args.some((a) => a.endsWith(key));
-    await monitor
-      .monitor()
-      .then((m) => m.on('monitor', (_time: string, args: string[]) => (commands += isCall(args) ? 1 : 0)));
+    const monitor = await monitorRedis(inject('redisUrl'));
     try {
       const counts = [];
       // One at a time, as sequential requests arrive: the first asks Redis (it opens the window).
@@ -121,9 +116,10 @@ describe('coalescingRedisStore with local counting (batch > 1)', () => {
       await new Promise((resolve) => setTimeout(resolve, 120));
       expect(Number(await redis.get(`local:${key}`))).toBe(30);
       // At most one command per batch of 10 (plus the first and the sync): not one per hit.
-      expect(commands).toBeLessThanOrEqual(6);
+      await monitor.settle();
+      expect(scriptCalls(monitor, key)).toBeLessThanOrEqual(6);
     } finally {
-      monitor.disconnect();
+      monitor.stop();
     }
   });
 
