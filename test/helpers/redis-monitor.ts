@@ -17,12 +17,15 @@ export type RedisMonitor = {
 export async function monitorRedis(redisUrl: string): Promise<RedisMonitor> {
   const url = new URL(redisUrl);
   const commands: string[][] = [];
-  const waiting = new Map<string, () => void>();
+  const waiting = new Map<string, { resolve(): void; reject(err: Error): void }>();
   const socket = await open(url);
+  // A lost connection fails the settle() that waits on it, rather than the whole test file.
+  socket.on('error', (err) => waiting.forEach(({ reject }) => reject(err)));
   let buffer = '';
   let replies = url.password ? 2 : 1; // AUTH's +OK, then MONITOR's
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
+    socket.once('close', () => reject(new Error('the MONITOR connection closed')));
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('latin1');
       let end: number;
@@ -36,7 +39,7 @@ export async function monitorRedis(redisUrl: string): Promise<RedisMonitor> {
         } else if (line.startsWith('+')) {
           const args = parseArguments(line);
           commands.push(args);
-          if (/^ping$/i.test(args[0] ?? '')) waiting.get(args[1] ?? '')?.();
+          if (/^ping$/i.test(args[0] ?? '')) waiting.get(args[1] ?? '')?.resolve();
         }
       }
     });
@@ -46,8 +49,9 @@ export async function monitorRedis(redisUrl: string): Promise<RedisMonitor> {
     commands,
     async settle() {
       const marker = `monitor-settle-${randomUUID()}`;
-      const seen = new Promise<void>((resolve) => waiting.set(marker, resolve));
+      const seen = new Promise<void>((resolve, reject) => waiting.set(marker, { resolve, reject }));
       const pinger = await open(url);
+      pinger.on('error', (err) => waiting.get(marker)?.reject(err));
       try {
         pinger.write(command('PING', marker));
         await seen;
