@@ -1,11 +1,11 @@
 // The scale bench's chart, dependency-free SVG: per query, one bar per table size (its p50, on a
-// log scale so 1 ms and 2 s fit together), with the goal's budget marked as a dashed line.
+// log scale so 1 ms and 2 s fit together), with each query's budget (its row's) marked as a dashed line.
 const escape = (text) => String(text).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const COLORS = ['#9ec5e8', '#4a78b5', '#1d3f73', '#0b1f3d'];
 const sizeLabel = (n) =>
   n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n);
 
-export function renderScaleChart(meta, rows, { budget }) {
+export function renderScaleChart(meta, rows) {
   const sizes = meta.sizes;
   const barHeight = 11;
   const groupHeight = sizes.length * barHeight + 14;
@@ -21,7 +21,7 @@ export function renderScaleChart(meta, rows, { budget }) {
   const ticks = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000].filter((t) => t <= hi);
   const groups = rows.map((row, i) => {
     const y = top + i * groupHeight;
-    const limit = row.budget ?? budget;
+    const limit = row.budget;
     const bars = sizes.map((size, j) => {
       const r = row.bySize[size];
       const by = y + 4 + j * barHeight;

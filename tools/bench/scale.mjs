@@ -280,7 +280,7 @@ function write({ runs, rows }) {
   const dir = 'tools/bench/results';
   mkdirSync(dir, { recursive: true });
   const jsonText = `${JSON.stringify({ meta, rows: withGoal }, null, 2)}\n`;
-  const svg = renderScaleChart(meta, rows, { budget: BUDGET_MS });
+  const svg = renderScaleChart(meta, rows);
   writeFileSync(`${dir}/scale-${day}.json`, jsonText);
   writeFileSync(`${dir}/scale-${day}.md`, markdown.replace('](scale-latest.svg)', `](scale-${day}.svg)`));
   writeFileSync(`${dir}/scale-${day}.svg`, svg);
