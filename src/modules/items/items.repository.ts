@@ -4,6 +4,7 @@ import type { PrismaClient } from '../../db/prisma.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { cappedCount, type Count, type Pagination } from '../../lib/pagination.js';
 import { sortFieldOf, type ItemPosition } from './items-cursor.js';
+import { itemSearchSql } from './items-search.js';
 import type { Item, ItemData, ItemFilter, ItemImage, ItemPatch, ItemSort } from './items.schemas.js';
 
 const withImages = { images: { orderBy: { position: 'asc' as const }, select: { url: true, name: true } } };
@@ -25,14 +26,10 @@ function toItem(row: ItemRow): Item {
   };
 }
 
-function itemWhere(filter: ItemFilter): Prisma.ItemWhereInput {
+/** The filter's conditions; a search's arrive as the ids that match it (`matchingIds`). */
+function itemWhere(filter: ItemFilter, searchIds?: number[]): Prisma.ItemWhereInput {
   const where: Prisma.ItemWhereInput = {};
-  if (filter.q) {
-    where.OR = [
-      { name: { contains: filter.q, mode: 'insensitive' } },
-      { description: { contains: filter.q, mode: 'insensitive' } },
-    ];
-  }
+  if (searchIds) where.id = { in: searchIds };
   if (filter.tag) where.tags = { has: filter.tag };
   if (filter.minPrice !== undefined || filter.maxPrice !== undefined) {
     where.price = { gte: filter.minPrice, lte: filter.maxPrice };
@@ -68,9 +65,12 @@ function imageRows(images: ItemImage[] | undefined) {
  */
 export const ITEM_COUNT_CAP = 100;
 
+/** What the repository uses of a Prisma client or transaction. */
+export type ItemsDb = Pick<PrismaClient, 'item' | 'itemImage' | '$queryRawUnsafe'>;
+
 export class ItemsRepository {
   constructor(
-    private readonly db: Pick<PrismaClient, 'item' | 'itemImage'>,
+    private readonly db: ItemsDb,
     /** Tests lower it to see the cap at work without ten thousand rows. */
     protected readonly countCap = ITEM_COUNT_CAP,
   ) {}
@@ -90,7 +90,7 @@ export class ItemsRepository {
     page: Pagination,
     after?: ItemPosition,
   ): Promise<{ items: Item[]; hasMore: boolean } & Count> {
-    const where = itemWhere(filter);
+    const where = itemWhere(filter, filter.q === undefined ? undefined : await this.matchingIds(filter.q));
     const [rows, total] = await Promise.all([
       this.db.item.findMany({
         where: after ? { AND: [where, itemAfter(sort, after)] } : where,
@@ -107,6 +107,20 @@ export class ItemsRepository {
       hasMore: rows.length > page.limit,
       ...cappedCount(total, this.countCap),
     };
+  }
+
+  /**
+   * The ids of every item whose words match `q` (items-search.ts). Prisma's query API cannot
+   * state a full-text match, so this one query is SQL (a constant text; `q` is bound as $1). It
+   * reads every match: fine for thousands; the list that serves requests
+   * (fast-paths/items-sql-list.repository.ts) pages through the matches in SQL instead.
+   */
+  private async matchingIds(q: string): Promise<number[]> {
+    const rows = await this.db.$queryRawUnsafe<{ id: number }[]>(
+      `SELECT id FROM items WHERE ${itemSearchSql('$1')}`,
+      q,
+    );
+    return rows.map((row) => row.id);
   }
 
   async create(ownerId: number, data: ItemData): Promise<Item> {

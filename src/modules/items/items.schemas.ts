@@ -87,7 +87,14 @@ export const ItemSortSchema = Type.Enum(['name', '-name', 'price', '-price', 'cr
 });
 
 const filterProperties = {
-  q: Type.Optional(Type.String({ minLength: 3, maxLength: 50, description: 'Search in name and description' })),
+  q: Type.Optional(
+    Type.String({
+      minLength: 3,
+      maxLength: 50,
+      description:
+        'Words to find in the name and description, case-insensitive: every word must be there, the last one also as the start of a word (`red lam` finds "Red lamp"). Also `"a phrase"`, `or` and `-word` (PostgreSQL\'s websearch syntax). Whole words: `amp` does not find "lamp".',
+    }),
+  ),
   tag: Type.Optional(Tag),
   minPrice: Type.Optional(Type.Number({ minimum: 0, description: 'Inclusive; not above maxPrice' })),
   maxPrice: Type.Optional(Type.Number({ minimum: 0, description: 'Inclusive; not below minPrice' })),

@@ -239,7 +239,7 @@ describe('formula injection', () => {
 describe('exportStatement', () => {
   it('writes validated values as literals and refuses anything else', () => {
     const sql = exportStatement({ q: "it's", tag: 'a\\b', minPrice: 1.5, maxPrice: 2 }, '-price');
-    expect(sql).toContain(`ILIKE '%it''s%'`);
+    expect(sql).toContain(`search @@ items_search_query('it''s')`);
     expect(sql).toContain(`ARRAY[${escapeLiteral('a\\b')}]`);
     expect(sql).toContain('price >= 1.5 AND price <= 2');
     expect(sql).toContain('ORDER BY price DESC, id DESC');

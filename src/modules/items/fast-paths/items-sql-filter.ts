@@ -3,14 +3,10 @@
 // and itemOrderBy in ../items.repository.ts; test/modules/items/items.repository.test.ts checks
 // that the SQL list answers exactly what the Prisma list answers, filter by filter.
 import { sortFieldOf, type ItemPosition, type SortField } from '../items-cursor.js';
+import { itemSearchSql } from '../items-search.js';
 import type { ItemFilter, ItemSort } from '../items.schemas.js';
 
 const SORT_COLUMNS: Record<SortField, string> = { name: 'name', price: 'price', createdAt: 'created_at' };
-
-/** A LIKE pattern matching `text` literally (%, _ and \ escaped), like Prisma's `contains`. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** ` ORDER BY <column> <dir>, id <dir>`: the id tie-breaker keeps pages (and exports) stable. */
 export function itemOrderSql(sort: ItemSort): string {
@@ -39,10 +35,7 @@ export function itemWhereSql(filter: ItemFilter): { sql: string; values: unknown
   const values: unknown[] = [];
   const where: string[] = [];
   const param = (value: unknown) => `$${values.push(value)}`;
-  if (filter.q) {
-    const pattern = param(containsPattern(filter.q));
-    where.push(`(name ILIKE ${pattern} OR description ILIKE ${pattern})`);
-  }
+  if (filter.q) where.push(itemSearchSql(param(filter.q)));
   if (filter.tag) where.push(`tags @> ARRAY[${param(filter.tag)}]::text[]`);
   if (filter.minPrice !== undefined) where.push(`price >= ${param(filter.minPrice)}`);
   if (filter.maxPrice !== undefined) where.push(`price <= ${param(filter.maxPrice)}`);

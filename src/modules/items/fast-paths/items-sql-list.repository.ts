@@ -11,10 +11,10 @@
 // Only the list changes; every other method is the plain repository's. It is used outside
 // transactions only (items.module.ts); a repository bound to a transaction lists with Prisma.
 import pg, { type QueryResult } from 'pg';
-import type { PgPool, PrismaClient } from '../../../db/prisma.js';
+import type { PgPool } from '../../../db/prisma.js';
 import { cappedCount, type Count, type Pagination } from '../../../lib/pagination.js';
 import { sortFieldOf, type ItemPosition } from '../items-cursor.js';
-import { ItemsRepository } from '../items.repository.js';
+import { ItemsRepository, type ItemsDb } from '../items.repository.js';
 import type { Item, ItemFilter, ItemImage, ItemSort } from '../items.schemas.js';
 import { itemAfterSql, itemOrderSql, itemWhereSql } from './items-sql-filter.js';
 
@@ -29,6 +29,16 @@ const pgTypes = {
     return pg.types.getTypeParser(oid, format ?? 'text');
   },
 };
+
+const COLUMNS = 'id, owner_id, name, description, price, tax, tags, created_at, updated_at';
+
+/**
+ * A search first tests this many items per row it needs, in sort order (searchPage): the page
+ * fills there when at least 1 item in 20 matches. Larger finds more words there, each search
+ * paying for the walk; smaller sends more of them to the search index, where the cost grows with
+ * the matches.
+ */
+const SEARCH_WINDOW_PER_ROW = 20;
 
 interface ItemSqlRow {
   id: number;
@@ -45,7 +55,7 @@ interface ItemSqlRow {
 export class SqlListItemsRepository extends ItemsRepository {
   /** `pool`: the pg pool under Prisma (db/prisma.ts), so the list shares Prisma's connections. */
   constructor(
-    db: Pick<PrismaClient, 'item' | 'itemImage'>,
+    db: ItemsDb,
     private readonly pool: PgPool,
     countCap?: number,
   ) {
@@ -100,18 +110,19 @@ export class SqlListItemsRepository extends ItemsRepository {
   ): Promise<{ rows: ItemSqlRow[]; hasMore: boolean; counted: number }> {
     const end = page.skip + page.limit;
     const filterSql = itemWhereSql(filter);
-    // A search finds its matches through the trigram indexes, as a bitmap that a separate count
-    // would build a second time: at 1M items `q=item 777` spends ~9 ms there (the trigrams `ite`
-    // and `tem` are in every name; EXPLAIN ANALYZE, README "Performance"). On a first page that
-    // ends within the cap, one query reads the first cap + 1 matches in order instead: the page
-    // is a slice of them, the count is how many there were.
-    if (filter.q !== undefined && !after && end <= this.countCap) {
-      const { rows } = await this.pageQuery(filterSql, filter, sort, undefined, this.countCap + 1, 0);
+    const search = filter.q !== undefined;
+    // A search's first page that ends within the cap reads the first cap + 1 matches in order,
+    // in one go: the page is a slice of them, the count is how many there were (a separate
+    // count would find the matches a second time).
+    if (search && !after && end <= this.countCap) {
+      const rows = await this.searchPage(filterSql, sort, undefined, this.countCap + 1);
       return { rows: rows.slice(page.skip, end), hasMore: rows.length > end, counted: rows.length };
     }
     // One row more than the page tells whether another follows; the count reads at most cap + 1.
-    const [{ rows }, count] = await Promise.all([
-      this.pageQuery(filterSql, filter, sort, after, page.limit + 1, after ? 0 : page.skip),
+    const [rows, count] = await Promise.all([
+      search && after
+        ? this.searchPage(filterSql, sort, after, page.limit + 1)
+        : this.pageQuery(filterSql, filter, sort, after, page.limit + 1, after ? 0 : page.skip),
       this.pool.query<{ total: number }>({
         text: `SELECT count(*)::int AS total FROM (SELECT 1 FROM items${filterSql.sql} LIMIT ${this.countCap + 1}) AS capped`,
         values: filterSql.values,
@@ -120,8 +131,56 @@ export class SqlListItemsRepository extends ItemsRepository {
     return { rows: rows.slice(0, page.limit), hasMore: rows.length > page.limit, counted: count.rows[0]?.total ?? 0 };
   }
 
+  /**
+   * The first `limit` matches of a search in `sort` order (after `after`), read one of two ways,
+   * because which is fast depends on how many items match, and the planner cannot tell: for a
+   * word that is not among the commonest, its statistics only say "at most 0.5 %".
+   *
+   * - A common word is found soon by walking the sort's index: first, the next
+   *   SEARCH_WINDOW_PER_ROW × limit items in sort order are tested (a fixed cost, ~2 ms for
+   *   2,000 items). When they hold `limit` matches, those are the page.
+   * - Otherwise the word is rare among them, and the search index finds every match, which are
+   *   then sorted: a cost in proportion to the matches (0.1 ms for one at 1M items, 6 ms for
+   *   11,000), where walking the index would read the whole table to find one (3.5 s at 1M).
+   *
+   * EXPLAIN ANALYZE for each at 1M items: README "Performance".
+   */
+  private async searchPage(
+    filterSql: { sql: string; values: unknown[] },
+    sort: ItemSort,
+    after: ItemPosition | undefined,
+    limit: number,
+  ): Promise<ItemSqlRow[]> {
+    const order = itemOrderSql(sort);
+    const values = [...filterSql.values];
+    const afterSql = after ? itemAfterSql(sort, after, values) : undefined;
+    const limitParam = `$${values.length + 1}`;
+    const windowParam = `$${values.length + 2}`;
+    // The window is named `items`, so the filter's conditions apply to it unchanged.
+    const window = `SELECT * FROM items${afterSql ? ` WHERE ${afterSql}` : ''}${order} LIMIT ${windowParam}`;
+    const nearby = await this.pool.query<ItemSqlRow>({
+      text: `SELECT ${COLUMNS} FROM (${window}) AS items${filterSql.sql}${order} LIMIT ${limitParam}`,
+      values: [...values, limit, SEARCH_WINDOW_PER_ROW * limit],
+      types: pgTypes,
+    });
+    if (nearby.rows.length === limit) return nearby.rows;
+    // Every match, then the sort. OFFSET 0 keeps the planner from walking the sort's index
+    // instead, its choice for `ORDER BY ... LIMIT` when it expects many matches.
+    const where = afterSql
+      ? filterSql.sql
+        ? `${filterSql.sql} AND ${afterSql}`
+        : ` WHERE ${afterSql}`
+      : filterSql.sql;
+    const matches = await this.pool.query<ItemSqlRow>({
+      text: `SELECT ${COLUMNS} FROM (SELECT * FROM items${where} OFFSET 0) AS items${order} LIMIT ${limitParam}`,
+      values: [...values, limit],
+      types: pgTypes,
+    });
+    return matches.rows;
+  }
+
   /** `limit` rows of the filter in `sort` order, from `offset` or (keyset) after `after`. */
-  private pageQuery(
+  private async pageQuery(
     /** itemWhereSql(filter), built once for the page and the count. */
     filterSql: { sql: string; values: unknown[] },
     filter: ItemFilter,
@@ -129,14 +188,13 @@ export class SqlListItemsRepository extends ItemsRepository {
     after: ItemPosition | undefined,
     limit: number,
     offset: number,
-  ): Promise<QueryResult<ItemSqlRow>> {
+  ): Promise<ItemSqlRow[]> {
     const where = filterSql.sql;
     const values = [...filterSql.values];
     const afterSql = after ? itemAfterSql(sort, after, values) : undefined;
     const pageWhere = afterSql ? (where ? `${where} AND ${afterSql}` : ` WHERE ${afterSql}`) : where;
     const limitParam = `$${values.push(limit)}`;
     const offsetParam = `$${values.push(offset)}`;
-    const columns = 'id, owner_id, name, description, price, tax, tags, created_at, updated_at';
     const order = itemOrderSql(sort);
     // A price range in creation order: the planner's alternative is walking the created_at index
     // and reading each row from the table to test its price (20,000 rows for a 0.1 % range at 1M
@@ -146,8 +204,8 @@ export class SqlListItemsRepository extends ItemsRepository {
     const priceRange =
       (filter.minPrice !== undefined || filter.maxPrice !== undefined) && sortFieldOf(sort) === 'createdAt';
     const text = priceRange
-      ? `SELECT ${columns} FROM items WHERE id IN (SELECT id FROM items${pageWhere}${order} LIMIT ${limitParam} OFFSET ${offsetParam})${order}`
-      : `SELECT ${columns} FROM items${pageWhere}${order} LIMIT ${limitParam} OFFSET ${offsetParam}`;
-    return this.pool.query<ItemSqlRow>({ text, values, types: pgTypes });
+      ? `SELECT ${COLUMNS} FROM items WHERE id IN (SELECT id FROM items${pageWhere}${order} LIMIT ${limitParam} OFFSET ${offsetParam})${order}`
+      : `SELECT ${COLUMNS} FROM items${pageWhere}${order} LIMIT ${limitParam} OFFSET ${offsetParam}`;
+    return (await this.pool.query<ItemSqlRow>({ text, values, types: pgTypes })).rows;
   }
 }
