@@ -1,7 +1,7 @@
 -- Search (`q`) matches words instead of substrings: a full-text index stays as fast at a
 -- million items as at ten thousand, where the trigram indexes it replaces slowed down with the
 -- table (README "Performance"). Created with `prisma migrate dev --create-only`, then edited:
--- Prisma has no syntax for a generated column or a function.
+-- Prisma has no syntax for a generated column.
 
 -- DropIndex
 DROP INDEX "items_description_trgm_idx";
@@ -21,14 +21,3 @@ ALTER TABLE "items" ADD COLUMN "search" tsvector
 
 -- CreateIndex
 CREATE INDEX "items_search_idx" ON "items" USING GIN ("search");
-
--- `q` as a text-search query: websearch_to_tsquery's syntax (words are all required,
--- "quoted phrase", `or`, `-word`), in the same configuration as the column, and the last word
--- also matches as a prefix, so a search box finds "lamp" while "lam" is being typed.
--- IMMUTABLE, so the planner computes it once per query and estimates with the actual words.
-CREATE FUNCTION "items_search_query"(q text) RETURNS tsquery
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  AS $$
-    SELECT CASE WHEN right(words::text, 1) = '''' THEN (words::text || ':*')::tsquery ELSE words END
-      FROM websearch_to_tsquery('simple', q) AS words
-  $$;

@@ -92,7 +92,7 @@ const filterProperties = {
       minLength: 3,
       maxLength: 50,
       description:
-        'Words to find in the name and description, case-insensitive: every word must be there, the last one also as the start of a word (`red lam` finds "Red lamp"). Also `"a phrase"`, `or` and `-word` (PostgreSQL\'s websearch syntax). Whole words: `amp` does not find "lamp".',
+        'Words to find in the name and description, in any case; every word must be there. Also `"a phrase"`, `or` and `-word` (PostgreSQL\'s websearch syntax); other punctuation only separates words. Whole words: `lam` and `amp` do not find "lamp".',
     }),
   ),
   tag: Type.Optional(Tag),

@@ -248,7 +248,7 @@ describe('each filter is answered from an index, sorting at most the matching ro
   ])('a %s q answers the first matches in sort order', async (_label, q) => {
     const page = await repository.list({ q }, '-createdAt', { skip: 0, limit: 20 });
     const expected = await client.query<{ id: number }>(
-      'SELECT id FROM items WHERE search @@ items_search_query($1) ORDER BY created_at DESC, id DESC LIMIT 20',
+      `SELECT id FROM items WHERE search @@ websearch_to_tsquery('simple', $1) ORDER BY created_at DESC, id DESC LIMIT 20`,
       [q],
     );
     expect(page.items.length).toBeGreaterThan(0);

@@ -168,8 +168,8 @@ describe('the SQL list (fast path) against the Prisma list', () => {
   it.each([
     ['a word, any case', 'LAMP', ['100%_off lamp', 'Alpha lamp', 'beta LAMP']],
     ['every word', 'alpha lamp', ['Alpha lamp']],
-    ['the last word as a prefix', 'alpha la', ['Alpha lamp']],
-    ['only whole words before it', 'lph lamp', []],
+    ['whole words only, not a prefix', 'alpha lam', []],
+    ['whole words only, not a part', 'lph', []],
     ['a phrase', '"beta lamp"', ['beta LAMP']],
     ['or', 'desk or chair', ['Delta chair', 'Gamma desk']],
     ['-word', 'lamp -beta', ['100%_off lamp', 'Alpha lamp']],

@@ -2448,7 +2448,7 @@ export interface operations {
   exportItems: {
     parameters: {
       query?: {
-        /** @description Search in name and description */
+        /** @description Words to find in the name and description, in any case; every word must be there. Also `"a phrase"`, `or` and `-word` (PostgreSQL's websearch syntax); other punctuation only separates words. Whole words: `lam` and `amp` do not find "lamp". */
         q?: string;
         tag?: string;
         /** @description Inclusive; not above maxPrice */
@@ -2518,7 +2518,7 @@ export interface operations {
         skip?: number;
         /** @description Rows to return, 1..100 (default 10) */
         limit?: number;
-        /** @description Search in name and description */
+        /** @description Words to find in the name and description, in any case; every word must be there. Also `"a phrase"`, `or` and `-word` (PostgreSQL's websearch syntax); other punctuation only separates words. Whole words: `lam` and `amp` do not find "lamp". */
         q?: string;
         tag?: string;
         /** @description Inclusive; not above maxPrice */
