@@ -89,7 +89,8 @@ export const ItemSortSchema = Type.Enum(['name', '-name', 'price', '-price', 'cr
 const filterProperties = {
   q: Type.Optional(
     Type.String({
-      minLength: 3,
+      // Two letters: a word search finds short words (`tv`); nothing shorter is worth a query.
+      minLength: 2,
       maxLength: 50,
       description:
         'Words to find in the name and description, in any case; every word must be there. Also `"a phrase"`, `or` and `-word` (PostgreSQL\'s websearch syntax); other punctuation only separates words. Whole words: `lam` and `amp` do not find "lamp".',

@@ -93,7 +93,7 @@ describe('GET /api/v1/items/export.csv', () => {
   });
 
   it('validates the query like the list does (422), and takes no paging', async () => {
-    for (const query of ['sort=nope', 'minPrice=-1', 'q=ab', 'limit=10']) {
+    for (const query of ['sort=nope', 'minPrice=-1', 'q=a', 'limit=10']) {
       const response = await app.inject({ method: 'GET', url: `/api/v1/items/export.csv?${query}` });
       expect(response.statusCode, query).toBe(422);
       expect(problemOf(response).status).toBe(422);

@@ -285,6 +285,19 @@ describe('GET /api/v1/items (list)', () => {
     expect(page.items[0].name).toBe('Delta gadget');
   });
 
+  it('searches whole words, two letters and up', async () => {
+    const search = async (q: string) =>
+      (await app.inject({ method: 'GET', url: `/api/v1/items?${new URLSearchParams({ tag, q })}` }))
+        .json<{ items: { name: string }[] }>()
+        .items.map((item) => item.name)
+        .sort();
+    expect(await search('gadget')).toEqual(['Delta gadget', 'Gamma gadget']);
+    expect(await search('gad')).toEqual([]);
+    expect(await search('widget -beta')).toEqual(['Alpha widget']);
+    // Accepted (not 422) and answered: no item holds the word.
+    expect(await search('tv')).toEqual([]);
+  });
+
   it('filters by q (case-insensitive), price range and sorts descending', async () => {
     const page = (
       await app.inject({ method: 'GET', url: `/api/v1/items?tag=${tag}&q=GADGET&minPrice=25&maxPrice=35&sort=-name` })
@@ -304,7 +317,7 @@ describe('GET /api/v1/items (list)', () => {
     ['limit=0', '/query/limit'],
     ['limit=101', '/query/limit'],
     ['skip=-1', '/query/skip'],
-    ['q=ab', '/query/q'],
+    ['q=a', '/query/q'],
     [`q=${'x'.repeat(51)}`, '/query/q'],
     ['sort=owner', '/query/sort'],
     ['minPrice=cheap', '/query/minPrice'],

@@ -40,6 +40,12 @@ const COLUMNS = 'id, owner_id, name, description, price, tax, tags, created_at, 
  */
 const SEARCH_WINDOW_PER_ROW = 20;
 
+/** A WHERE clause (` WHERE ...` or '') with `condition` added, when there is one. */
+function withCondition(where: string, condition: string | undefined): string {
+  if (!condition) return where;
+  return where ? `${where} AND ${condition}` : ` WHERE ${condition}`;
+}
+
 interface ItemSqlRow {
   id: number;
   owner_id: number;
@@ -137,13 +143,13 @@ export class SqlListItemsRepository extends ItemsRepository {
    * word that is not among the commonest, its statistics only say "at most 0.5 %".
    *
    * - A common word is found soon by walking the sort's index: first, the next
-   *   SEARCH_WINDOW_PER_ROW × limit items in sort order are tested (a fixed cost, ~2 ms for
+   *   SEARCH_WINDOW_PER_ROW × limit items in sort order are tested (a fixed cost, ~3 ms for
    *   2,000 items). When they hold `limit` matches, those are the page.
    * - Otherwise the word is rare among them, and the search index finds every match, which are
    *   then sorted: a cost in proportion to the matches (0.1 ms for one at 1M items, 6 ms for
    *   11,000), where walking the index would read the whole table to find one (3.5 s at 1M).
    *
-   * EXPLAIN ANALYZE for each at 1M items: README "Performance".
+   * EXPLAIN ANALYZE for each at 1M items: README "Indexes of the item list".
    */
   private async searchPage(
     filterSql: { sql: string; values: unknown[] },
@@ -157,7 +163,7 @@ export class SqlListItemsRepository extends ItemsRepository {
     const limitParam = `$${values.length + 1}`;
     const windowParam = `$${values.length + 2}`;
     // The window is named `items`, so the filter's conditions apply to it unchanged.
-    const window = `SELECT * FROM items${afterSql ? ` WHERE ${afterSql}` : ''}${order} LIMIT ${windowParam}`;
+    const window = `SELECT * FROM items${withCondition('', afterSql)}${order} LIMIT ${windowParam}`;
     const nearby = await this.pool.query<ItemSqlRow>({
       text: `SELECT ${COLUMNS} FROM (${window}) AS items${filterSql.sql}${order} LIMIT ${limitParam}`,
       values: [...values, limit, SEARCH_WINDOW_PER_ROW * limit],
@@ -166,13 +172,8 @@ export class SqlListItemsRepository extends ItemsRepository {
     if (nearby.rows.length === limit) return nearby.rows;
     // Every match, then the sort. OFFSET 0 keeps the planner from walking the sort's index
     // instead, its choice for `ORDER BY ... LIMIT` when it expects many matches.
-    const where = afterSql
-      ? filterSql.sql
-        ? `${filterSql.sql} AND ${afterSql}`
-        : ` WHERE ${afterSql}`
-      : filterSql.sql;
     const matches = await this.pool.query<ItemSqlRow>({
-      text: `SELECT ${COLUMNS} FROM (SELECT * FROM items${where} OFFSET 0) AS items${order} LIMIT ${limitParam}`,
+      text: `SELECT ${COLUMNS} FROM (SELECT * FROM items${withCondition(filterSql.sql, afterSql)} OFFSET 0) AS items${order} LIMIT ${limitParam}`,
       values: [...values, limit],
       types: pgTypes,
     });
@@ -192,7 +193,7 @@ export class SqlListItemsRepository extends ItemsRepository {
     const where = filterSql.sql;
     const values = [...filterSql.values];
     const afterSql = after ? itemAfterSql(sort, after, values) : undefined;
-    const pageWhere = afterSql ? (where ? `${where} AND ${afterSql}` : ` WHERE ${afterSql}`) : where;
+    const pageWhere = withCondition(where, afterSql);
     const limitParam = `$${values.push(limit)}`;
     const offsetParam = `$${values.push(offset)}`;
     const order = itemOrderSql(sort);
