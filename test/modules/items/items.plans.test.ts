@@ -255,6 +255,26 @@ describe('each filter is answered from an index, sorting at most the matching ro
     expect(page.items.map((item) => item.id)).toEqual(expected.rows.map((row) => row.id));
   });
 
+  // Twelve names a thousand rows apart (`7 or 1007 or ...`): a window after the cursor holds
+  // none of them, so the second page is read through the search index.
+  const sparse = Array.from({ length: 12 }, (_, i) => String(7 + i * 1000)).join(' or ');
+  it.each([
+    ['rare, read through the search index', sparse, 2],
+    ['common, read from the window', `${token} item`, 1],
+  ])('a %s q pages by cursor: the next page is the next matches', async (_label, q, statements) => {
+    const first = await repository.list({ q }, '-createdAt', { skip: 0, limit: 5 });
+    const after = decodeItemCursor('-createdAt', encodeItemCursor('-createdAt', first.items.at(-1)!));
+    sent.length = 0;
+    const second = await repository.list({ q }, '-createdAt', { skip: 0, limit: 5 }, after);
+    expect(sent.filter((config) => /\bORDER BY\b.*\bLIMIT\b/.test(config.text))).toHaveLength(statements);
+    const expected = await client.query<{ id: number }>(
+      `SELECT id FROM items WHERE search @@ websearch_to_tsquery('simple', $1) ORDER BY created_at DESC, id DESC OFFSET 5 LIMIT 5`,
+      [q],
+    );
+    expect(expected.rows).toHaveLength(5);
+    expect(second.items.map((item) => item.id)).toEqual(expected.rows.map((row) => row.id));
+  });
+
   it('a common q fills its page from the window alone: one statement, walking the sort index', async () => {
     const plan = await pagePlan({ q: `${token} item` }, '-createdAt');
     expect(
