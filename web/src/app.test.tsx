@@ -119,6 +119,8 @@ describe('signed in', () => {
     const { router } = renderApp('/items?q=lamp&tag=home&minPrice=5');
     expect(await screen.findByText('Lamp')).toBeInTheDocument();
     expect(screen.getByLabelText('Search')).toHaveValue('lamp');
+    // The api matches whole words; the field says so.
+    expect(screen.getByLabelText('Search')).toHaveAccessibleDescription('Whole words');
     expect(queries[0]).toContain('q=lamp');
     expect(queries[0]).toContain('tag=home');
     expect(queries[0]).toContain('minPrice=5');

@@ -20,7 +20,16 @@ import { ConfirmButton } from '../../components/ConfirmButton';
 import { TextLink } from '../../components/links';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { Loading } from '../../components/StatusScreens';
-import { SORTS, filtersOf, itemsQuery, nextPage, previousPage, type ItemsSearch, type Sort } from './search';
+import {
+  MIN_SEARCH_LENGTH,
+  SORTS,
+  filtersOf,
+  itemsQuery,
+  nextPage,
+  previousPage,
+  type ItemsSearch,
+  type Sort,
+} from './search';
 
 const PAGE_SIZE = 20;
 const SORT_LABELS: Record<Sort, string> = {
@@ -172,7 +181,7 @@ function Filters({ search, onChange }: { search: ItemsSearch; onChange: (search:
     });
   };
   const applyLater = useDebouncedCallback(apply, 350);
-  const tooShort = q.trim().length > 0 && q.trim().length < 3;
+  const tooShort = q.trim().length > 0 && q.trim().length < MIN_SEARCH_LENGTH;
 
   return (
     <form
@@ -188,7 +197,8 @@ function Filters({ search, onChange }: { search: ItemsSearch; onChange: (search:
           type="search"
           name="q"
           value={q}
-          description={tooShort ? 'Type at least 3 characters' : undefined}
+          // The api finds whole words: say so before someone wonders why "lam" finds no lamp.
+          description={tooShort ? `Type at least ${MIN_SEARCH_LENGTH} characters` : 'Whole words'}
           onChange={(event) => {
             setQ(event.currentTarget.value);
             applyLater({ q: event.currentTarget.value });

@@ -25,11 +25,11 @@ describe('items search in the URL', () => {
     expect(previousPage(previousPage(third))).toEqual({ q: 'lamp', cursor: undefined, back: undefined });
   });
 
-  it('sends q only from 3 characters (the api minimum)', () => {
-    expect(itemsQuery({ q: 'la' }, 20)).toEqual({ limit: 20 });
-    expect(itemsQuery({ q: 'lam', cursor: 'c2', sort: '-price' }, 20)).toEqual({
+  it('sends q only from 2 characters (the api minimum)', () => {
+    expect(itemsQuery({ q: 'l' }, 20)).toEqual({ limit: 20 });
+    expect(itemsQuery({ q: 'tv', cursor: 'c2', sort: '-price' }, 20)).toEqual({
       limit: 20,
-      q: 'lam',
+      q: 'tv',
       cursor: 'c2',
       sort: '-price',
     });

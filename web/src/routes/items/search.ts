@@ -70,11 +70,14 @@ export function filtersOf(search: ItemsSearch): ItemsSearch {
   return { q: search.q, tag: search.tag, minPrice: search.minPrice, maxPrice: search.maxPrice, sort: search.sort };
 }
 
-/** The api's query for a page of items; `q` under 3 characters is not sent (the api needs 3). */
+/** The shortest `q` the api takes: a word search finds two-letter words (`tv`). */
+export const MIN_SEARCH_LENGTH = 2;
+
+/** The api's query for a page of items; a `q` shorter than the api takes is not sent. */
 export function itemsQuery(search: ItemsSearch, limit: number) {
   return {
     limit,
-    ...(search.q && search.q.length >= 3 ? { q: search.q } : {}),
+    ...(search.q && search.q.length >= MIN_SEARCH_LENGTH ? { q: search.q } : {}),
     ...(search.tag ? { tag: search.tag } : {}),
     ...(search.minPrice !== undefined ? { minPrice: search.minPrice } : {}),
     ...(search.maxPrice !== undefined ? { maxPrice: search.maxPrice } : {}),
