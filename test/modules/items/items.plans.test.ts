@@ -83,6 +83,9 @@ afterAll(async () => {
   await prisma?.$disconnect();
 });
 
+/** A statement that reads a page (the count has no ORDER BY). */
+const isPageStatement = (config: pg.QueryConfig) => /\bORDER BY\b.*\bLIMIT\b/.test(config.text);
+
 async function mergeGinPendingLists(): Promise<void> {
   await client.query(`SELECT gin_clean_pending_list('items_search_idx'), gin_clean_pending_list('items_tags_idx')`);
 }
@@ -100,7 +103,7 @@ async function pagePlans(filter: ItemFilter, sort: ItemSort, after?: ItemPositio
   sent.length = 0;
   const page = await repository.list(filter, sort, { skip: 0, limit: 20 }, after);
   expect(page.items.length).toBeGreaterThan(0);
-  const statements = sent.filter((config) => /\bORDER BY\b.*\bLIMIT\b/.test(config.text));
+  const statements = sent.filter(isPageStatement);
   expect(statements.length, 'the page statements').toBeGreaterThan(0);
   const plans: PlanNode[] = [];
   for (const statement of statements) {
@@ -266,13 +269,36 @@ describe('each filter is answered from an index, sorting at most the matching ro
     const after = decodeItemCursor('-createdAt', encodeItemCursor('-createdAt', first.items.at(-1)!));
     sent.length = 0;
     const second = await repository.list({ q }, '-createdAt', { skip: 0, limit: 5 }, after);
-    expect(sent.filter((config) => /\bORDER BY\b.*\bLIMIT\b/.test(config.text))).toHaveLength(statements);
+    expect(sent.filter(isPageStatement)).toHaveLength(statements);
     const expected = await client.query<{ id: number }>(
       `SELECT id FROM items WHERE search @@ websearch_to_tsquery('simple', $1) ORDER BY created_at DESC, id DESC OFFSET 5 LIMIT 5`,
       [q],
     );
     expect(expected.rows).toHaveLength(5);
     expect(second.items.map((item) => item.id)).toEqual(expected.rows.map((row) => row.id));
+  });
+
+  // Past the count's cap a page is read by offset, still in the same two steps.
+  it('a rare q deep in the list by skip still finds its matches through the search index', async () => {
+    sent.length = 0;
+    const page = await repository.list({ q: sparse }, '-createdAt', { skip: 8, limit: 100 });
+    const statements = sent.filter(isPageStatement);
+    expect(statements).toHaveLength(2);
+    const plan = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>({
+      text: `EXPLAIN (FORMAT JSON) ${statements[1]!.text}`,
+      values: statements[1]!.values,
+    });
+    const matches = plan.rows[0]!['QUERY PLAN'][0].Plan;
+    expect(
+      nodes(matches).map((node) => node['Index Name']),
+      describeNodes(matches),
+    ).toContain('items_search_idx');
+    const expected = await client.query<{ id: number }>(
+      `SELECT id FROM items WHERE search @@ websearch_to_tsquery('simple', $1) ORDER BY created_at DESC, id DESC OFFSET 8 LIMIT 100`,
+      [sparse],
+    );
+    expect(expected.rows.length).toBeGreaterThan(0);
+    expect(page.items.map((item) => item.id)).toEqual(expected.rows.map((row) => row.id));
   });
 
   it('a common q fills its page from the window alone: one statement, walking the sort index', async () => {

@@ -121,14 +121,15 @@ export class SqlListItemsRepository extends ItemsRepository {
     // in one go: the page is a slice of them, the count is how many there were (a separate
     // count would find the matches a second time).
     if (search && !after && end <= this.countCap) {
-      const rows = await this.searchPage(filterSql, sort, undefined, this.countCap + 1);
+      const rows = await this.searchPage(filterSql, sort, undefined, this.countCap + 1, 0);
       return { rows: rows.slice(page.skip, end), hasMore: rows.length > end, counted: rows.length };
     }
     // One row more than the page tells whether another follows; the count reads at most cap + 1.
+    const offset = after ? 0 : page.skip;
     const [rows, count] = await Promise.all([
-      search && after
-        ? this.searchPage(filterSql, sort, after, page.limit + 1)
-        : this.pageQuery(filterSql, filter, sort, after, page.limit + 1, after ? 0 : page.skip),
+      search
+        ? this.searchPage(filterSql, sort, after, page.limit + 1, offset)
+        : this.pageQuery(filterSql, filter, sort, after, page.limit + 1, offset),
       this.pool.query<{ total: number }>({
         text: `SELECT count(*)::int AS total FROM (SELECT 1 FROM items${filterSql.sql} LIMIT ${this.countCap + 1}) AS capped`,
         values: filterSql.values,
@@ -138,13 +139,13 @@ export class SqlListItemsRepository extends ItemsRepository {
   }
 
   /**
-   * The first `limit` matches of a search in `sort` order (after `after`), read one of two ways,
+   * `limit` matches of a search in `sort` order, from `offset` or after `after`, read one of two ways,
    * because which is fast depends on how many items match, and the planner cannot tell: for a
    * word that is not among the commonest, its statistics only say "at most 0.5 %".
    *
    * - A common word is found soon by walking the sort's index: first, the next
-   *   SEARCH_WINDOW_PER_ROW × limit items in sort order are tested (a fixed cost, ~3 ms for
-   *   2,000 items). When they hold `limit` matches, those are the page.
+   *   SEARCH_WINDOW_PER_ROW × (offset + limit) items in sort order are tested (~3 ms for the
+   *   2,020 of a first page). When they hold the page, it is read from them.
    * - Otherwise the word is rare among them, and the search index finds every match, which are
    *   then sorted: a cost in proportion to the matches (0.1 ms for one at 1M items, 6 ms for
    *   11,000), where walking the index would read the whole table to find one (3.5 s at 1M).
@@ -156,25 +157,28 @@ export class SqlListItemsRepository extends ItemsRepository {
     sort: ItemSort,
     after: ItemPosition | undefined,
     limit: number,
+    offset: number,
   ): Promise<ItemSqlRow[]> {
     const order = itemOrderSql(sort);
     const values = [...filterSql.values];
     const afterSql = after ? itemAfterSql(sort, after, values) : undefined;
     const limitParam = `$${values.length + 1}`;
-    const windowParam = `$${values.length + 2}`;
+    const offsetParam = `$${values.length + 2}`;
+    const windowParam = `$${values.length + 3}`;
+    const page = `${order} LIMIT ${limitParam} OFFSET ${offsetParam}`;
     // The window is named `items`, so the filter's conditions apply to it unchanged.
     const window = `SELECT * FROM items${withCondition('', afterSql)}${order} LIMIT ${windowParam}`;
     const nearby = await this.pool.query<ItemSqlRow>({
-      text: `SELECT ${COLUMNS} FROM (${window}) AS items${filterSql.sql}${order} LIMIT ${limitParam}`,
-      values: [...values, limit, SEARCH_WINDOW_PER_ROW * limit],
+      text: `SELECT ${COLUMNS} FROM (${window}) AS items${filterSql.sql}${page}`,
+      values: [...values, limit, offset, SEARCH_WINDOW_PER_ROW * (offset + limit)],
       types: pgTypes,
     });
     if (nearby.rows.length === limit) return nearby.rows;
     // Every match, then the sort. OFFSET 0 keeps the planner from walking the sort's index
     // instead, its choice for `ORDER BY ... LIMIT` when it expects many matches.
     const matches = await this.pool.query<ItemSqlRow>({
-      text: `SELECT ${COLUMNS} FROM (SELECT * FROM items${withCondition(filterSql.sql, afterSql)} OFFSET 0) AS items${order} LIMIT ${limitParam}`,
-      values: [...values, limit],
+      text: `SELECT ${COLUMNS} FROM (SELECT * FROM items${withCondition(filterSql.sql, afterSql)} OFFSET 0) AS items${page}`,
+      values: [...values, limit, offset],
       types: pgTypes,
     });
     return matches.rows;
