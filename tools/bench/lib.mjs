@@ -320,3 +320,19 @@ export function machineMeta() {
     postgres,
   };
 }
+
+/** Mean and 95 % confidence interval (Student's t) of a few measurements. */
+export function meanInterval(values) {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean, low: mean, high: mean };
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  // Two-sided 97.5 % quantiles of t for n - 1 degrees of freedom (1..20), then the normal's.
+  const t =
+    [
+      12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.2, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.1, 2.09,
+      2.09,
+    ][n - 2] ?? 1.96;
+  const half = (t * sd) / Math.sqrt(n);
+  return { mean, low: mean - half, high: mean + half };
+}

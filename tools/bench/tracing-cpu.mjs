@@ -12,30 +12,25 @@
 //     [--warmup-get 30000] [--warmup-list 10000]
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import os from 'node:os';
 import { startApi } from './api-process.mjs';
 import {
   API_NODE_ARGS,
   apiEnv,
-  cpuSeconds,
   deleteRedisKeys,
-  json,
-  load,
   log,
+  meanInterval,
   option,
   scratchDatabase,
   seed,
-  startProcess,
   summary,
 } from './lib.mjs';
+import { cpuPerRequest, startOtlpSink, TELEMETRY_PRELOAD, tracingEndpoints, warmUp } from './tracing-lib.mjs';
 
 const REQUESTS = Number(option('requests', 6000));
 const ROUNDS = Number(option('rounds', 7));
 const ITEMS = Number(option('items', 2000));
-/** Requests per api and endpoint before measuring (about 8 s each on a quiet machine). */
-const WARMUP = { get: Number(option('warmup-get', 30000)), list: Number(option('warmup-list', 10000)) };
 const SINK_PORT = 3929;
-const PRELOAD = ['--import', './dist/infra/telemetry/preload.js'];
+const PRELOAD = TELEMETRY_PRELOAD;
 const sink = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${SINK_PORT}` };
 const VARIANTS = [
   { key: 'plain', nodeArgs: API_NODE_ARGS, env: {} },
@@ -60,22 +55,6 @@ const VARIANTS = [
   },
 ];
 
-/** Mean and 95 % confidence interval (Student's t) of a few measurements. */
-function meanInterval(values) {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean, low: mean, high: mean };
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  // Two-sided 97.5 % quantiles of t for n - 1 degrees of freedom (1..20), then the normal's.
-  const t =
-    [
-      12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.2, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.1, 2.09,
-      2.09,
-    ][n - 2] ?? 1.96;
-  const half = (t * sd) / Math.sqrt(n);
-  return { mean, low: mean - half, high: mean + half };
-}
-
 /** Every variant's api, freshly started, each on its own port. */
 async function startApis(databaseUrl) {
   const apis = [];
@@ -98,33 +77,19 @@ const uploadDir = `.tmp/bench-tracing-${process.pid}`;
 const processes = [];
 try {
   seed(db.url, ITEMS);
-  processes.push(
-    await startProcess({
-      script: 'tools/bench/otlp-discard.mjs',
-      env: { PORT: String(SINK_PORT) },
-      cpu: os.cpus().length - 1,
-      readyUrl: `http://127.0.0.1:${SINK_PORT}/ready`,
-    }),
-  );
+  processes.push(await startOtlpSink(SINK_PORT));
   const cpu = {};
   for (let round = 1; round <= ROUNDS; round++) {
     const apis = await startApis(db.url);
     try {
-      const itemId = (await json(`${apis[0].url}/api/v1/items?limit=1`)).items[0].id;
-      const endpoints = { get: `/api/v1/items/${itemId}`, list: '/api/v1/items?limit=20' };
-      // Warm-up, as in a service that has been running: caches and pools warm, and the code
-      // optimized, including the sampled path, which at 10 % runs ten times less often. After
-      // 1,000 requests it had not been: 10 % then cost nearly what 100 % did (cached read 1.20 vs
-      // 1.25), far more than a tenth of a sampled request (results/tracing-cost-2026-12-03.md).
-      for (const { url } of apis)
-        for (const [name, path] of Object.entries(endpoints))
-          await load({ url: `${url}${path}`, amount: WARMUP[name], connections: 4 });
+      const endpoints = await tracingEndpoints(apis[0].url);
+      await warmUp(
+        apis.map(({ url }) => url),
+        endpoints,
+      );
       for (const [name, path] of Object.entries(endpoints))
         for (const { key, api, url } of round % 2 ? apis : [...apis].reverse()) {
-          const before = cpuSeconds(api.pid);
-          const result = await load({ url: `${url}${path}`, amount: REQUESTS, connections: 4 });
-          if (result.non2xx + result.errors + result.timeouts > 0) throw new Error(`${key} ${path}: failed requests`);
-          const perRequestUs = ((cpuSeconds(api.pid) - before) / REQUESTS) * 1e6;
+          const perRequestUs = await cpuPerRequest(api, `${url}${path}`, REQUESTS);
           (cpu[`${name} ${key}`] ??= []).push(perRequestUs);
           log(`round ${round} ${name} ${key}: ${perRequestUs.toFixed(0)} µs CPU per request`);
         }
