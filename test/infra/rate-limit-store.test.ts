@@ -1,8 +1,9 @@
 // The coalescing rate-limit store against the run's real Redis: counts must be exactly those of
 // one INCR per hit, however the hits are batched.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { coalescingRedisStore } from '../../src/infra/redis/rate-limit-store.js';
 import { monitorRedis, type RedisMonitor } from '../helpers/redis-monitor.js';
@@ -120,6 +121,32 @@ describe('coalescingRedisStore with local counting (batch > 1)', () => {
       expect(scriptCalls(monitor, key)).toBeLessThanOrEqual(6);
     } finally {
       monitor.stop();
+    }
+  });
+
+  it('syncs in the async context it was created in, not in that of the hit that scheduled it', async () => {
+    // A request's hit runs in the request's context (with tracing on, its trace); the sync runs
+    // after the request has answered and is nobody's request.
+    const requests = new AsyncLocalStorage<string>();
+    const Store = coalescingRedisStore(redis, 'context:', { batch: 10, syncMs: 20 });
+    const store = new Store();
+    const key = randomUUID();
+    const client = redis as Redis & { rateLimitBatch: (...args: unknown[]) => Promise<unknown> };
+    const send = client.rateLimitBatch;
+    const contexts: Array<string | undefined> = [];
+    // Observes each command's context and sends it on to Redis unchanged.
+    client.rateLimitBatch = function (this: Redis, ...args: unknown[]) {
+      contexts.push(requests.getStore());
+      return send.apply(this, args);
+    };
+    try {
+      // The first hit opens the window in Redis and waits for it; the second is counted here.
+      await requests.run('first request', () => hitMax(store, key, 1_000));
+      await requests.run('second request', () => hitMax(store, key, 1_000));
+      await vi.waitFor(async () => expect(Number(await redis.get(`context:${key}`))).toBe(2));
+      expect(contexts).toEqual(['first request', undefined]);
+    } finally {
+      client.rateLimitBatch = send;
     }
   });
 

@@ -19,6 +19,7 @@
 //
 // Only the plugin's default policy is implemented (a fixed window from the first hit; neither
 // `continueExceeding` nor `exponentialBackoff`), which is the one this app uses.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Redis } from 'ioredis';
 
 type Callback = (err: Error | null, result?: { current: number; ttl: number }) => void;
@@ -70,6 +71,11 @@ export function coalescingRedisStore(redis: Redis, prefix: string, counting: Loc
   if (!('rateLimitBatch' in redis)) redis.defineCommand('rateLimitBatch', { numberOfKeys: 1, lua: INCREMENT });
   const client = redis as BatchRedis;
   const batch = Math.max(1, counting.batch);
+  // The sync is this instance's work, not a request's: nobody waits for it. Its timer runs in the
+  // async context of start-up (taken here, as the plugin registers), not in that of the hit that
+  // happened to schedule it, so its Redis call joins no request's trace (it showed there as a
+  // span starting up to syncMs after the request had answered).
+  const outsideRequests = AsyncLocalStorage.snapshot();
 
   class CoalescingRedisStore {
     private readonly keys = new Map<string, KeyState>();
@@ -156,13 +162,15 @@ export function coalescingRedisStore(redis: Redis, prefix: string, counting: Loc
     /** Sends every key's unsent hits within syncMs. */
     private scheduleSync(): void {
       if (this.syncTimer) return;
-      this.syncTimer = setTimeout(() => {
-        this.syncTimer = undefined;
-        for (const key of this.unsentKeys) {
-          const state = this.keys.get(key);
-          if (state && !state.sending && state.unsent > 0) this.send(key, state);
-        }
-      }, counting.syncMs);
+      this.syncTimer = outsideRequests(() =>
+        setTimeout(() => {
+          this.syncTimer = undefined;
+          for (const key of this.unsentKeys) {
+            const state = this.keys.get(key);
+            if (state && !state.sending && state.unsent > 0) this.send(key, state);
+          }
+        }, counting.syncMs),
+      );
       // A pending sync must not keep a stopping process alive (hits not yet sent are lost then).
       this.syncTimer.unref();
     }
