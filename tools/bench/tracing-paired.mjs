@@ -5,7 +5,9 @@
 // whole round and tools/bench/sampling-switch.mjs changes its sampling ratio between slices of
 // requests (0 % and 10 % by default, alternating), so the ratio of 10 % to 0 % is free of that
 // luck. A plain api (no preload) runs beside it, sliced in turn, for the cost of tracing being on
-// at all, which only a second process can show.
+// at all, which only a second process can show. Its first runs found the slices within one
+// process as spread out as processes are (results/tracing-cost-2026-12-03.md): here the
+// machine's drift, more than the process's luck, is the noise.
 // Each round starts both apis afresh and warms them up at the highest ratio measured (the sampled
 // path is optimized as in a service that has run at it); the report gives, per endpoint, each
 // ratio's mean over the rounds with a 95 % confidence interval.
@@ -44,7 +46,7 @@ const comparisons = [
 const samplingFile = `.tmp/bench-sampling-${process.pid}`;
 const uploadDir = `.tmp/bench-tracing-paired-${process.pid}`;
 
-/** Sets the traced api's sampling ratio and waits until it has taken it. */
+/** Sets the traced api's sampling ratio; the api handles the signal on its next turn, well within 200 ms. */
 async function setRatio(api, ratio) {
   writeFileSync(samplingFile, String(ratio));
   api.child.kill('SIGWINCH');
@@ -57,8 +59,8 @@ const db = await scratchDatabase('bench-tracing-paired');
 const processes = [];
 /**
  * Per endpoint and pair of variants (`10 % / 0 %`), one figure per round: the median over that
- * round's slices of the ratio between the two variants' back-to-back slices. Slices next to each
- * other share the machine's moment, so its drift (±20 % within a minute here) cancels too.
+ * round's slices of the ratio between the two variants' back-to-back slices, which share the
+ * machine's moment: a slow few seconds weigh on both.
  */
 const pairedRatios = {};
 try {
