@@ -1,7 +1,19 @@
-// What the tracing-cost benches share: the OTLP sink they export to, the two endpoints they
-// measure, the warm-up and the CPU time of a batch of requests.
+// What the tracing-cost benches share: their set-up and clean-up, the OTLP sink they export to,
+// the two endpoints they measure, the warm-up and the CPU time of a batch of requests.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
-import { cpuSeconds, json, load, option, startProcess } from './lib.mjs';
+import {
+  apiEnv,
+  cpuSeconds,
+  deleteRedisKeys,
+  json,
+  load,
+  option,
+  scratchDatabase,
+  seed,
+  startProcess,
+} from './lib.mjs';
 
 /** The api's `--import` that turns tracing on when an OTLP endpoint is set. */
 export const TELEMETRY_PRELOAD = ['--import', './dist/infra/telemetry/preload.js'];
@@ -22,6 +34,40 @@ export function startOtlpSink(port) {
     cpu: os.cpus().length - 1,
     readyUrl: `http://127.0.0.1:${port}/ready`,
   });
+}
+
+/** The variables that send an api's spans to the sink on `port`. */
+export function sinkEnv(port) {
+  return { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * Builds dist/, seeds a scratch database with `items` items and starts the sink on `sinkPort`,
+ * then runs `measure` with `apiEnvFor(port, extra)`: an api's environment on that database and
+ * port, event-loop shedding off (a saturated api must not answer 503). Cleans up whatever
+ * happens and returns what `measure` returns.
+ */
+export async function runTracingBench({ label, items, sinkPort }, measure) {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  const db = await scratchDatabase(label);
+  const uploadDir = `.tmp/${label}-${process.pid}`;
+  let sink;
+  try {
+    seed(db.url, items);
+    sink = await startOtlpSink(sinkPort);
+    return await measure({
+      apiEnvFor: (port, extra = {}) => ({
+        ...apiEnv({ databaseUrl: db.url, port, uploadDir }),
+        MAX_EVENT_LOOP_DELAY: '0',
+        ...extra,
+      }),
+    });
+  } finally {
+    await sink?.stop();
+    await db.drop();
+    rmSync(uploadDir, { recursive: true, force: true });
+    await deleteRedisKeys(`bench:${process.pid}:`).catch(() => {});
+  }
 }
 
 /** The cached item read and the list's first page (`get`, `list`), on any of the apis. */

@@ -13,23 +13,17 @@
 // ratio's mean over the rounds with a 95 % confidence interval.
 //   node tools/bench/tracing-paired.mjs [--rounds 5] [--slices 6] [--requests 4000]
 //     [--ratios 0,0.1] [--items 2000] [--warmup-get 30000] [--warmup-list 10000]
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { startApi } from './api-process.mjs';
+import { API_NODE_ARGS, log, meanInterval, median, option, sleep, summary } from './lib.mjs';
 import {
-  API_NODE_ARGS,
-  apiEnv,
-  deleteRedisKeys,
-  log,
-  meanInterval,
-  median,
-  option,
-  scratchDatabase,
-  seed,
-  sleep,
-  summary,
-} from './lib.mjs';
-import { cpuPerRequest, startOtlpSink, TELEMETRY_PRELOAD, tracingEndpoints, warmUp } from './tracing-lib.mjs';
+  cpuPerRequest,
+  runTracingBench,
+  sinkEnv,
+  TELEMETRY_PRELOAD,
+  tracingEndpoints,
+  warmUp,
+} from './tracing-lib.mjs';
 
 const ROUNDS = Number(option('rounds', 5));
 const SLICES = Number(option('slices', 6));
@@ -44,7 +38,6 @@ const comparisons = [
   ...RATIOS.map((ratio) => [percent(ratio), 'plain']),
 ];
 const samplingFile = `.tmp/bench-sampling-${process.pid}`;
-const uploadDir = `.tmp/bench-tracing-paired-${process.pid}`;
 
 /** Sets the traced api's sampling ratio; the api handles the signal on its next turn, well within 200 ms. */
 async function setRatio(api, ratio) {
@@ -53,84 +46,74 @@ async function setRatio(api, ratio) {
   await sleep(200);
 }
 
-execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 mkdirSync('.tmp', { recursive: true });
-const db = await scratchDatabase('bench-tracing-paired');
-const processes = [];
+const highest = Math.max(...RATIOS);
 /**
  * Per endpoint and pair of variants (`10 % / 0 %`), one figure per round: the median over that
  * round's slices of the ratio between the two variants' back-to-back slices, which share the
  * machine's moment: a slow few seconds weigh on both.
  */
-const pairedRatios = {};
-try {
-  seed(db.url, ITEMS);
-  processes.push(await startOtlpSink(SINK_PORT));
-  for (let round = 1; round <= ROUNDS; round++) {
-    const base = (port) => ({ ...apiEnv({ databaseUrl: db.url, port, uploadDir }), MAX_EVENT_LOOP_DELAY: '0' });
-    writeFileSync(samplingFile, String(Math.max(...RATIOS)));
-    const plain = await startApi(base(3941));
-    const traced = await startApi(
-      {
-        ...base(3942),
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${SINK_PORT}`,
-        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: String(Math.max(...RATIOS)),
-        BENCH_SAMPLING_FILE: samplingFile,
-      },
-      {
-        nodeArgs: [...API_NODE_ARGS, ...TELEMETRY_PRELOAD, '--import', './tools/bench/sampling-switch.mjs'],
-      },
-    );
-    const apis = [
-      { key: 'plain', api: plain, url: 'http://127.0.0.1:3941' },
-      { key: 'traced', api: traced, url: 'http://127.0.0.1:3942' },
-    ];
-    try {
-      const endpoints = await tracingEndpoints(apis[0].url);
-      await warmUp(
-        apis.map(({ url }) => url),
-        endpoints,
-      );
-      const variants = [{ key: 'plain' }, ...RATIOS.map((ratio) => ({ key: percent(ratio), ratio }))];
-      for (const [name, path] of Object.entries(endpoints)) {
-        const slices = {};
-        for (let slice = 0; slice < SLICES; slice++)
-          for (const variant of slice % 2 ? [...variants].reverse() : variants) {
-            const { api, url } = variant.ratio === undefined ? apis[0] : apis[1];
-            if (variant.ratio !== undefined) await setRatio(api, variant.ratio);
-            (slices[variant.key] ??= []).push(await cpuPerRequest(api, `${url}${path}`, REQUESTS));
+const pairedRatios = await runTracingBench(
+  { label: 'bench-tracing-paired', items: ITEMS, sinkPort: SINK_PORT },
+  async ({ apiEnvFor }) => {
+    const byEndpoint = {};
+    for (let round = 1; round <= ROUNDS; round++) {
+      writeFileSync(samplingFile, String(highest));
+      const apis = [
+        { api: await startApi(apiEnvFor(3941)), url: 'http://127.0.0.1:3941' },
+        {
+          api: await startApi(
+            apiEnvFor(3942, {
+              ...sinkEnv(SINK_PORT),
+              OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+              OTEL_TRACES_SAMPLER_ARG: String(highest),
+              BENCH_SAMPLING_FILE: samplingFile,
+            }),
+            { nodeArgs: [...API_NODE_ARGS, ...TELEMETRY_PRELOAD, '--import', './tools/bench/sampling-switch.mjs'] },
+          ),
+          url: 'http://127.0.0.1:3942',
+        },
+      ];
+      try {
+        const endpoints = await tracingEndpoints(apis[0].url);
+        await warmUp(
+          apis.map(({ url }) => url),
+          endpoints,
+        );
+        const variants = [{ key: 'plain' }, ...RATIOS.map((ratio) => ({ key: percent(ratio), ratio }))];
+        for (const [name, path] of Object.entries(endpoints)) {
+          const slices = {};
+          for (let slice = 0; slice < SLICES; slice++)
+            for (const variant of slice % 2 ? [...variants].reverse() : variants) {
+              const { api, url } = variant.ratio === undefined ? apis[0] : apis[1];
+              if (variant.ratio !== undefined) await setRatio(api, variant.ratio);
+              (slices[variant.key] ??= []).push(await cpuPerRequest(api, `${url}${path}`, REQUESTS));
+            }
+          for (const [key, values] of Object.entries(slices)) {
+            const { median: us, min, max } = summary(values);
+            log(
+              `round ${round} ${name} ${key}: ${us.toFixed(0)} µs CPU per request (slices ${min.toFixed(0)}-${max.toFixed(0)})`,
+            );
           }
-        for (const [key, values] of Object.entries(slices)) {
-          const { median: us, min, max } = summary(values);
-          log(
-            `round ${round} ${name} ${key}: ${us.toFixed(0)} µs CPU per request (slices ${min.toFixed(0)}-${max.toFixed(0)})`,
-          );
+          for (const [variant, over] of comparisons) {
+            const ratio = median(slices[variant].map((value, slice) => value / slices[over][slice]));
+            ((byEndpoint[name] ??= {})[`${variant} / ${over}`] ??= []).push(ratio);
+          }
         }
-        for (const [variant, over] of comparisons) {
-          const ratio = median(slices[variant].map((value, slice) => value / slices[over][slice]));
-          ((pairedRatios[name] ??= {})[`${variant} / ${over}`] ??= []).push(ratio);
-        }
+      } finally {
+        for (const { api } of apis) await api.stop();
       }
-    } finally {
-      for (const { api } of apis) await api.stop();
     }
+    return byEndpoint;
+  },
+).finally(() => rmSync(samplingFile, { force: true }));
+
+console.log('\n| endpoint | ratio | in one process | mean over rounds, 95 % confidence interval |\n|---|---|---|---|');
+for (const [name, byPair] of Object.entries(pairedRatios))
+  for (const [variant, over] of comparisons) {
+    const { mean, low, high } = meanInterval(byPair[`${variant} / ${over}`]);
+    const same = over === 'plain' ? 'no' : 'yes';
+    console.log(
+      `| ${name} | ${variant} / ${over} | ${same} | ${mean.toFixed(3)} (${low.toFixed(3)}-${high.toFixed(3)}) |`,
+    );
   }
-  console.log(
-    '\n| endpoint | ratio | in one process | mean over rounds, 95 % confidence interval |\n|---|---|---|---|',
-  );
-  for (const [name, byPair] of Object.entries(pairedRatios))
-    for (const [variant, over] of comparisons) {
-      const { mean, low, high } = meanInterval(byPair[`${variant} / ${over}`]);
-      const same = over === 'plain' ? 'no' : 'yes';
-      console.log(
-        `| ${name} | ${variant} / ${over} | ${same} | ${mean.toFixed(3)} (${low.toFixed(3)}-${high.toFixed(3)}) |`,
-      );
-    }
-} finally {
-  for (const p of processes.reverse()) await p.stop();
-  await db.drop();
-  rmSync(uploadDir, { recursive: true, force: true });
-  rmSync(samplingFile, { force: true });
-  await deleteRedisKeys(`bench:${process.pid}:`).catch(() => {});
-}
